@@ -1,0 +1,197 @@
+//! The stream decoder: framing plus one dialect. Twin: `python/rillm/_fallback/decode/__init__.py`.
+//!
+//! `feed` hands each decoded chunk to a sink as soon as its event is complete, so an error part-way
+//! through a feed leaves every earlier chunk with the caller. After the dialect's terminator the rest of
+//! the input is ignored; after `finish` or an error the decoder is closed.
+
+mod json;
+pub(crate) mod openai;
+
+pub(crate) use json::is_complete_json;
+mod openai_wire;
+
+use crate::chunk::{Choice, Chunk, Delta, Function, ToolCall};
+use crate::error::{Error, Pos};
+use crate::framing::{Event, Flow, Framer, Framing};
+
+/// Receives each chunk with the position of the event it came from. An error it returns fails the stream.
+pub type Sink<'s> = dyn FnMut(Chunk, Pos) -> Result<(), Error> + 's;
+
+/// One object of the chunk shape, parsed with the decoder's rules: what the Python constructors build
+/// (`Delta(content="x")` is the delta `{"content": "x"}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Chunk(Chunk),
+    Choice(Choice),
+    Delta(Delta),
+    ToolCall(ToolCall),
+    Function(Function),
+}
+
+/// Parses `text` as the object `kind` names ("chunk", "choice", "delta", "`tool_call`" or "function").
+pub fn parse_piece(kind: &str, text: &str) -> Result<Piece, String> {
+    openai::parse_piece(kind, text).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Model name for chunks whose provider sends none.
+    pub model: String,
+    /// Unix time for chunks whose provider sends none.
+    pub created: i64,
+    pub max_event_bytes: usize,
+}
+
+#[derive(Debug)]
+enum Dialect {
+    OpenAi(openai::OpenAiDecoder),
+}
+
+impl Dialect {
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        match self {
+            Dialect::OpenAi(d) => d.decode(event, sink),
+        }
+    }
+
+    fn complete(&self) -> bool {
+        match self {
+            Dialect::OpenAi(d) => d.complete(),
+        }
+    }
+
+    /// What was missing when a stream of this dialect ends early.
+    fn terminator(&self) -> &'static str {
+        match self {
+            Dialect::OpenAi(_) => "before [DONE] or a finish_reason for every choice",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// The terminator was seen; further input is ignored.
+    Done,
+    Finished,
+    Failed,
+}
+
+#[derive(Debug)]
+pub struct StreamDecoder {
+    framer: Framer,
+    dialect: Dialect,
+    state: State,
+}
+
+impl StreamDecoder {
+    /// `dialect` is one of the names `python/rillm/_fallback/decode/__init__.py::DIALECTS` lists.
+    pub fn new(dialect: &str, options: &Options) -> Result<Self, Error> {
+        let (dialect, framing) = match dialect {
+            "openai" => (
+                Dialect::OpenAi(openai::OpenAiDecoder::new(&options.model, options.created)),
+                Framing::Sse,
+            ),
+            other => return Err(Error::UnknownDialect { name: other.to_owned() }),
+        };
+        Ok(StreamDecoder {
+            framer: Framer::new(framing, options.max_event_bytes),
+            dialect,
+            state: State::Open,
+        })
+    }
+
+    pub fn feed(&mut self, data: &[u8], sink: &mut Sink<'_>) -> Result<(), Error> {
+        match self.state {
+            State::Open => {}
+            State::Done => return Ok(()),
+            State::Finished => {
+                return Err(Error::Closed {
+                    detail: "feed() after finish()",
+                })
+            }
+            State::Failed => {
+                return Err(Error::Closed {
+                    detail: "feed() after the decoder raised an error",
+                })
+            }
+        }
+        let dialect = &mut self.dialect;
+        match self.framer.feed(data, |event| dialect.decode(event, sink)) {
+            Ok(Flow::Stop) => self.state = State::Done,
+            Ok(Flow::Continue) => {}
+            Err(e) => {
+                self.state = State::Failed;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: decodes what the framing still holds, then checks that the stream was complete.
+    pub fn finish(&mut self, sink: &mut Sink<'_>) -> Result<(), Error> {
+        match self.state {
+            State::Open => {}
+            State::Done => {
+                self.state = State::Finished;
+                return Ok(());
+            }
+            State::Finished => {
+                return Err(Error::Closed {
+                    detail: "finish() called twice",
+                })
+            }
+            State::Failed => {
+                return Err(Error::Closed {
+                    detail: "finish() after the decoder raised an error",
+                })
+            }
+        }
+        self.state = State::Failed;
+        let dialect = &mut self.dialect;
+        let mut stopped = false;
+        let pending = self.framer.finish(|event| {
+            let flow = dialect.decode(event, sink)?;
+            stopped |= flow == Flow::Stop;
+            Ok(flow)
+        })?;
+        let bytes = self.framer.bytes_fed();
+        if let Some(pos) = pending {
+            let detail = format!(
+                "inside event {} starting at byte {}, before its blank line",
+                pos.event, pos.offset
+            );
+            return Err(Error::Incomplete { detail, bytes });
+        }
+        if !stopped && !self.dialect.complete() {
+            return Err(Error::Incomplete {
+                detail: self.dialect.terminator().to_owned(),
+                bytes,
+            });
+        }
+        self.state = State::Finished;
+        Ok(())
+    }
+
+    /// Whether the dialect's terminator has been seen.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        matches!(self.state, State::Done) || (self.state == State::Finished)
+    }
+
+    /// "open", "done", "finished" or "failed".
+    #[must_use]
+    pub fn state(&self) -> &'static str {
+        match self.state {
+            State::Open => "open",
+            State::Done => "done",
+            State::Finished => "finished",
+            State::Failed => "failed",
+        }
+    }
+
+    #[must_use]
+    pub fn framer(&self) -> &Framer {
+        &self.framer
+    }
+}

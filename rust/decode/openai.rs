@@ -1,0 +1,299 @@
+//! The `OpenAI` chat-completions dialect: `OpenAI`, Azure and every OpenAI-compatible server (Groq, Mistral,
+//! `DeepSeek`, xAI, `OpenRouter`, Perplexity, Together, Fireworks, vLLM, llama.cpp, ...).
+//! Twin: `python/rillm/_fallback/decode/openai.py`.
+//!
+//! Each `data:` payload is one `chat.completion.chunk`, decoded as sent, with these normalisations:
+//! `object` is always `chat.completion.chunk`; an id, model or `created` the chunk lacks is the last one
+//! the stream sent (Azure's filter chunks have none); `reasoning` becomes `reasoning_content`; Mistral's
+//! list-of-parts `content` is split into `content` and `reasoning_content`; Groq's `x_groq.usage` stands in
+//! for a missing `usage`; finish reasons map onto `OpenAI`'s. `[DONE]` ends the stream. An `event: error`,
+//! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
+//! (after the chunk's own content, when it has choices, has been handed over).
+
+use super::json::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError};
+use super::openai_wire::{parse_chunk, WireChunk};
+use super::Sink;
+use crate::chunk::{Chunk, Delta, Json, Shared};
+use crate::error::{Error, Pos};
+use crate::framing::{Event, Flow};
+
+/// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
+/// also what a chunk that lacks its own gets.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    id: Option<Shared>,
+    model: Option<Shared>,
+    fingerprint: Option<Shared>,
+    service_tier: Option<Shared>,
+}
+
+impl Seen {
+    pub(crate) fn id(&mut self, value: &str) -> Option<Shared> {
+        (!value.is_empty()).then(|| intern(&mut self.id, value))
+    }
+
+    pub(crate) fn model(&mut self, value: &str) -> Option<Shared> {
+        (!value.is_empty()).then(|| intern(&mut self.model, value))
+    }
+
+    pub(crate) fn fingerprint(&mut self, value: &str) -> Shared {
+        intern(&mut self.fingerprint, value)
+    }
+
+    pub(crate) fn service_tier(&mut self, value: &str) -> Shared {
+        intern(&mut self.service_tier, value)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct OpenAiDecoder {
+    seen: Seen,
+    created: Option<i64>,
+    default_model: Shared,
+    default_created: i64,
+    /// Every choice index seen, and whether it has finished.
+    choices: Vec<(i64, bool)>,
+}
+
+impl OpenAiDecoder {
+    pub(crate) fn new(default_model: &str, default_created: i64) -> Self {
+        OpenAiDecoder {
+            seen: Seen::default(),
+            created: None,
+            default_model: default_model.into(),
+            default_created,
+            choices: Vec::new(),
+        }
+    }
+
+    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        let data = utf8_lossy(event.data);
+        if event.kind == b"error" {
+            return Err(Error::Provider {
+                pos: event.pos,
+                event_type: "error".into(),
+                data: data.into_owned(),
+            });
+        }
+        let payload = trim_json_ws(&data);
+        if payload.is_empty() {
+            return Ok(Flow::Continue);
+        }
+        if payload.starts_with("[DONE]") {
+            return Ok(Flow::Stop);
+        }
+        let mut wire = parse_chunk(&data, &mut self.seen).map_err(|detail| Error::Decode {
+            pos: event.pos,
+            detail: format!("invalid chunk: {detail}"),
+        })?;
+        let error = wire.error.is_some_and(is_truthy);
+        if error && wire.choices.is_none() {
+            return Err(provider_error(event.pos, &data));
+        }
+        let failed_with = wire.failed_with.take();
+        sink(self.chunk(wire), event.pos)?;
+        if error {
+            return Err(provider_error(event.pos, &data));
+        }
+        if let Some(reason) = failed_with {
+            return Err(provider_error(event.pos, &finish_reason_error(&reason)));
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Whether the stream may end here without `[DONE]`: some choice was seen and every one has finished
+    /// (Perplexity and others send no `[DONE]`).
+    pub(crate) fn complete(&self) -> bool {
+        !self.choices.is_empty() && self.choices.iter().all(|&(_, finished)| finished)
+    }
+
+    fn chunk(&mut self, wire: WireChunk<'_>) -> Chunk {
+        if wire.created.is_some() {
+            self.created = wire.created;
+        }
+        let choices = wire.choices.unwrap_or_default();
+        for choice in &choices {
+            self.track(choice.index, choice.finish_reason.is_some());
+        }
+        let usage = wire
+            .usage
+            .or_else(|| wire.x_groq.and_then(|x| object_fields(x, ["usage"])?[0]));
+        let mut provider_specific_fields = wire.provider_specific_fields.map(|p| Json(p.into()));
+        let mut service_tier = wire.service_tier;
+        if let Some(tier) = service_tier.take_if(|t| !OPENAI_SERVICE_TIERS.contains(&&**t)) {
+            let mut value = String::new();
+            push_json_string(&mut value, &tier);
+            provider_specific_fields = Some(with_field(provider_specific_fields, "service_tier", &value));
+        }
+        Chunk {
+            id: wire.id.or_else(|| self.seen.id.clone()).unwrap_or_else(|| "".into()),
+            created: self.created.unwrap_or(self.default_created),
+            model: wire
+                .model
+                .or_else(|| self.seen.model.clone())
+                .unwrap_or_else(|| self.default_model.clone()),
+            system_fingerprint: wire.system_fingerprint,
+            service_tier,
+            choices,
+            usage: usage.filter(|u| u.trim() != "null").map(|u| Json(u.into())),
+            citations: wire.citations.map(|c| Json(c.into())),
+            provider_specific_fields,
+            extras: wire.extras.finish(),
+        }
+    }
+
+    fn track(&mut self, index: i64, finished: bool) {
+        match self.choices.iter_mut().find(|(i, _)| *i == index) {
+            Some(entry) => entry.1 |= finished,
+            None => self.choices.push((index, finished)),
+        }
+    }
+}
+
+/// One object parsed on its own, outside any stream (see `decode::parse_piece`).
+pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
+    use super::openai_wire as wire;
+    use super::Piece;
+    if kind == "chunk" {
+        let mut decoder = OpenAiDecoder::new("", 0);
+        let chunk = parse_chunk(text, &mut decoder.seen)?;
+        return Ok(Piece::Chunk(decoder.chunk(chunk)));
+    }
+    let mut p = super::json::Parser::new(text);
+    let piece = match kind {
+        "choice" => Piece::Choice(wire::choice(&mut p, 0, &mut None)?),
+        "delta" => Piece::Delta(wire::delta(&mut p)?),
+        "tool_call" => Piece::ToolCall(wire::tool_call(&mut p, 0)?),
+        _ => Piece::Function(wire::function(&mut p)?),
+    };
+    p.finish()?;
+    Ok(piece)
+}
+
+/// Reuses the stream's previous string when it is equal, so a stream allocates its id once.
+fn intern(slot: &mut Option<Shared>, value: &str) -> Shared {
+    match slot {
+        Some(shared) if &**shared == value => shared.clone(),
+        _ => slot.insert(value.into()).clone(),
+    }
+}
+
+fn provider_error(pos: Pos, data: &str) -> Error {
+    Error::Provider {
+        pos,
+        event_type: String::new(),
+        data: data.to_owned(),
+    }
+}
+
+/// The error payload for a stream a provider ended with finish reason `error` or `abort`.
+/// Keep in sync with `python/rillm/_fallback/decode/openai.py::finish_reason_error`.
+fn finish_reason_error(reason: &str) -> String {
+    let mut message = String::from("the provider ended the stream with finish_reason ");
+    push_json_string(&mut message, reason);
+    let mut data = String::from(r#"{"error":{"message":"#);
+    push_json_string(&mut data, &message);
+    data.push_str(r#","type":"finish_reason"}}"#);
+    data
+}
+
+/// Mistral sends `content` as a list of typed parts: `text` parts are content, `thinking` parts (a string
+/// or a list of `text` parts) are reasoning. Any other part is kept, in order, under
+/// `provider_specific_fields["content_parts"]`. An explicit `reasoning_content`/`reasoning` wins over
+/// thinking parts. Keep in sync with `python/rillm/_fallback/decode/openai.py::split_parts`.
+pub(crate) fn split_parts(delta: &mut Delta, parts: &[&str]) -> Result<(), JsonError> {
+    let mut text: Option<String> = None;
+    let mut thinking: Option<String> = None;
+    let mut other: Vec<&str> = Vec::new();
+    for part in parts {
+        match classify(part)? {
+            Part::Text(t) => text.get_or_insert_with(String::new).push_str(&t),
+            Part::Thinking(pieces) => thinking.get_or_insert_with(String::new).extend(pieces),
+            Part::Other => other.push(part),
+        }
+    }
+    delta.content = text;
+    if delta.reasoning_content.is_none() {
+        delta.reasoning_content = thinking;
+    }
+    if !other.is_empty() {
+        let list = format!("[{}]", other.join(","));
+        delta.provider_specific_fields = Some(with_field(
+            delta.provider_specific_fields.take(),
+            "content_parts",
+            &list,
+        ));
+    }
+    Ok(())
+}
+
+enum Part {
+    Text(String),
+    Thinking(Vec<String>),
+    Other,
+}
+
+/// Classifies one content part. A part that is not an object, or whose `text`/`thinking` is not the
+/// expected shape, is `Other`.
+fn classify(part: &str) -> Result<Part, JsonError> {
+    let Some([kind, text, thinking]) = object_fields(part, ["type", "text", "thinking"]) else {
+        return Ok(Part::Other);
+    };
+    match as_string(kind)?.as_deref() {
+        Some("text") => Ok(as_string(text)?.map_or(Part::Other, Part::Text)),
+        Some("thinking") => {
+            if let Some(s) = as_string(thinking)? {
+                return Ok(Part::Thinking(vec![s]));
+            }
+            let Some(list) = thinking.and_then(array_items) else {
+                return Ok(Part::Other);
+            };
+            let mut pieces = Vec::with_capacity(list.len());
+            for inner in list {
+                match classify(inner)? {
+                    Part::Text(t) => pieces.push(t),
+                    _ => return Ok(Part::Other),
+                }
+            }
+            Ok(Part::Thinking(pieces))
+        }
+        _ => Ok(Part::Other),
+    }
+}
+
+/// The items of a raw JSON array, or `None` when it is not an array.
+fn array_items(raw: &str) -> Option<Vec<&str>> {
+    let mut parser = super::json::Parser::new(raw);
+    let mut items = Vec::new();
+    let mut more = parser.array_start().ok()?;
+    while more {
+        items.push(parser.any().ok()?);
+        more = parser.array_step().ok()?;
+    }
+    Some(items)
+}
+
+/// `provider_specific_fields` with `name: value` added: a new object when there was none, the key
+/// appended when it was an object without it, untouched otherwise.
+/// Keep in sync with `python/rillm/_fallback/decode/openai.py::with_field`.
+pub(crate) fn with_field(existing: Option<Json>, name: &'static str, value: &str) -> Json {
+    let Some(existing) = existing else {
+        return Json(format!(r#"{{"{name}":{value}}}"#).into_boxed_str());
+    };
+    if object_fields(existing.as_str(), [name]) != Some([None]) {
+        return existing;
+    }
+    let text = existing.as_str().trim_end();
+    let body = &text[..text.len() - 1];
+    let empty = body
+        .trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim().is_empty());
+    let separator = if empty { "" } else { "," };
+    Json(format!(r#"{body}{separator}"{name}":{value}}}"#).into_boxed_str())
+}
+
+/// The service tiers OpenAI's chunk type allows. Another provider's tier (Groq's "on_demand") is kept in
+/// `provider_specific_fields["service_tier"]`, so that every chunk still validates as OpenAI's.
+/// Keep in sync with `python/rillm/_fallback/decode/openai.py::OPENAI_SERVICE_TIERS`.
+pub(crate) const OPENAI_SERVICE_TIERS: &[&str] = &["auto", "default", "flex", "scale", "priority", "fast"];

@@ -1,0 +1,132 @@
+//! The core decoder over every recorded OpenAI-dialect stream in ../shared/fixtures/streams: whole, one
+//! byte at a time and split at every offset, the chunks and the outcome must not change.
+
+use std::path::PathBuf;
+
+use rillm::chunk::Chunk;
+use rillm::decode::{Options, StreamDecoder};
+use rillm::error::{Error, Pos};
+use rillm::framing::DEFAULT_MAX_EVENT_BYTES;
+
+const OPENAI_DIALECT: &[&str] = &[
+    "openai",
+    "groq",
+    "deepseek",
+    "mistral",
+    "xai",
+    "openrouter",
+    "perplexity",
+    "zai",
+    "llamacpp",
+];
+
+fn fixtures() -> PathBuf {
+    std::env::var_os("RILLM_FIXTURES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/streams"),
+        PathBuf::from,
+    )
+}
+
+fn recordings() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for folder in OPENAI_DIALECT {
+        let dir = fixtures().join(folder);
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::path);
+        for entry in entries {
+            let name = format!("{folder}/{}", entry.file_name().to_string_lossy());
+            out.push((name, std::fs::read(entry.path()).unwrap()));
+        }
+    }
+    assert!(
+        out.len() >= 30,
+        "expected the OpenAI-dialect recordings, found {}",
+        out.len()
+    );
+    out
+}
+
+type Outcome = (Vec<(Chunk, Pos)>, Result<(), Error>);
+
+fn decode(pieces: &[&[u8]]) -> Outcome {
+    let options = Options {
+        model: String::new(),
+        created: 0,
+        max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
+    };
+    let mut decoder = StreamDecoder::new("openai", &options).unwrap();
+    let mut chunks = Vec::new();
+    let mut sink = |chunk, pos| {
+        chunks.push((chunk, pos));
+        Ok(())
+    };
+    let mut result = Ok(());
+    for piece in pieces {
+        result = decoder.feed(piece, &mut sink);
+        if result.is_err() {
+            break;
+        }
+    }
+    if result.is_ok() {
+        result = decoder.finish(&mut sink);
+    }
+    (chunks, result)
+}
+
+/// Every offset, except in recordings over 64 KiB (quadratic cost), where a cut in the middle of a long
+/// run of ordinary bytes only changes how much the line buffer holds: there it is every offset within
+/// 8 bytes of a line end or next to a non-ASCII byte, plus every 7th offset.
+fn cuts(bytes: &[u8]) -> Vec<usize> {
+    let n = bytes.len();
+    if n <= 64 * 1024 {
+        return (0..=n).collect();
+    }
+    let mut cuts: Vec<usize> = (0..=n).step_by(7).chain(n.saturating_sub(64)..=n).collect();
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(b, b'\n' | b'\r') {
+            cuts.extend(i.saturating_sub(8)..=(i + 9).min(n));
+        } else if *b >= 0x80 {
+            cuts.extend([i, i + 1]);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+#[test]
+fn every_recording_decodes_the_same_however_it_is_split() {
+    for (name, bytes) in recordings() {
+        let whole = decode(&[&bytes]);
+        assert!(!whole.0.is_empty(), "{name}: no chunks");
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(decode(&singles), whole, "{name}: one byte at a time");
+        for cut in cuts(&bytes) {
+            assert_eq!(decode(&[&bytes[..cut], &bytes[cut..]]), whole, "{name}: split at {cut}");
+        }
+    }
+}
+
+#[test]
+fn only_the_error_recordings_fail_and_they_fail_as_provider_errors() {
+    for (name, bytes) in recordings() {
+        let (_, result) = decode(&[&bytes]);
+        if name.contains("error") {
+            assert!(matches!(result, Err(Error::Provider { .. })), "{name}: {result:?}");
+        } else {
+            assert_eq!(result, Ok(()), "{name}");
+        }
+    }
+}
+
+#[test]
+fn truncation_is_reported() {
+    let bytes = std::fs::read(fixtures().join("openai/gpt4o-finish-length.sse")).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let cut = text.find("\"finish_reason\":\"length\"").unwrap();
+    let (_, result) = decode(&[&bytes[..cut]]);
+    assert!(matches!(result, Err(Error::Incomplete { .. })), "{result:?}");
+}
