@@ -1,0 +1,54 @@
+"""The one seam between the two backends: the only module that imports `rillm._native`.
+
+`RILLM_BACKEND` chooses, and is parsed strictly:
+
+- `auto` (the default): the Rust extension, or the pure-Python twin when the extension cannot be
+  imported or is from another version;
+- `rust`: the extension, or ImportError (a silent fallback must never hide a broken build);
+- `python`: the pure-Python twin.
+
+`BACKEND` says which one is live.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from rillm._version import __version__
+
+_choice = os.environ.get("RILLM_BACKEND", "auto")
+if _choice not in ("auto", "rust", "python"):
+    raise ValueError(f"RILLM_BACKEND must be 'auto', 'rust' or 'python', not {_choice!r}")
+
+_impl: Any = None
+BACKEND: Literal["rust", "python"]
+if _choice != "python":
+    try:
+        from rillm import _native
+    except ImportError as exc:
+        if _choice == "rust":
+            raise ImportError(f"RILLM_BACKEND=rust but the Rust extension cannot be imported: {exc}") from exc
+    else:
+        if _native.__version__ == __version__:
+            _impl = _native
+        elif _choice == "rust":
+            raise ImportError(
+                f"RILLM_BACKEND=rust but the Rust extension is version {_native.__version__}, "
+                f"not {__version__}: rebuild it (pip install . or make dev)"
+            )
+
+if _impl is None:
+    from rillm import _fallback as _impl
+
+    BACKEND = "python"
+else:
+    BACKEND = "rust"
+
+StreamDecoder = _impl.StreamDecoder
+ModelResponseStream = _impl.ModelResponseStream
+StreamingChoices = _impl.StreamingChoices
+Delta = _impl.Delta
+ChatCompletionDeltaToolCall = _impl.ChatCompletionDeltaToolCall
+Function = _impl.Function
+merge_chunks = _impl.merge_chunks

@@ -1,0 +1,149 @@
+"""`stream_chunk_builder`: chunks in, one `ModelResponse` out.
+
+The per-chunk half (content, tool calls, finish reasons, the response header) runs in the live backend
+(`rust/merge.rs` or its twin `_fallback/merge.py`), which returns a plain dict. This module does the
+per-stream half, once, for both backends: usage, logprobs, provider fields, and the pydantic model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rillm import _backend
+from rillm.exceptions import APIError
+from rillm.types import (
+    ChatCompletionMessageToolCall,
+    ChoiceLogprobs,
+    Choices,
+    FunctionCall,
+    Message,
+    ModelResponse,
+    Usage,
+)
+
+
+def stream_chunk_builder(chunks: Iterable[Any] | None, messages: list[Any] | None = None) -> ModelResponse | None:
+    """Merges streamed chunks into one `ModelResponse`, as LiteLLM's `stream_chunk_builder` does.
+
+    `chunks` may be rillm chunks or OpenAI-shaped chunk dicts (or objects with `model_dump()`); choices
+    with different indexes stay apart. `messages`, when given, are used only to estimate prompt tokens for
+    a stream that reported no usage. Returns None for no chunks; raises `APIError` (500) for `None`.
+    """
+    if chunks is None:
+        raise APIError(500, "Error building chunks for logging/streaming usage calculation")
+    chunks = list(chunks)
+    if not chunks:
+        return None
+    merged = _backend.merge_chunks(chunks)
+    return build_response(merged, messages)
+
+
+def build_response(merged: dict[str, Any], messages: list[Any] | None) -> ModelResponse:
+    choices = [_choice(c) for c in merged["choices"]]
+    return ModelResponse(
+        id=merged["id"],
+        created=merged["created"],
+        model=merged["model"],
+        system_fingerprint=merged["system_fingerprint"],
+        choices=choices,
+        usage=merge_usage(merged["usage"]) or estimate_usage(choices, messages),
+        service_tier=merged["service_tier"],
+        citations=merged["citations"],
+    )
+
+
+def _choice(c: dict[str, Any]) -> Choices:
+    fields: dict[str, Any] = {}
+    psf: dict[str, Any] = {}
+    for part in c["provider_specific_fields"]:
+        if isinstance(part, dict):
+            psf.update(part)
+    blocks = [block for part in c["thinking_blocks"] for block in (part if isinstance(part, list) else [part])]
+    for name, value in (
+        ("reasoning_content", c["reasoning_content"]),
+        ("refusal", c["refusal"]),
+        ("annotations", c["annotations"]),
+        ("thinking_blocks", blocks or None),
+        ("provider_specific_fields", psf or None),
+    ):
+        if value is not None:
+            fields[name] = value
+    tool_calls = [
+        ChatCompletionMessageToolCall.model_validate({k: v for k, v in t.items() if k != "index"})
+        for t in c["tool_calls"]
+    ]
+    function_call = FunctionCall.model_validate(c["function_call"]) if c["function_call"] is not None else None
+    message = Message(
+        content=c["content"], role=c["role"], tool_calls=tool_calls or None, function_call=function_call, **fields
+    )
+    return Choices(
+        finish_reason=c["finish_reason"], index=c["index"], message=message, logprobs=merge_logprobs(c["logprobs"])
+    )
+
+
+def merge_logprobs(parts: list[Any]) -> ChoiceLogprobs | None:
+    """One choice's per-chunk logprobs, concatenated (LiteLLM drops them; the OpenAI SDK keeps them)."""
+    if not parts:
+        return None
+    content: list[Any] = []
+    refusal: list[Any] = []
+    for part in parts:
+        data = part.model_dump() if hasattr(part, "model_dump") else part
+        if isinstance(data, dict):
+            content.extend(data.get("content") or [])
+            refusal.extend(data.get("refusal") or [])
+    return ChoiceLogprobs(content=content or None, refusal=refusal or None)
+
+
+def merge_usage(usages: list[Any]) -> Usage | None:
+    """The last values the stream reported: a count is taken from a chunk when it is positive or nothing
+    was seen yet (Ollama and Anthropic send zeros or placeholders before the real counts); details and
+    provider extras come from the latest chunk that has them. `total_tokens` is prompt + completion."""
+    if not usages:
+        return None
+    prompt: int | None = None
+    completion: int | None = None
+    details: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    for usage in usages:
+        u = usage if isinstance(usage, Usage) else Usage.model_validate(usage)
+        if u.prompt_tokens > 0 or prompt is None:
+            prompt = u.prompt_tokens
+        if u.completion_tokens > 0 or completion is None:
+            completion = u.completion_tokens
+        for name in ("prompt_tokens_details", "completion_tokens_details"):
+            value = getattr(u, name)
+            if value is not None:
+                details[name] = value
+        extras.update({k: v for k, v in (u.model_extra or {}).items() if v is not None})
+    prompt = prompt or 0
+    completion = completion or 0
+    return Usage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion, **details, **extras
+    )
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough count for text no provider counted: about four characters a token."""
+    return (len(text) + 3) // 4
+
+
+def estimate_usage(choices: list[Choices], messages: list[Any] | None) -> Usage:
+    """Used only when the stream reported no usage at all; marked `estimated=True`."""
+    prompt = 0
+    for message in messages or []:
+        content = message.get("content") if isinstance(message, dict) else getattr(message, "content", None)
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        prompt += 4 + estimate_tokens(content if isinstance(content, str) else "")
+    if messages:
+        prompt += 3
+    completion = 0
+    for choice in choices:
+        m = choice.message
+        text = (m.content or "") + (m.reasoning_content or "") + (m.refusal or "")
+        text += "".join((t.function.name or "") + t.function.arguments for t in m.tool_calls or [])
+        completion += estimate_tokens(text)
+    counts = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return Usage.model_validate({**counts, "estimated": True})

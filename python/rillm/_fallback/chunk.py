@@ -1,0 +1,289 @@
+# Twin of rust/chunk.rs (the data) and rust/python/objects.rs (the Python objects over it).
+"""The chunk objects: OpenAI's `chat.completion.chunk` as cheap `__slots__` classes.
+
+Each class has fields that are always dumped (`_FIELDS`), fields dumped only when set (`_OPTIONAL`), and
+the provider's unknown keys (extras), which become attributes the first time an attribute is missed or
+the object is dumped. Absent optional fields read as None. `model_dump()` copies containers and dumps
+nested models; `==` compares dumps; `repr` lists the same fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rillm import _shared
+
+_new = object.__new__
+
+
+class _Model:
+    __slots__ = ("__dict__", "_extras")
+
+    _FIELDS: ClassVar[tuple[str, ...]] = ()
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ()
+    _NAMES: ClassVar[frozenset[str]] = frozenset()
+    _extras: dict[str, Any] | None
+
+    def __init_subclass__(cls) -> None:
+        cls._NAMES = frozenset(cls._FIELDS + cls._OPTIONAL)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: the extras may not have been made attributes yet.
+        if not name.startswith("__") and self._extras_to_dict():
+            try:
+                return self.__dict__[name]
+            except KeyError:
+                pass
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _extras_to_dict(self) -> bool:
+        extras = self._extras
+        if not extras:
+            return False
+        self._extras = None
+        attrs = self.__dict__
+        for key, value in extras.items():
+            attrs.setdefault(key, value)
+        return True
+
+    def _items(self) -> list[tuple[str, Any]]:
+        items = [(name, getattr(self, name)) for name in self._FIELDS]
+        for name in self._OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                items.append((name, value))
+        self._extras_to_dict()
+        items.extend(self.__dict__.items())
+        return items
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        dump = _shared.dump_value
+        return {k: dump(v, exclude_none) for k, v in self._items() if not (exclude_none and v is None)}
+
+    def model_dump_json(self, exclude_none: bool = False) -> str:
+        return _shared.dumps(self.model_dump(exclude_none=exclude_none))
+
+    def json(self) -> dict[str, Any]:
+        """A dict, as LiteLLM's `.json()` returns (not a string)."""
+        return self.model_dump()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The compact OpenAI shape: `model_dump(exclude_none=True)`."""
+        return self.model_dump(exclude_none=True)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self._items())
+        return f"{type(self).__name__}({fields})"
+
+    def _has_key(self, key: str) -> bool:
+        if key in self._NAMES:
+            return True
+        self._extras_to_dict()
+        return key in self.__dict__
+
+    def __getitem__(self, key: str) -> Any:
+        if not self._has_key(key):
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if self._has_key(key) else default
+
+    def __contains__(self, key: str) -> bool:
+        if key in self._FIELDS:
+            return True
+        if key in self._OPTIONAL:
+            return getattr(self, key) is not None
+        self._extras_to_dict()
+        return key in self.__dict__
+
+
+class Function(_Model):
+    """A tool call's function (`name`, `arguments` fragment), or a legacy `function_call`."""
+
+    __slots__ = ("arguments", "name")
+    _FIELDS = ("name", "arguments")
+
+    name: str | None
+    arguments: str
+
+    def __init__(self, **kwargs: Any) -> None:
+        _init_from(self, _wire().wire_function, "function", kwargs)
+
+
+class ChatCompletionDeltaToolCall(_Model):
+    __slots__ = ("function", "id", "index", "type")
+    _FIELDS = ("index", "id", "type", "function")
+
+    index: int
+    id: str | None
+    type: str
+    function: Function
+
+    def __init__(self, **kwargs: Any) -> None:
+        _init_from(self, _wire().wire_tool_call, "tool_call", kwargs)
+
+
+class Delta(_Model):
+    __slots__ = (
+        "annotations",
+        "audio",
+        "content",
+        "function_call",
+        "provider_specific_fields",
+        "reasoning_content",
+        "refusal",
+        "role",
+        "thinking_blocks",
+        "tool_calls",
+    )
+    _FIELDS = ("content", "role", "tool_calls", "function_call", "refusal")
+    _OPTIONAL = ("reasoning_content", "thinking_blocks", "annotations", "audio", "provider_specific_fields")
+
+    content: str | None
+    role: str | None
+    tool_calls: list[ChatCompletionDeltaToolCall] | None
+    function_call: Function | None
+    refusal: str | None
+    reasoning_content: str | None
+    thinking_blocks: Any
+    annotations: Any
+    audio: Any
+    provider_specific_fields: Any
+
+    def __init__(self, **kwargs: Any) -> None:
+        _init_from(self, _wire().wire_delta, "delta", kwargs)
+
+
+class StreamingChoices(_Model):
+    __slots__ = ("_logprobs", "delta", "finish_reason", "index")
+    _FIELDS = ("finish_reason", "index", "delta", "logprobs")
+
+    finish_reason: str | None
+    index: int
+    delta: Delta
+    _logprobs: Any
+
+    def __init__(self, **kwargs: Any) -> None:
+        _init_from(self, _wire().wire_choice, "choice", kwargs)
+
+    @property
+    def logprobs(self) -> Any:
+        """`ChoiceLogprobs` (pydantic), made from the provider's JSON on first access."""
+        value = self._logprobs
+        if type(value) is dict:
+            value = self._logprobs = _shared.make_logprobs(value)
+        return value
+
+    @logprobs.setter
+    def logprobs(self, value: Any) -> None:
+        self._logprobs = value
+
+
+class ModelResponseStream(_Model):
+    """One streamed chunk, shaped like LiteLLM's `ModelResponseStream` and OpenAI's `ChatCompletionChunk`."""
+
+    __slots__ = (
+        "choices",
+        "citations",
+        "created",
+        "id",
+        "model",
+        "object",
+        "provider_specific_fields",
+        "service_tier",
+        "system_fingerprint",
+        "usage",
+    )
+    _FIELDS = ("id", "created", "model", "object", "system_fingerprint", "choices")
+    _OPTIONAL = ("usage", "service_tier", "citations", "provider_specific_fields")
+
+    id: str
+    created: int
+    model: str
+    object: str
+    system_fingerprint: str | None
+    choices: list[StreamingChoices]
+    usage: Any
+    service_tier: str | None
+    citations: Any
+    provider_specific_fields: Any
+
+    def __init__(self, **kwargs: Any) -> None:
+        _init_from(self, _wire().wire_chunk_from_kwargs, "chunk", kwargs)
+
+
+def _wire() -> Any:
+    from rillm._fallback.decode import openai
+
+    return openai
+
+
+def _init_from(self: _Model, parse: Any, kind: str, kwargs: dict[str, Any]) -> None:
+    """Constructors go through the decoder's rules: keywords become the JSON a provider would send."""
+    from rillm._fallback import jsonutil
+
+    built = parse(jsonutil.loads(_shared.prepare(kind, kwargs)))
+    for name in type(self).__slots__:
+        object.__setattr__(self, name, getattr(built, name))
+    self._extras = built._extras
+
+
+# Twin of rust/chunk.rs::FinishReason::map: LiteLLM's map_finish_reason (spec section 5.12), ignoring
+# ASCII case. An empty string is no finish reason; anything unknown is "stop".
+_FINISH_REASONS = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "content_filter": "content_filter",
+    "function_call": "function_call",
+    # Anthropic
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "pause_turn": "length",
+    "compaction": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    # Cohere
+    "complete": "stop",
+    "tool_call": "tool_calls",
+    "error_toxic": "content_filter",
+    # Bedrock
+    "guardrail_intervened": "content_filter",
+    "content_filtered": "content_filter",
+    # Gemini
+    "safety": "content_filter",
+    "recitation": "content_filter",
+    "blocklist": "content_filter",
+    "prohibited_content": "content_filter",
+    "spii": "content_filter",
+    "image_safety": "content_filter",
+    # Zhipu
+    "sensitive": "content_filter",
+}
+
+
+def map_finish_reason(provider: str) -> str | None:
+    if not provider:
+        return None
+    mapped = _FINISH_REASONS.get(provider)
+    if mapped is None:
+        mapped = _FINISH_REASONS.get(ascii_lower(provider), "stop")
+    return mapped
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """Lower-cases ASCII letters only, as Rust's `eq_ignore_ascii_case` compares."""
+    return text.translate(_ASCII_LOWER)

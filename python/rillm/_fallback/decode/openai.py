@@ -1,0 +1,361 @@
+# Twin of rust/decode/openai.rs and rust/decode/openai_wire.rs.
+"""The OpenAI chat-completions dialect: OpenAI, Azure and every OpenAI-compatible server.
+
+Each `data:` payload is one `chat.completion.chunk`, decoded as sent, with these normalisations:
+`object` is always `chat.completion.chunk`; an id, model or `created` the chunk lacks is the last one the
+stream sent; `reasoning` becomes `reasoning_content`; Mistral's list-of-parts `content` is split into
+`content` and `reasoning_content`; Groq's `x_groq.usage` stands in for a missing `usage`; finish reasons
+map onto OpenAI's. `[DONE]` ends the stream. An `event: error`, a payload with a truthy `error`, or a
+finish reason of `error`/`abort` raise the provider's error (after the chunk's own content, when it has
+choices, has been handed over).
+
+The checks run in the Rust order: the whole payload's shape first, then the error, then the chunk's
+objects (usage is validated while they are built).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rillm import _shared
+from rillm._fallback import jsonutil
+from rillm._fallback.chunk import (
+    ChatCompletionDeltaToolCall,
+    Delta,
+    Function,
+    ModelResponseStream,
+    StreamingChoices,
+    ascii_lower,
+    map_finish_reason,
+)
+from rillm._fallback.errors import ShapeError, decode_error, provider_error
+from rillm._fallback.framing import Event
+
+_new = object.__new__
+_I64 = range(-(2**63), 2**63)
+_CHUNK_KEYS = frozenset(
+    {"id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"}
+    | {"citations", "provider_specific_fields", "error"}
+)
+_CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs", "message"})
+_TOOL_CALL_KEYS = frozenset({"index", "id", "type", "function"})
+_FUNCTION_KEYS = frozenset({"name", "arguments"})
+_DELTA_OPAQUE = ("annotations", "audio", "thinking_blocks", "provider_specific_fields")
+
+
+class OpenAiDecoder:
+    __slots__ = ("choices", "created", "default_created", "default_model", "last_id", "last_model")
+
+    def __init__(self, default_model: str, default_created: int) -> None:
+        self.last_id: str | None = None
+        self.last_model: str | None = None
+        self.created: int | None = None
+        self.default_model = default_model
+        self.default_created = default_created
+        # Every choice index seen, and whether it has finished.
+        self.choices: dict[int, bool] = {}
+
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+        """Decodes one event into `out`; True when it was the stream's terminator."""
+        data = event.data.decode("utf-8", "replace")
+        if event.kind == b"error":
+            raise provider_error(event, data, "error")
+        payload = data.strip(" \t\n\r")
+        if not payload:
+            return False
+        if payload.startswith("[DONE]"):
+            return True
+        try:
+            obj = jsonutil.loads(data)
+            wire = wire_chunk(obj)
+        except (jsonutil.JsonError, ShapeError) as exc:
+            raise decode_error(event, f"invalid chunk: {exc}") from None
+        error = bool(obj.get("error"))
+        if error and obj.get("choices") is None:
+            raise provider_error(event, data, "")
+        try:
+            out.append(self.chunk(obj, wire))
+        except ValueError as exc:  # a usage the Usage model refuses
+            raise decode_error(event, f"invalid chunk: {exc}") from None
+        if error:
+            raise provider_error(event, data, "")
+        failed_with = wire[1]
+        if failed_with is not None:
+            raise provider_error(event, finish_reason_error(failed_with), "")
+        return False
+
+    def complete(self) -> bool:
+        """Whether the stream may end here without `[DONE]`: some choice was seen and all finished."""
+        return bool(self.choices) and all(self.choices.values())
+
+    def chunk(self, obj: dict[str, Any], wire: tuple[list[StreamingChoices], str | None]) -> ModelResponseStream:
+        choices = wire[0]
+        seen = self.choices
+        for choice in choices:
+            seen[choice.index] = seen.get(choice.index, False) or choice.finish_reason is not None
+        id_ = obj.get("id")
+        if id_:
+            self.last_id = id_
+        model = obj.get("model")
+        if model:
+            self.last_model = model
+        created = obj.get("created")
+        if created is not None:
+            self.created = created
+        usage = obj.get("usage")
+        if usage is None:
+            x_groq = obj.get("x_groq")
+            if type(x_groq) is dict:
+                usage = x_groq.get("usage")
+        chunk = _new(ModelResponseStream)
+        chunk.id = self.last_id or ""
+        chunk.object = "chat.completion.chunk"
+        chunk.created = self.created if self.created is not None else self.default_created
+        chunk.model = self.last_model or self.default_model
+        chunk.system_fingerprint = obj.get("system_fingerprint")
+        tier = obj.get("service_tier")
+        psf = obj.get("provider_specific_fields")
+        if tier is not None and tier not in OPENAI_SERVICE_TIERS:
+            psf = with_field(psf, "service_tier", tier)
+            tier = None
+        chunk.service_tier = tier
+        chunk.choices = choices
+        chunk.usage = None if usage is None else _shared.make_usage(usage)
+        chunk.citations = obj.get("citations")
+        chunk.provider_specific_fields = psf
+        chunk._extras = wire_extras(obj, _CHUNK_KEYS)
+        return chunk
+
+
+def wire_chunk(obj: Any) -> tuple[list[StreamingChoices], str | None]:
+    """Checks the chunk's shape and builds its choices; also the first `error`/`abort` finish reason."""
+    if type(obj) is not dict:
+        raise ShapeError("expected an object")
+    for key in ("id", "model", "system_fingerprint", "service_tier"):
+        string(obj.get(key), key)
+    integer(obj.get("created"), "created")
+    raw_choices = obj.get("choices")
+    choices: list[StreamingChoices] = []
+    failed_with = None
+    if raw_choices is not None:
+        if type(raw_choices) is not list:
+            raise ShapeError("choices: expected an array")
+        for position, raw in enumerate(raw_choices):
+            choice, finish = wire_choice_at(raw, position)
+            choices.append(choice)
+            if failed_with is None and finish is not None and ascii_lower(finish) in ("error", "abort"):
+                failed_with = finish
+    return choices, failed_with
+
+
+def wire_extras(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any] | None:
+    return {k: v for k, v in obj.items() if k not in known} or None
+
+
+def wire_choice_at(obj: Any, position: int) -> tuple[StreamingChoices, str | None]:
+    if type(obj) is not dict:
+        raise ShapeError("choice: expected an object")
+    choice = _new(StreamingChoices)
+    index = integer(obj.get("index"), "index")
+    choice.index = position if index is None else index
+    raw_delta = obj.get("delta")
+    choice.delta = _empty_delta() if raw_delta is None else wire_delta(raw_delta)
+    finish = string(obj.get("finish_reason"), "finish_reason")
+    choice.finish_reason = None if finish is None else map_finish_reason(finish)
+    choice._logprobs = obj.get("logprobs")
+    choice._extras = wire_extras(obj, _CHOICE_KEYS)
+    return choice, finish
+
+
+def wire_choice(obj: Any) -> StreamingChoices:
+    return wire_choice_at(obj, 0)[0]
+
+
+def _empty_delta() -> Delta:
+    delta = _new(Delta)
+    delta.content = delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
+    delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
+    delta.provider_specific_fields = None
+    delta._extras = None
+    return delta
+
+
+def wire_delta(obj: Any) -> Delta:
+    if type(obj) is not dict:
+        raise ShapeError("delta: expected an object")
+    delta = _empty_delta()
+    parts = None
+    reasoning = None
+    extras: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key == "content":
+            if type(value) is list:
+                parts = value
+            else:
+                delta.content = string(value, "content")
+        elif key == "role":
+            delta.role = string(value, "role")
+        elif key == "refusal":
+            delta.refusal = string(value, "refusal")
+        elif key == "reasoning_content":
+            delta.reasoning_content = string(value, "reasoning_content")
+        elif key == "reasoning":
+            # OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
+            reasoning = value
+        elif key == "tool_calls":
+            delta.tool_calls = wire_tool_calls(value)
+        elif key == "function_call":
+            delta.function_call = None if value is None else wire_function(value)
+        elif key in _DELTA_OPAQUE:
+            setattr(delta, key, value)
+        else:
+            extras[key] = value
+    if reasoning is not None:
+        # `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
+        if delta.reasoning_content is None:
+            if type(reasoning) is not str:
+                raise ShapeError("expected `reasoning` to be a string")
+            delta.reasoning_content = reasoning
+        else:
+            extras["reasoning"] = reasoning
+    if parts is not None:
+        split_parts(delta, parts)
+    delta._extras = extras or None
+    return delta
+
+
+def wire_tool_calls(value: Any) -> list[ChatCompletionDeltaToolCall] | None:
+    """Each call's default index is its position in the list; an empty list is no tool calls."""
+    if value is None:
+        return None
+    if type(value) is not list:
+        raise ShapeError("tool_calls: expected an array")
+    return [wire_tool_call_at(item, position) for position, item in enumerate(value)] or None
+
+
+def wire_tool_call_at(obj: Any, position: int) -> ChatCompletionDeltaToolCall:
+    if type(obj) is not dict:
+        raise ShapeError("tool call: expected an object")
+    call = _new(ChatCompletionDeltaToolCall)
+    index = integer(obj.get("index"), "index")
+    call.index = position if index is None else index
+    call.id = string(obj.get("id"), "id")
+    # Continuation deltas omit `type` and Mistral sends null: both mean "function", as in LiteLLM.
+    kind = string(obj.get("type"), "type")
+    call.type = "function" if kind is None else kind
+    function = obj.get("function")
+    call.function = _new_function(None, "") if function is None else wire_function(function)
+    call._extras = wire_extras(obj, _TOOL_CALL_KEYS)
+    return call
+
+
+def wire_tool_call(obj: Any) -> ChatCompletionDeltaToolCall:
+    return wire_tool_call_at(obj, 0)
+
+
+def _new_function(name: str | None, arguments: str) -> Function:
+    function = _new(Function)
+    function.name = name
+    function.arguments = arguments
+    function._extras = None
+    return function
+
+
+def wire_function(obj: Any) -> Function:
+    if type(obj) is not dict:
+        raise ShapeError("function: expected an object")
+    arguments = obj.get("arguments")
+    if arguments is None:
+        arguments = ""
+    elif type(arguments) is not str:
+        # Sent as an object: the string json.dumps makes of it, as the Rust side does.
+        arguments = _shared.dumps(arguments)
+    function = _new_function(string(obj.get("name"), "name"), arguments)
+    function._extras = wire_extras(obj, _FUNCTION_KEYS)
+    return function
+
+
+def wire_chunk_from_kwargs(obj: Any) -> ModelResponseStream:
+    """A chunk built by `ModelResponseStream(**kwargs)`: the same rules, no stream around it."""
+    choices, _ = wire_chunk(obj)
+    return OpenAiDecoder("", 0).chunk(obj, (choices, None))
+
+
+def string(value: Any, name: str) -> Any:
+    if value is not None and type(value) is not str:
+        raise ShapeError(f"{name}: expected a string")
+    return value
+
+
+def integer(value: Any, name: str) -> Any:
+    if value is not None and (type(value) is not int or value not in _I64):
+        raise ShapeError(f"{name}: expected an integer")
+    return value
+
+
+def finish_reason_error(reason: str) -> str:
+    """The error payload for a stream a provider ended with finish reason `error` or `abort`.
+    Keep in sync with rust/decode/openai.rs::finish_reason_error."""
+    message = "the provider ended the stream with finish_reason " + _shared.dumps(reason)
+    return '{"error":{"message":' + _shared.dumps(message) + ',"type":"finish_reason"}}'
+
+
+def split_parts(delta: Delta, parts: list[Any]) -> None:
+    """Mistral sends `content` as a list of typed parts: `text` parts are content, `thinking` parts (a
+    string or a list of `text` parts) are reasoning. Any other part is kept, in order, under
+    `provider_specific_fields["content_parts"]`. An explicit `reasoning_content`/`reasoning` wins over
+    thinking parts. Keep in sync with rust/decode/openai.rs::split_parts."""
+    text: str | None = None
+    thinking: str | None = None
+    other: list[Any] = []
+    for part in parts:
+        kind, value = classify(part)
+        if kind == "text":
+            text = (text or "") + value
+        elif kind == "thinking":
+            thinking = (thinking or "") + "".join(value)
+        else:
+            other.append(part)
+    delta.content = text
+    if delta.reasoning_content is None:
+        delta.reasoning_content = thinking
+    if other:
+        delta.provider_specific_fields = with_field(delta.provider_specific_fields, "content_parts", other)
+
+
+def classify(part: Any) -> tuple[str, Any]:
+    if type(part) is not dict:
+        return "other", None
+    kind = part.get("type")
+    if kind == "text":
+        text = part.get("text")
+        return ("text", text) if type(text) is str else ("other", None)
+    if kind == "thinking":
+        thinking = part.get("thinking")
+        if type(thinking) is str:
+            return "thinking", [thinking]
+        if type(thinking) is not list:
+            return "other", None
+        pieces = []
+        for inner in thinking:
+            inner_kind, inner_text = classify(inner)
+            if inner_kind != "text":
+                return "other", None
+            pieces.append(inner_text)
+        return "thinking", pieces
+    return "other", None
+
+
+def with_field(existing: Any, name: str, value: Any) -> Any:
+    """`provider_specific_fields` with `name: value` added: a new object when there was none, the key
+    appended when it was an object without it, untouched otherwise."""
+    if existing is None:
+        return {name: value}
+    if type(existing) is dict and name not in existing:
+        return {**existing, name: value}
+    return existing
+
+
+# The service tiers OpenAI's chunk type allows; another provider's tier (Groq's "on_demand") is kept in
+# provider_specific_fields["service_tier"]. Keep in sync with rust/decode/openai.rs::OPENAI_SERVICE_TIERS.
+OPENAI_SERVICE_TIERS = frozenset({"auto", "default", "flex", "scale", "priority", "fast"})

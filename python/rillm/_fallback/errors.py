@@ -1,0 +1,37 @@
+# Twin of rust/error.rs (the messages) and rust/python/errors.rs (the mapping onto exception classes).
+"""The exceptions the fallback raises, with the same classes, attributes and messages as the Rust core."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rillm import exceptions
+
+if TYPE_CHECKING:
+    from rillm._fallback.framing import Event
+
+
+class ShapeError(ValueError):
+    """A payload that is JSON but not the dialect's shape (a field of the wrong type)."""
+
+
+def event_too_large(event: int, offset: int, limit: int) -> exceptions.EventTooLargeError:
+    return exceptions.EventTooLargeError(
+        f"event {event} starting at byte {offset} is larger than max_event_bytes ({limit} bytes)",
+        event=event,
+        offset=offset,
+    )
+
+
+def decode_error(event: Event, detail: str) -> exceptions.StreamDecodeError:
+    return exceptions.StreamDecodeError(
+        f"event {event.number} starting at byte {event.offset}: {detail}", event=event.number, offset=event.offset
+    )
+
+
+def provider_error(event: Event, data: str, event_type: str) -> exceptions.ProviderStreamError:
+    return exceptions.provider_stream_error(data, event_type, event=event.number, offset=event.offset)
+
+
+def incomplete(detail: str, bytes_fed: int) -> exceptions.IncompleteStreamError:
+    return exceptions.IncompleteStreamError(f"the stream ended {detail} (after {bytes_fed} bytes)", offset=bytes_fed)

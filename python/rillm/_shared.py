@@ -1,0 +1,49 @@
+"""Helpers both backends' chunk objects call on their cold paths: turning opaque values into what
+`model_dump()` returns, building the pydantic `Usage`/`ChoiceLogprobs` a chunk's raw JSON becomes, and
+normalising constructor keywords. The Rust pyclasses import this module; the fallback calls it directly,
+so these behaviours are defined once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from rillm.types import ChoiceLogprobs, Usage
+
+
+def dump_value(value: Any, exclude_none: bool) -> Any:
+    """What `model_dump()` puts for a value: models are dumped, lists and dicts are copied, leaves kept."""
+    dump = getattr(value, "model_dump", None)
+    if dump is not None and not isinstance(value, type):
+        return dump(exclude_none=exclude_none)
+    if isinstance(value, (list, tuple)):
+        return [dump_value(v, exclude_none) for v in value]
+    if isinstance(value, dict):
+        return {k: dump_value(v, exclude_none) for k, v in value.items()}
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON of a dumped value (what `model_dump_json()` writes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def make_usage(data: Any) -> Usage:
+    return Usage.model_validate(data)
+
+
+def make_logprobs(data: Any) -> ChoiceLogprobs:
+    return ChoiceLogprobs.model_validate(data)
+
+
+def prepare(kind: str, kwargs: dict[str, Any]) -> str:
+    """Constructor keywords as the JSON the decoder reads, so `Delta(content="x")` and a decoded delta go
+    through the same rules. A chunk gets LiteLLM's defaults: a fresh `chatcmpl-` id and the current time."""
+    data = {k: dump_value(v, False) for k, v in kwargs.items()}
+    if kind == "chunk":
+        data.setdefault("id", f"chatcmpl-{uuid.uuid4()}")
+        data.setdefault("created", int(time.time()))
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,252 @@
+//! `StreamDecoder` for Python. Twin: `StreamDecoder` in `python/rillm/_fallback/decode/__init__.py`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
+
+use super::errors;
+use super::objects;
+use crate::chunk::Chunk;
+use crate::decode::{Options, StreamDecoder};
+use crate::error::{Error, Pos};
+use crate::framing::{Event, Flow, Framer, Framing, DEFAULT_MAX_EVENT_BYTES};
+
+/// Turns one provider stream's bytes into OpenAI-shaped chunks.
+#[pyclass(module = "rillm._native", name = "StreamDecoder")]
+pub(crate) struct PyStreamDecoder {
+    inner: StreamDecoder,
+    dialect: String,
+    /// The core panicked: nothing it holds can be trusted.
+    poisoned: bool,
+}
+
+#[pymethods]
+impl PyStreamDecoder {
+    #[new]
+    #[pyo3(signature = (dialect = None, *, model = None, max_event_bytes = None, created = None))]
+    fn new(
+        dialect: Option<&Bound<'_, PyAny>>,
+        model: Option<&Bound<'_, PyAny>>,
+        max_event_bytes: Option<&Bound<'_, PyAny>>,
+        created: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let dialect = match dialect {
+            None => "openai".to_owned(),
+            Some(d) => d
+                .extract::<String>()
+                .map_err(|_| type_error("dialect must be a str", d))?,
+        };
+        let model = match model.filter(|m| !m.is_none()) {
+            None => String::new(),
+            Some(m) => m
+                .extract::<String>()
+                .map_err(|_| type_error("model must be a str or None", m))?,
+        };
+        let max_event_bytes = match max_event_bytes {
+            None => DEFAULT_MAX_EVENT_BYTES,
+            Some(limit) => exact_int(limit)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|&n| n > 0)
+                .ok_or_else(|| PyValueError::new_err("max_event_bytes must be a positive int"))?,
+        };
+        let created = match created.filter(|c| !c.is_none()) {
+            None => now(),
+            Some(c) => exact_int(c).ok_or_else(|| type_error("created must be an int or None", c))?,
+        };
+        let options = Options {
+            model,
+            created,
+            max_event_bytes,
+        };
+        let inner = StreamDecoder::new(&dialect, &options).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PyStreamDecoder {
+            inner,
+            dialect,
+            poisoned: false,
+        })
+    }
+
+    /// Decodes every event `data` completes; returns their chunks (often none, sometimes several).
+    fn feed<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let bytes = as_bytes(data)?;
+        self.run(py, "StreamDecoder.feed", |inner, sink| inner.feed(&bytes, sink))
+    }
+
+    /// Ends the stream: decodes what is still buffered, then raises `IncompleteStreamError` if the stream
+    /// stopped before its terminator (or inside an event).
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.run(py, "StreamDecoder.finish", StreamDecoder::finish)
+    }
+
+    /// Whether the stream's terminator has been seen (or the stream finished complete).
+    #[getter]
+    fn done(&self) -> bool {
+        self.inner.done()
+    }
+
+    #[getter]
+    fn bytes_fed(&self) -> u64 {
+        self.inner.framer().bytes_fed()
+    }
+
+    /// The SSE last-event-ID (persists across events; empty if the stream sent none).
+    #[getter]
+    fn last_event_id(&self) -> String {
+        String::from_utf8_lossy(self.inner.framer().last_event_id()).into_owned()
+    }
+
+    /// The SSE reconnection time in milliseconds, if the stream set one.
+    #[getter]
+    fn retry(&self) -> Option<u64> {
+        self.inner.framer().retry()
+    }
+
+    #[getter]
+    fn dialect(&self) -> &str {
+        &self.dialect
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.poisoned { "failed" } else { self.inner.state() };
+        format!(
+            "StreamDecoder(dialect={:?}, state={state:?}, bytes_fed={})",
+            self.dialect,
+            self.bytes_fed()
+        )
+    }
+}
+
+impl PyStreamDecoder {
+    /// Runs the core with a sink that turns each chunk into Python objects as its event completes.
+    fn run<'py>(
+        &mut self,
+        py: Python<'py>,
+        what: &str,
+        call: impl FnOnce(&mut StreamDecoder, &mut crate::decode::Sink<'_>) -> Result<(), Error>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if self.poisoned {
+            return Err(PyValueError::new_err(format!(
+                "{what}() after the decoder raised an error"
+            )));
+        }
+        let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
+        let mut sink = |chunk: Chunk, pos: Pos| match objects::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
+            Ok(object) => {
+                out.push(object.into_any());
+                Ok(())
+            }
+            Err(e) => Err(Error::Decode {
+                pos,
+                detail: format!("invalid chunk: {}", e.value(py)),
+            }),
+        };
+        let inner = &mut self.inner;
+        match catch_unwind(AssertUnwindSafe(|| call(inner, &mut sink))) {
+            Ok(Ok(())) => PyList::new(py, out),
+            Ok(Err(error)) => Err(errors::to_pyerr(py, &error, out)),
+            Err(_) => {
+                self.poisoned = true;
+                Err(errors::internal(py, what))
+            }
+        }
+    }
+}
+
+/// What a framed stream held: `(kind, data, number, offset)` of each event, the unterminated event at
+/// the end, the last event id and the retry.
+type Framed<'py> = (
+    Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, u64, u64)>,
+    Option<(u64, u64)>,
+    Bound<'py, PyBytes>,
+    Option<u64>,
+);
+
+/// Frames `pieces` as one stream, without decoding events. For tests and tools; twin of
+/// `frame_events` in `python/rillm/_fallback/framing.py`.
+#[pyfunction]
+#[pyo3(signature = (pieces, framing = "sse", max_event_bytes = DEFAULT_MAX_EVENT_BYTES))]
+pub(crate) fn frame_events<'py>(
+    py: Python<'py>,
+    pieces: &Bound<'py, PyAny>,
+    framing: &str,
+    max_event_bytes: usize,
+) -> PyResult<Framed<'py>> {
+    let framing = match framing {
+        "sse" => Framing::Sse,
+        "ndjson" => Framing::Ndjson,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown framing \"{other}\"; expected \"sse\" or \"ndjson\""
+            )))
+        }
+    };
+    let mut framer = Framer::new(framing, max_event_bytes);
+    let mut events = Vec::new();
+    let mut push = |event: Event<'_>| {
+        events.push((
+            PyBytes::new(py, event.kind),
+            PyBytes::new(py, event.data),
+            event.pos.event,
+            event.pos.offset,
+        ));
+        Ok(Flow::Continue)
+    };
+    let fail = |e: Error| errors::to_pyerr(py, &e, Vec::new());
+    for piece in pieces.try_iter()? {
+        let piece = piece?;
+        framer.feed(&as_bytes(&piece)?, &mut push).map_err(fail)?;
+    }
+    let pending = framer
+        .finish(&mut push)
+        .map_err(fail)?
+        .map(|pos| (pos.event, pos.offset));
+    Ok((
+        events,
+        pending,
+        PyBytes::new(py, framer.last_event_id()),
+        framer.retry(),
+    ))
+}
+
+fn type_error(what: &str, value: &Bound<'_, PyAny>) -> PyErr {
+    let name = value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    PyTypeError::new_err(format!("{what}, not {name}"))
+}
+
+/// An int that is not a bool, as the fallback's `type(x) is int` checks.
+fn exact_int(value: &Bound<'_, PyAny>) -> Option<i64> {
+    if value.is_exact_instance_of::<pyo3::types::PyInt>() {
+        value.extract().ok()
+    } else {
+        None
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn as_bytes<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, [u8]>> {
+    if let Ok(bytes) = data.cast_exact::<PyBytes>() {
+        return Ok(std::borrow::Cow::Borrowed(bytes.as_bytes()));
+    }
+    if let Ok(array) = data.cast::<PyByteArray>() {
+        return Ok(std::borrow::Cow::Owned(array.to_vec()));
+    }
+    if data.is_instance_of::<PyBytes>() || data.is_instance_of::<PyMemoryView>() {
+        let bytes = data.py().get_type::<PyBytes>().call1((data,))?;
+        return Ok(std::borrow::Cow::Owned(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    let name = data
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(PyTypeError::new_err(format!("feed() expects bytes, not {name}")))
+}

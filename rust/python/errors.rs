@@ -1,0 +1,53 @@
+//! The core's errors as the exceptions of `python/rillm/exceptions.py`. Twin: `python/rillm/_fallback/errors.py`.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use super::shared;
+use crate::error::Error;
+
+/// The exception for `error`, carrying `chunks`: what the failing call decoded before it.
+pub(crate) fn to_pyerr(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyErr {
+    build(py, error, chunks).unwrap_or_else(|e| e)
+}
+
+fn build(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyResult<PyErr> {
+    let chunks = PyList::new(py, chunks)?;
+    let kwargs = PyDict::new(py);
+    let exception = match error {
+        Error::EventTooLarge { pos, .. } | Error::Decode { pos, .. } => {
+            kwargs.set_item("event", pos.event)?;
+            kwargs.set_item("offset", pos.offset)?;
+            kwargs.set_item("chunks", chunks)?;
+            let class = if matches!(error, Error::EventTooLarge { .. }) {
+                "EventTooLargeError"
+            } else {
+                "StreamDecodeError"
+            };
+            shared::exception_class(py, class)?.call((error.to_string(),), Some(&kwargs))?
+        }
+        Error::Provider { pos, event_type, data } => {
+            kwargs.set_item("event", pos.event)?;
+            kwargs.set_item("offset", pos.offset)?;
+            kwargs.set_item("chunks", chunks)?;
+            shared::provider_stream_error(py)?.call((data, event_type), Some(&kwargs))?
+        }
+        Error::Incomplete { bytes, .. } => {
+            kwargs.set_item("offset", bytes)?;
+            kwargs.set_item("chunks", chunks)?;
+            shared::exception_class(py, "IncompleteStreamError")?.call((error.to_string(),), Some(&kwargs))?
+        }
+        Error::Closed { .. } | Error::UnknownDialect { .. } => return Ok(PyValueError::new_err(error.to_string())),
+    };
+    Ok(PyErr::from_value(exception))
+}
+
+/// A panic in the core, caught at the boundary: a typed error instead of a `PanicException`.
+pub(crate) fn internal(py: Python<'_>, what: &str) -> PyErr {
+    let message = format!("rillm internal error in {what}; please report it with the input that caused it");
+    match shared::exception_class(py, "APIError").and_then(|class| class.call1((500, message))) {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}

@@ -1,0 +1,711 @@
+//! The chunk classes, and the conversion from the core's chunks. Twin: `python/rillm/_fallback/chunk.py`.
+//!
+//! Strings stay Rust strings until Python reads them (a stream's id and model are one shared allocation);
+//! nested objects are created once, with the chunk, so that `chunk.choices[0].delta.content = ...` sticks.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::lazy::Lazy;
+use super::model::{self, Model};
+use super::shared;
+use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall};
+use crate::decode::{parse_piece, Piece};
+
+/// The common methods of every chunk class (see `model.rs`), plus the class's own.
+macro_rules! model_class {
+    ($ty:ty { $($body:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            $($body)*
+
+            #[pyo3(signature = (exclude_none = false))]
+            fn model_dump<'py>(slf: &Bound<'py, Self>, exclude_none: bool) -> PyResult<Bound<'py, PyDict>> {
+                model::model_dump(slf, exclude_none)
+            }
+
+            #[pyo3(signature = (exclude_none = false))]
+            fn model_dump_json(slf: &Bound<'_, Self>, exclude_none: bool) -> PyResult<Py<PyAny>> {
+                model::model_dump_json(slf, exclude_none)
+            }
+
+            /// A dict, as LiteLLM's `.json()` returns (not a string).
+            fn json<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+                model::model_dump(slf, false)
+            }
+
+            /// The compact OpenAI shape: `model_dump(exclude_none=True)`.
+            fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+                model::model_dump(slf, true)
+            }
+
+            fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+                model::eq(slf, other)
+            }
+
+            fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+                model::repr(slf)
+            }
+
+            fn __getitem__<'py>(slf: &Bound<'py, Self>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                model::getitem(slf, key)
+            }
+
+            #[pyo3(signature = (key, default = None))]
+            fn get<'py>(
+                slf: &Bound<'py, Self>,
+                key: &Bound<'py, PyAny>,
+                default: Option<Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                model::get(slf, key, default)
+            }
+
+            fn __contains__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+                model::contains(slf, key)
+            }
+
+            fn __getattr__<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+                model::getattr(slf, name)
+            }
+        }
+    };
+}
+
+/// Builds a class from constructor keywords, through the decoder's rules (`rillm._shared.prepare`).
+fn construct(py: Python<'_>, kind: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Piece> {
+    let kwargs = kwargs.map_or_else(|| PyDict::new(py), Clone::clone);
+    let text: String = shared::prepare(py)?.call1((kind, kwargs))?.extract()?;
+    parse_piece(kind, &text).map_err(pyo3::exceptions::PyValueError::new_err)
+}
+
+fn none_or(py: Python<'_>, object: Option<&Py<PyAny>>) -> Py<PyAny> {
+    object.map_or_else(|| py.None(), |o| o.clone_ref(py))
+}
+
+/// An object field set from Python: None clears it.
+fn object_field(value: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+    (!value.is_none()).then(|| value.clone().unbind())
+}
+
+#[pyclass(module = "rillm._native", name = "Function", dict, freelist = 64)]
+pub(crate) struct PyFunction {
+    pub(crate) name: Option<String>,
+    pub(crate) arguments: String,
+    extras: Option<Json>,
+}
+
+model_class!(PyFunction {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        match construct(py, "function", kwargs)? {
+            Piece::Function(f) => function(py, f),
+            _ => unreachable!("parse_piece returns the kind it was asked for"),
+        }
+    }
+
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    #[setter]
+    fn set_name(&mut self, value: Option<String>) {
+        self.name = value;
+    }
+
+    #[getter]
+    fn arguments(&self) -> &str {
+        &self.arguments
+    }
+
+    #[setter]
+    fn set_arguments(&mut self, value: String) {
+        self.arguments = value;
+    }
+});
+
+impl Model for PyFunction {
+    const FIELDS: &'static [&'static str] = &["name", "arguments"];
+    const OPTIONAL: &'static [&'static str] = &[];
+    fn take_extras(&mut self) -> Option<Json> {
+        self.extras.take()
+    }
+}
+
+#[pyclass(module = "rillm._native", name = "ChatCompletionDeltaToolCall", dict, freelist = 64)]
+pub(crate) struct PyToolCall {
+    pub(crate) index: i64,
+    pub(crate) id: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) function: Option<Py<PyAny>>,
+    extras: Option<Json>,
+}
+
+model_class!(PyToolCall {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        match construct(py, "tool_call", kwargs)? {
+            Piece::ToolCall(t) => tool_call(py, t),
+            _ => unreachable!("parse_piece returns the kind it was asked for"),
+        }
+    }
+
+    #[getter]
+    fn index(&self) -> i64 {
+        self.index
+    }
+
+    #[setter]
+    fn set_index(&mut self, value: i64) {
+        self.index = value;
+    }
+
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    #[setter]
+    fn set_id(&mut self, value: Option<String>) {
+        self.id = value;
+    }
+
+    #[getter(r#type)]
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    #[setter(r#type)]
+    fn set_kind(&mut self, value: String) {
+        self.kind = value;
+    }
+
+    #[getter]
+    fn function(&self, py: Python<'_>) -> Py<PyAny> {
+        none_or(py, self.function.as_ref())
+    }
+
+    #[setter]
+    fn set_function(&mut self, value: &Bound<'_, PyAny>) {
+        self.function = object_field(value);
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(function) = &self.function {
+            visit.call(function)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.function = None;
+    }
+});
+
+impl Model for PyToolCall {
+    const FIELDS: &'static [&'static str] = &["index", "id", "type", "function"];
+    const OPTIONAL: &'static [&'static str] = &[];
+    fn take_extras(&mut self) -> Option<Json> {
+        self.extras.take()
+    }
+}
+
+#[pyclass(module = "rillm._native", name = "Delta", dict, freelist = 256)]
+pub(crate) struct PyDelta {
+    pub(crate) content: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) refusal: Option<String>,
+    pub(crate) reasoning_content: Option<String>,
+    pub(crate) tool_calls: Option<Py<PyAny>>,
+    pub(crate) function_call: Option<Py<PyAny>>,
+    pub(crate) thinking_blocks: Lazy,
+    pub(crate) annotations: Lazy,
+    pub(crate) audio: Lazy,
+    pub(crate) provider_specific_fields: Lazy,
+    extras: Option<Json>,
+}
+
+model_class!(PyDelta {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        match construct(py, "delta", kwargs)? {
+            Piece::Delta(d) => delta(py, d),
+            _ => unreachable!("parse_piece returns the kind it was asked for"),
+        }
+    }
+
+    #[getter]
+    fn content(&self) -> Option<&str> {
+        self.content.as_deref()
+    }
+
+    #[setter]
+    fn set_content(&mut self, value: Option<String>) {
+        self.content = value;
+    }
+
+    #[getter]
+    fn role(&self) -> Option<&str> {
+        self.role.as_deref()
+    }
+
+    #[setter]
+    fn set_role(&mut self, value: Option<String>) {
+        self.role = value;
+    }
+
+    #[getter]
+    fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
+    }
+
+    #[setter]
+    fn set_refusal(&mut self, value: Option<String>) {
+        self.refusal = value;
+    }
+
+    #[getter]
+    fn reasoning_content(&self) -> Option<&str> {
+        self.reasoning_content.as_deref()
+    }
+
+    #[setter]
+    fn set_reasoning_content(&mut self, value: Option<String>) {
+        self.reasoning_content = value;
+    }
+
+    #[getter]
+    fn tool_calls(&self, py: Python<'_>) -> Py<PyAny> {
+        none_or(py, self.tool_calls.as_ref())
+    }
+
+    #[setter]
+    fn set_tool_calls(&mut self, value: &Bound<'_, PyAny>) {
+        self.tool_calls = object_field(value);
+    }
+
+    #[getter]
+    fn function_call(&self, py: Python<'_>) -> Py<PyAny> {
+        none_or(py, self.function_call.as_ref())
+    }
+
+    #[setter]
+    fn set_function_call(&mut self, value: &Bound<'_, PyAny>) {
+        self.function_call = object_field(value);
+    }
+
+    #[getter]
+    fn thinking_blocks(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.thinking_blocks.get(py, None)
+    }
+
+    #[setter]
+    fn set_thinking_blocks(&mut self, value: &Bound<'_, PyAny>) {
+        self.thinking_blocks = Lazy::from_object(value);
+    }
+
+    #[getter]
+    fn annotations(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.annotations.get(py, None)
+    }
+
+    #[setter]
+    fn set_annotations(&mut self, value: &Bound<'_, PyAny>) {
+        self.annotations = Lazy::from_object(value);
+    }
+
+    #[getter]
+    fn audio(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.audio.get(py, None)
+    }
+
+    #[setter]
+    fn set_audio(&mut self, value: &Bound<'_, PyAny>) {
+        self.audio = Lazy::from_object(value);
+    }
+
+    #[getter]
+    fn provider_specific_fields(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.provider_specific_fields.get(py, None)
+    }
+
+    #[setter]
+    fn set_provider_specific_fields(&mut self, value: &Bound<'_, PyAny>) {
+        self.provider_specific_fields = Lazy::from_object(value);
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for object in [&self.tool_calls, &self.function_call].into_iter().flatten() {
+            visit.call(object)?;
+        }
+        for lazy in [&self.thinking_blocks, &self.annotations, &self.audio, &self.provider_specific_fields] {
+            lazy.traverse(&visit)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.tool_calls = None;
+        self.function_call = None;
+        self.thinking_blocks = Lazy::Absent;
+        self.annotations = Lazy::Absent;
+        self.audio = Lazy::Absent;
+        self.provider_specific_fields = Lazy::Absent;
+    }
+});
+
+impl Model for PyDelta {
+    const FIELDS: &'static [&'static str] = &["content", "role", "tool_calls", "function_call", "refusal"];
+    const OPTIONAL: &'static [&'static str] = &[
+        "reasoning_content",
+        "thinking_blocks",
+        "annotations",
+        "audio",
+        "provider_specific_fields",
+    ];
+    fn take_extras(&mut self) -> Option<Json> {
+        self.extras.take()
+    }
+}
+
+#[pyclass(module = "rillm._native", name = "StreamingChoices", dict, freelist = 256)]
+pub(crate) struct PyChoice {
+    pub(crate) index: i64,
+    pub(crate) delta: Option<Py<PyAny>>,
+    pub(crate) finish_reason: Option<FinishReason>,
+    pub(crate) logprobs: Lazy,
+    extras: Option<Json>,
+}
+
+model_class!(PyChoice {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        match construct(py, "choice", kwargs)? {
+            Piece::Choice(c) => choice(py, c),
+            _ => unreachable!("parse_piece returns the kind it was asked for"),
+        }
+    }
+
+    #[getter]
+    fn index(&self) -> i64 {
+        self.index
+    }
+
+    #[setter]
+    fn set_index(&mut self, value: i64) {
+        self.index = value;
+    }
+
+    #[getter]
+    fn delta(&self, py: Python<'_>) -> Py<PyAny> {
+        none_or(py, self.delta.as_ref())
+    }
+
+    #[setter]
+    fn set_delta(&mut self, value: &Bound<'_, PyAny>) {
+        self.delta = object_field(value);
+    }
+
+    #[getter]
+    fn finish_reason(&self) -> Option<&'static str> {
+        self.finish_reason.map(FinishReason::as_str)
+    }
+
+    /// Provider values are mapped onto `OpenAI`'s, as on the wire.
+    #[setter]
+    fn set_finish_reason(&mut self, value: Option<&str>) {
+        self.finish_reason = value.and_then(FinishReason::map);
+    }
+
+    /// `ChoiceLogprobs` (pydantic), made from the provider's JSON on first access.
+    #[getter]
+    fn logprobs(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.logprobs.get(py, Some(shared::make_logprobs))
+    }
+
+    #[setter]
+    fn set_logprobs(&mut self, value: &Bound<'_, PyAny>) {
+        self.logprobs = Lazy::from_object(value);
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(delta) = &self.delta {
+            visit.call(delta)?;
+        }
+        self.logprobs.traverse(&visit)
+    }
+
+    fn __clear__(&mut self) {
+        self.delta = None;
+        self.logprobs = Lazy::Absent;
+    }
+});
+
+impl Model for PyChoice {
+    const FIELDS: &'static [&'static str] = &["finish_reason", "index", "delta", "logprobs"];
+    const OPTIONAL: &'static [&'static str] = &[];
+    fn take_extras(&mut self) -> Option<Json> {
+        self.extras.take()
+    }
+}
+
+/// One streamed chunk, shaped like `LiteLLM`'s `ModelResponseStream` and `OpenAI`'s `ChatCompletionChunk`.
+#[pyclass(module = "rillm._native", name = "ModelResponseStream", dict, freelist = 256)]
+pub(crate) struct PyChunk {
+    pub(crate) id: Shared,
+    pub(crate) created: i64,
+    pub(crate) model: Shared,
+    /// `None` is "chat.completion.chunk", what every chunk says unless a caller changes it.
+    object: Option<String>,
+    pub(crate) system_fingerprint: Option<Shared>,
+    pub(crate) service_tier: Option<Shared>,
+    pub(crate) choices: Option<Py<PyAny>>,
+    pub(crate) usage: Lazy,
+    pub(crate) citations: Lazy,
+    pub(crate) provider_specific_fields: Lazy,
+    extras: Option<Json>,
+}
+
+model_class!(PyChunk {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        match construct(py, "chunk", kwargs)? {
+            Piece::Chunk(c) => chunk(py, c),
+            _ => unreachable!("parse_piece returns the kind it was asked for"),
+        }
+    }
+
+    #[getter]
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    #[setter]
+    fn set_id(&mut self, value: &str) {
+        self.id = value.into();
+    }
+
+    #[getter]
+    fn created(&self) -> i64 {
+        self.created
+    }
+
+    #[setter]
+    fn set_created(&mut self, value: i64) {
+        self.created = value;
+    }
+
+    #[getter]
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    #[setter]
+    fn set_model(&mut self, value: &str) {
+        self.model = value.into();
+    }
+
+    #[getter]
+    fn object(&self) -> &str {
+        self.object.as_deref().unwrap_or("chat.completion.chunk")
+    }
+
+    #[setter]
+    fn set_object(&mut self, value: String) {
+        self.object = Some(value);
+    }
+
+    #[getter]
+    fn system_fingerprint(&self) -> Option<&str> {
+        self.system_fingerprint.as_deref()
+    }
+
+    #[setter]
+    fn set_system_fingerprint(&mut self, value: Option<&str>) {
+        self.system_fingerprint = value.map(Into::into);
+    }
+
+    #[getter]
+    fn service_tier(&self) -> Option<&str> {
+        self.service_tier.as_deref()
+    }
+
+    #[setter]
+    fn set_service_tier(&mut self, value: Option<&str>) {
+        self.service_tier = value.map(Into::into);
+    }
+
+    #[getter]
+    fn choices(&self, py: Python<'_>) -> Py<PyAny> {
+        none_or(py, self.choices.as_ref())
+    }
+
+    #[setter]
+    fn set_choices(&mut self, value: &Bound<'_, PyAny>) {
+        self.choices = object_field(value);
+    }
+
+    #[getter]
+    fn usage(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.usage.get(py, Some(shared::make_usage))
+    }
+
+    #[setter]
+    fn set_usage(&mut self, value: &Bound<'_, PyAny>) {
+        self.usage = Lazy::from_object(value);
+    }
+
+    #[getter]
+    fn citations(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.citations.get(py, None)
+    }
+
+    #[setter]
+    fn set_citations(&mut self, value: &Bound<'_, PyAny>) {
+        self.citations = Lazy::from_object(value);
+    }
+
+    #[getter]
+    fn provider_specific_fields(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        slf.provider_specific_fields.get(py, None)
+    }
+
+    #[setter]
+    fn set_provider_specific_fields(&mut self, value: &Bound<'_, PyAny>) {
+        self.provider_specific_fields = Lazy::from_object(value);
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(choices) = &self.choices {
+            visit.call(choices)?;
+        }
+        for lazy in [&self.usage, &self.citations, &self.provider_specific_fields] {
+            lazy.traverse(&visit)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.choices = None;
+        self.usage = Lazy::Absent;
+        self.citations = Lazy::Absent;
+        self.provider_specific_fields = Lazy::Absent;
+    }
+});
+
+impl Model for PyChunk {
+    const FIELDS: &'static [&'static str] = &["id", "created", "model", "object", "system_fingerprint", "choices"];
+    const OPTIONAL: &'static [&'static str] = &["usage", "service_tier", "citations", "provider_specific_fields"];
+    fn take_extras(&mut self) -> Option<Json> {
+        self.extras.take()
+    }
+}
+
+/// A decoded chunk as Python objects. The usage is validated here (the pydantic `Usage`), so a malformed
+/// one fails the event that carried it.
+pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
+    let mut choices = Vec::with_capacity(c.choices.len());
+    for ch in c.choices {
+        choices.push(Bound::new(py, choice(py, ch)?)?);
+    }
+    let usage = match c.usage {
+        Some(json) => Lazy::Object(
+            shared::make_usage(py)?
+                .call1((shared::loads(py, json.as_str())?,))?
+                .unbind(),
+        ),
+        None => Lazy::Absent,
+    };
+    Ok(PyChunk {
+        id: c.id,
+        created: c.created,
+        model: c.model,
+        object: None,
+        system_fingerprint: c.system_fingerprint,
+        service_tier: c.service_tier,
+        choices: Some(PyList::new(py, choices)?.into_any().unbind()),
+        usage,
+        citations: Lazy::from_json(c.citations),
+        provider_specific_fields: Lazy::from_json(c.provider_specific_fields),
+        extras: c.extras,
+    })
+}
+
+fn choice(py: Python<'_>, c: Choice) -> PyResult<PyChoice> {
+    Ok(PyChoice {
+        index: c.index,
+        delta: Some(Bound::new(py, delta(py, c.delta)?)?.into_any().unbind()),
+        finish_reason: c.finish_reason,
+        logprobs: Lazy::from_json(c.logprobs),
+        extras: c.extras,
+    })
+}
+
+fn delta(py: Python<'_>, d: Delta) -> PyResult<PyDelta> {
+    let tool_calls = match d.tool_calls {
+        Some(calls) => {
+            let calls = calls
+                .into_iter()
+                .map(|t| Bound::new(py, tool_call(py, t)?))
+                .collect::<PyResult<Vec<_>>>()?;
+            Some(PyList::new(py, calls)?.into_any().unbind())
+        }
+        None => None,
+    };
+    let function_call = match d.function_call {
+        Some(f) => Some(Bound::new(py, function(py, f)?)?.into_any().unbind()),
+        None => None,
+    };
+    Ok(PyDelta {
+        content: d.content,
+        role: d.role,
+        refusal: d.refusal,
+        reasoning_content: d.reasoning_content,
+        tool_calls,
+        function_call,
+        thinking_blocks: Lazy::from_json(d.thinking_blocks),
+        annotations: Lazy::from_json(d.annotations),
+        audio: Lazy::from_json(d.audio),
+        provider_specific_fields: Lazy::from_json(d.provider_specific_fields),
+        extras: d.extras,
+    })
+}
+
+fn tool_call(py: Python<'_>, t: ToolCall) -> PyResult<PyToolCall> {
+    Ok(PyToolCall {
+        index: t.index,
+        id: t.id,
+        kind: t.kind,
+        function: Some(Bound::new(py, function(py, t.function)?)?.into_any().unbind()),
+        extras: t.extras,
+    })
+}
+
+/// Arguments sent as a JSON object become the string `json.dumps` makes of it, as in the fallback.
+fn function(py: Python<'_>, f: Function) -> PyResult<PyFunction> {
+    let arguments = match f.arguments {
+        Arguments::Text(text) => text,
+        Arguments::Value(json) => shared::dumps(py)?
+            .call1((shared::loads(py, json.as_str())?,))?
+            .extract()?,
+    };
+    Ok(PyFunction {
+        name: f.name,
+        arguments,
+        extras: f.extras,
+    })
+}

@@ -1,0 +1,35 @@
+//! Python functions the bindings call on cold paths, imported once.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+macro_rules! python_function {
+    ($(#[$doc:meta])* $name:ident = $module:literal . $attr:literal) => {
+        $(#[$doc])*
+        pub(crate) fn $name(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+            static CELL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+            CELL.import(py, $module, $attr)
+        }
+    };
+}
+
+python_function!(
+    /// `json.loads`: raw JSON becomes Python objects exactly as the fallback parses them.
+    json_loads = "json"."loads"
+);
+python_function!(dump_value = "rillm._shared"."dump_value");
+python_function!(dumps = "rillm._shared"."dumps");
+python_function!(make_usage = "rillm._shared"."make_usage");
+python_function!(make_logprobs = "rillm._shared"."make_logprobs");
+python_function!(prepare = "rillm._shared"."prepare");
+python_function!(provider_stream_error = "rillm.exceptions"."provider_stream_error");
+
+/// `json.loads(text)`.
+pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    json_loads(py)?.call1((text,))
+}
+
+/// An exception class of `rillm.exceptions`.
+pub(crate) fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("rillm.exceptions")?.getattr(name)
+}
