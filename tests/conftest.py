@@ -1,0 +1,132 @@
+"""One suite, two backends: the `backend` fixture runs a test on the Rust extension and on its twin.
+
+The Rust parameter is skipped only when the extension cannot be imported, and `RILLM_BACKEND=rust`
+turns that skip into a failure (a silent fallback must never hide a broken build).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from rillm.exceptions import StreamError
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(os.environ.get("RILLM_FIXTURES", ROOT.parent / "shared" / "fixtures" / "streams"))
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+# The folders of ../shared/fixtures/streams whose providers speak OpenAI's dialect.
+OPENAI_DIALECT = ("openai", "groq", "deepseek", "mistral", "xai", "openrouter", "perplexity", "zai", "llamacpp")
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+
+    @cached_property
+    def module(self) -> ModuleType:
+        return importlib.import_module("rillm._native" if self.name == "rust" else "rillm._fallback")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _rust_available() -> bool:
+    try:
+        importlib.import_module("rillm._native")
+    except ImportError:
+        if os.environ.get("RILLM_BACKEND") == "rust":
+            raise
+        return False
+    return True
+
+
+BACKENDS = [
+    pytest.param(Backend("rust"), marks=[pytest.mark.rust], id="rust"),
+    pytest.param(Backend("python"), id="python"),
+]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    b: Backend = request.param
+    if b.name == "rust" and not _rust_available():
+        pytest.skip("the Rust extension is not built")
+    return b
+
+
+@pytest.fixture(scope="session")
+def both() -> tuple[Backend, Backend]:
+    """Both backends at once, for tests that compare them."""
+    if not _rust_available():
+        pytest.skip("the Rust extension is not built")
+    return Backend("rust"), Backend("python")
+
+
+def recordings(folders: Iterable[str] = OPENAI_DIALECT) -> list[Path]:
+    found = sorted(p for folder in folders for p in (FIXTURES / folder).glob("*") if p.is_file())
+    if not found:
+        raise RuntimeError(f"no recorded streams under {FIXTURES} (set RILLM_FIXTURES)")
+    return found
+
+
+def recording_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+@dataclass
+class Outcome:
+    """Everything a decode produced: the chunks (those returned and those an exception carried) and
+    the error, if any, as (class name, event, offset)."""
+
+    chunks: list[Any]
+    error: tuple[str, int | None, int | None] | None
+    exception: BaseException | None = None
+
+    def dumps(self) -> list[dict[str, Any]]:
+        return [c.model_dump() for c in self.chunks]
+
+    def comparable(self) -> tuple[list[dict[str, Any]], tuple[str, int | None, int | None] | None]:
+        return self.dumps(), self.error
+
+
+def decode(module: ModuleType, pieces: Sequence[bytes], **options: Any) -> Outcome:
+    """Feeds `pieces` then finishes, stopping at the first error."""
+    decoder = module.StreamDecoder("openai", created=options.pop("created", 1700000000), **options)
+    chunks: list[Any] = []
+    try:
+        for piece in pieces:
+            chunks.extend(decoder.feed(piece))
+        chunks.extend(decoder.finish())
+    except StreamError as exc:
+        chunks.extend(exc.chunks)
+        return Outcome(chunks, (type(exc).__name__, exc.event, exc.offset), exc)
+    return Outcome(chunks, None)
+
+
+def cuts(data: bytes, budget: int = 300) -> list[int]:
+    """Split points for a recording: every offset of a short one; for a longer one, every offset in the
+    first 200 bytes (BOM, first fields, first event end), within 3 bytes of the first 24 line ends, next to
+    the first 24 non-ASCII bytes, and an even spread over the rest. Rust's cargo tests cover every offset."""
+    n = len(data)
+    if n <= budget:
+        return list(range(n + 1))
+    points = set(range(min(n, 200) + 1))
+    line_ends = [i for i, b in enumerate(data) if b in (10, 13)][:24]
+    for i in line_ends:
+        points.update(range(max(0, i - 3), min(n, i + 4) + 1))
+    non_ascii = [i for i, b in enumerate(data) if b >= 0x80][:24]
+    for i in non_ascii:
+        points.update((i, i + 1))
+    step = max(1, n // max(1, budget - len(points)))
+    points.update(range(0, n + 1, step))
+    points.add(n)
+    return sorted(points)

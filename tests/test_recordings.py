@@ -1,0 +1,115 @@
+"""Every recorded OpenAI-dialect stream in ../shared/fixtures/streams, on both backends: fed whole, one
+byte at a time and split at many offsets, the output must not change; Rust and Python must agree; and the
+merged response must match the golden expectation in tests/golden/, which was derived from the recording
+independently of rillm and reviewed against it (tests/golden/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rillm
+from rillm import _fallback
+from rillm._builder import build_response
+
+from .conftest import GOLDEN, Backend, decode, recording_id, recordings
+
+RECORDINGS = recordings()
+
+
+def golden(path: Path) -> dict[str, Any]:
+    return json.loads((GOLDEN / path.parent.name / (path.stem + ".json")).read_text())
+
+
+def summary(backend: Backend, chunks: list[Any]) -> dict[str, Any]:
+    """The merged response in the golden files' shape."""
+    response = build_response(backend.module.merge_chunks(chunks), None)
+    usage = response.usage
+    return {
+        "id": response.id,
+        "model": response.model,
+        "choices": [
+            {
+                "index": c.index,
+                "finish_reason": c.finish_reason,
+                "content": c.message.content,
+                "reasoning_content": c.message.reasoning_content,
+                "refusal": c.message.refusal,
+                "tool_calls": [
+                    {"id": t.id, "name": t.function.name, "arguments": t.function.arguments}
+                    for t in c.message.tool_calls or []
+                ],
+            }
+            for c in response.choices
+        ],
+        "usage": None
+        if usage is None or usage.get("estimated")
+        else {
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+            "cached_tokens": usage.prompt_tokens_details.cached_tokens if usage.prompt_tokens_details else None,
+            "reasoning_tokens": usage.completion_tokens_details.reasoning_tokens
+            if usage.completion_tokens_details
+            else None,
+        },
+    }
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
+def test_matches_the_golden_expectation(backend: Backend, path: Path) -> None:
+    expected = golden(path)
+    outcome = decode(backend.module, [path.read_bytes()])
+    assert len(outcome.chunks) == expected["chunks"]
+    if expected["error"] is None:
+        assert outcome.error is None
+    else:
+        assert isinstance(outcome.exception, rillm.ProviderStreamError)
+        error = expected["error"]["payload"]
+        error = error.get("error", error)
+        assert outcome.exception.body is not None
+        assert error["message"] in str(outcome.exception)
+    assert summary(backend, outcome.chunks) == expected["response"]
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
+def test_the_same_however_it_is_split(backend: Backend, path: Path) -> None:
+    from .conftest import cuts
+
+    data = path.read_bytes()
+    whole = decode(backend.module, [data]).comparable()
+    assert decode(backend.module, [data[i : i + 1] for i in range(len(data))]).comparable() == whole
+    for cut in cuts(data):
+        assert decode(backend.module, [data[:cut], data[cut:]]).comparable() == whole, f"split at {cut}"
+
+
+@pytest.mark.rust
+@pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
+def test_rust_and_python_agree(both: tuple[Backend, Backend], path: Path) -> None:
+    rust, python = both
+    data = path.read_bytes()
+    rust_outcome = decode(rust.module, [data])
+    python_outcome = decode(python.module, [data])
+    assert rust_outcome.comparable() == python_outcome.comparable()
+    assert [repr(c) for c in rust_outcome.chunks] == [repr(c) for c in python_outcome.chunks]
+    assert rust.module.merge_chunks(rust_outcome.chunks) == python.module.merge_chunks(python_outcome.chunks)
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
+def test_every_chunk_validates_as_an_openai_chunk(backend: Backend, path: Path) -> None:
+    openai_types = pytest.importorskip("openai.types.chat")
+    for chunk in decode(backend.module, [path.read_bytes()]).chunks:
+        openai_types.ChatCompletionChunk.model_validate(chunk.model_dump())
+
+
+def test_the_golden_files_cover_every_recording() -> None:
+    names = {f"{p.parent.name}/{p.stem}.json" for p in RECORDINGS}
+    files = {f"{p.parent.name}/{p.name}" for p in GOLDEN.glob("*/*.json")}
+    assert names == files
+
+
+def test_the_fallback_is_importable_without_the_extension() -> None:
+    assert _fallback.StreamDecoder("openai").dialect == "openai"
