@@ -99,11 +99,14 @@ def merge_logprobs(parts: list[Any]) -> ChoiceLogprobs | None:
 def merge_usage(usages: list[Any]) -> Usage | None:
     """The last values the stream reported: a count is taken from a chunk when it is positive or nothing
     was seen yet (Ollama and Anthropic send zeros or placeholders before the real counts); details and
-    provider extras come from the latest chunk that has them. `total_tokens` is prompt + completion."""
+    provider extras come from the latest chunk that has them. `total_tokens` is prompt + completion, or
+    the provider's last total when that is larger (xAI leaves reasoning tokens out of completion_tokens
+    but counts them in its total)."""
     if not usages:
         return None
     prompt: int | None = None
     completion: int | None = None
+    reported_total = 0
     details: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     for usage in usages:
@@ -112,6 +115,8 @@ def merge_usage(usages: list[Any]) -> Usage | None:
             prompt = u.prompt_tokens
         if u.completion_tokens > 0 or completion is None:
             completion = u.completion_tokens
+        if u.total_tokens > 0:
+            reported_total = u.total_tokens
         for name in ("prompt_tokens_details", "completion_tokens_details"):
             value = getattr(u, name)
             if value is not None:
@@ -119,9 +124,8 @@ def merge_usage(usages: list[Any]) -> Usage | None:
         extras.update({k: v for k, v in (u.model_extra or {}).items() if v is not None})
     prompt = prompt or 0
     completion = completion or 0
-    return Usage(
-        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion, **details, **extras
-    )
+    total = max(prompt + completion, reported_total)
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total, **details, **extras)
 
 
 def estimate_tokens(text: str) -> int:

@@ -35,8 +35,13 @@ def make_usage(data: Any) -> Usage:
     return Usage.model_validate(data)
 
 
-def make_logprobs(data: Any) -> ChoiceLogprobs:
-    return ChoiceLogprobs.model_validate(data)
+def make_logprobs(data: Any) -> Any:
+    """`ChoiceLogprobs` when the provider's value is one; otherwise the value as sent (a dump must never
+    fail on provider data, and nothing is lost)."""
+    try:
+        return ChoiceLogprobs.model_validate(data)
+    except ValueError:
+        return data
 
 
 def prepare(kind: str, kwargs: dict[str, Any]) -> str:

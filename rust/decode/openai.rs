@@ -293,7 +293,7 @@ pub(crate) fn with_field(existing: Option<Json>, name: &'static str, value: &str
     Json(format!(r#"{body}{separator}"{name}":{value}}}"#).into_boxed_str())
 }
 
-/// The service tiers OpenAI's chunk type allows. Another provider's tier (Groq's "on_demand") is kept in
+/// The service tiers OpenAI's chunk type allows. Another provider's tier (Groq's `on_demand`) is kept in
 /// `provider_specific_fields["service_tier"]`, so that every chunk still validates as OpenAI's.
 /// Keep in sync with `python/rillm/_fallback/decode/openai.py::OPENAI_SERVICE_TIERS`.
 pub(crate) const OPENAI_SERVICE_TIERS: &[&str] = &["auto", "default", "flex", "scale", "priority", "fast"];

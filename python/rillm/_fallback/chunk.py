@@ -163,16 +163,25 @@ class Delta(_Model):
 
 
 class StreamingChoices(_Model):
-    __slots__ = ("_logprobs", "delta", "finish_reason", "index")
+    __slots__ = ("_finish_reason", "_logprobs", "delta", "index")
     _FIELDS = ("finish_reason", "index", "delta", "logprobs")
 
-    finish_reason: str | None
     index: int
     delta: Delta
+    _finish_reason: str | None
     _logprobs: Any
 
     def __init__(self, **kwargs: Any) -> None:
         _init_from(self, _wire().wire_choice, "choice", kwargs)
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self._finish_reason
+
+    @finish_reason.setter
+    def finish_reason(self, value: str | None) -> None:
+        """Provider values are mapped onto OpenAI's, as on the wire."""
+        self._finish_reason = None if value is None else map_finish_reason(value)
 
     @property
     def logprobs(self) -> Any:

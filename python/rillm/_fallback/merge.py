@@ -227,8 +227,8 @@ def merge_choice(acc: ChoiceMerger, choice: StreamingChoices) -> None:
             acc.tool_call(call.index, call.id, call.type, function.name, function.arguments)
     if delta.function_call is not None:
         acc.function(delta.function_call.name, delta.function_call.arguments)
-    if choice.finish_reason is not None:
-        acc.finish_reason = choice.finish_reason
+    if choice._finish_reason is not None:
+        acc.finish_reason = choice._finish_reason
     if delta.annotations is not None:
         if acc.annotations is None:
             acc.annotations = []

@@ -161,7 +161,7 @@ def wire_choice_at(obj: Any, position: int) -> tuple[StreamingChoices, str | Non
     raw_delta = obj.get("delta")
     choice.delta = _empty_delta() if raw_delta is None else wire_delta(raw_delta)
     finish = string(obj.get("finish_reason"), "finish_reason")
-    choice.finish_reason = None if finish is None else map_finish_reason(finish)
+    choice._finish_reason = None if finish is None else map_finish_reason(finish)
     choice._logprobs = obj.get("logprobs")
     choice._extras = wire_extras(obj, _CHOICE_KEYS)
     return choice, finish
