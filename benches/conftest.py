@@ -1,0 +1,76 @@
+"""Benchmark inputs: synthetic streams shaped exactly like OpenAI's (the fields, padding and sizes of
+../shared/fixtures/streams/openai/gpt4o-*.sse), sliced the way a transport delivers them."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from functools import cache
+
+import pytest
+
+N_CHUNKS = 20_000
+PIECE = 4096
+HEAD = {
+    "id": "chatcmpl-C2QD1kGWsTW5OWiqAtOSFEAOfPfQH",
+    "object": "chat.completion.chunk",
+    "created": 1754693439,
+    "model": "gpt-4o-2024-08-06",
+    "service_tier": "default",
+    "system_fingerprint": "fp_07871e2ad8",
+}
+WORDS = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".", "\n", " Ünïcödé", "'s"]
+
+
+def _event(delta: dict[str, object], finish: str | None = None) -> str:
+    chunk = {**HEAD, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+    chunk.update({"usage": None, "obfuscation": "3Y6yaTIPlXV"})
+    return "data: " + json.dumps(chunk, separators=(",", ":"), ensure_ascii=False) + "\n\n"
+
+
+def _tail(finish: str) -> list[str]:
+    usage = {"prompt_tokens": 364, "completion_tokens": N_CHUNKS, "total_tokens": 364 + N_CHUNKS}
+    usage_chunk = {**HEAD, "choices": [], "usage": usage, "obfuscation": "abc"}
+    return [_event({}, finish), "data: " + json.dumps(usage_chunk, separators=(",", ":")) + "\n\n", "data: [DONE]\n\n"]
+
+
+@cache
+def text_stream() -> tuple[bytes, str]:
+    """(stream, the text its content deltas spell): N_CHUNKS content deltas after a role chunk."""
+    words = [WORDS[i % len(WORDS)] for i in range(N_CHUNKS - 3)]
+    events = [_event({"role": "assistant", "content": "", "refusal": None})]
+    events += [_event({"content": w}) for w in words] + _tail("stop")
+    return "".join(events).encode(), "".join(words)
+
+
+@cache
+def tool_stream() -> tuple[bytes, str]:
+    """(stream, the arguments it spells): one tool call whose JSON arguments arrive in small fragments."""
+    fragments = ['{"items":['] + [f'{{"n":{i},"w":"{WORDS[i % 9].strip()}"}},' for i in range(N_CHUNKS - 6)] + ["{}]}"]
+    call = {"index": 0, "id": "call_q2UyBRP7eXNTzAoR8lEhjc9Z", "type": "function"}
+    events = [
+        _event(
+            {"role": "assistant", "content": None, "tool_calls": [{**call, "function": {"name": "f", "arguments": ""}}]}
+        )
+    ]
+    events += [_event({"tool_calls": [{"index": 0, "function": {"arguments": f}}]}) for f in fragments]
+    return "".join(events + _tail("tool_calls")).encode(), "".join(fragments)
+
+
+def pieces(stream: bytes) -> list[bytes]:
+    return [stream[i : i + PIECE] for i in range(0, len(stream), PIECE)]
+
+
+def backend_module(name: str):  # type: ignore[no-untyped-def]
+    module = "rillm._native" if name == "rust" else "rillm._fallback"
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        pytest.skip(f"{module} is not importable")
+
+
+def peer(name: str, benchmark):  # type: ignore[no-untyped-def]
+    """A peer library, only when benchmarks run for real (timing a peer proves nothing in smoke mode)."""
+    if benchmark.disabled:
+        pytest.skip("peers are only measured with --benchmark-enable")
+    return pytest.importorskip(name)

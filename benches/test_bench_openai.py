@@ -1,0 +1,131 @@
+"""Decoding OpenAI chat-completion streams and merging their chunks: rillm's Rust core vs its pure-Python
+twin vs the OpenAI SDK (decoding) and LiteLLM (stream_chunk_builder), each checked for the right answer
+before it is timed. `make bench` runs them; CI runs them once as smoke tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import N_CHUNKS, backend_module, peer, pieces, text_stream, tool_stream
+
+BACKENDS = ["rust", "python"]
+
+
+def rillm_text(module: Any, data: list[bytes]) -> list[str]:
+    decoder = module.StreamDecoder("openai")
+    out = []
+    for piece in data:
+        for chunk in decoder.feed(piece):
+            if chunk.choices:
+                out.append(chunk.choices[0].delta.content)
+    decoder.finish()
+    return out
+
+
+def rillm_arguments(module: Any, data: list[bytes]) -> list[str]:
+    decoder = module.StreamDecoder("openai")
+    out = []
+    for piece in data:
+        for chunk in decoder.feed(piece):
+            if chunk.choices and chunk.choices[0].delta.tool_calls:
+                out.append(chunk.choices[0].delta.tool_calls[0].function.arguments)
+    decoder.finish()
+    return out
+
+
+class Pieces(httpx.SyncByteStream):
+    """A response body that yields ready pieces, as a transport would."""
+
+    def __init__(self, data: list[bytes]) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.data)
+
+
+def openai_sdk_stream(data: list[bytes]) -> Any:
+    """The OpenAI SDK's own decoding: its SSE decoder and ChatCompletionChunk objects over the pieces."""
+    import openai
+    from openai.types.chat import ChatCompletionChunk
+
+    client = openai.OpenAI(api_key="sk-bench", base_url="http://127.0.0.1:9")
+    request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    response = httpx.Response(200, stream=Pieces(data), request=request)
+    return openai.Stream(cast_to=ChatCompletionChunk, response=response, client=client)
+
+
+@pytest.mark.parametrize("impl", [*BACKENDS, "openai-sdk"])
+def test_decode_text(benchmark: Any, impl: str) -> None:
+    benchmark.group = f"(a) decode {N_CHUNKS} text chunks in 4 KiB pieces, reading delta.content"
+    stream, text = text_stream()
+    data = pieces(stream)
+    if impl == "openai-sdk":
+        peer("openai", benchmark)
+
+        def run() -> list[str]:
+            return [c.choices[0].delta.content for c in openai_sdk_stream(data) if c.choices]
+    else:
+        module = backend_module(impl)
+
+        def run() -> list[str]:
+            return rillm_text(module, data)
+
+    assert "".join(s or "" for s in run()) == text
+    benchmark.extra_info["chunks"] = N_CHUNKS
+    benchmark(run)
+
+
+@pytest.mark.parametrize("impl", [*BACKENDS, "openai-sdk"])
+def test_decode_tool_arguments(benchmark: Any, impl: str) -> None:
+    benchmark.group = f"(b) decode {N_CHUNKS} tool-argument chunks in 4 KiB pieces, reading the fragments"
+    stream, arguments = tool_stream()
+    data = pieces(stream)
+    if impl == "openai-sdk":
+        peer("openai", benchmark)
+
+        def run() -> list[str]:
+            out = []
+            for c in openai_sdk_stream(data):
+                if c.choices and c.choices[0].delta.tool_calls:
+                    out.append(c.choices[0].delta.tool_calls[0].function.arguments)
+            return out
+    else:
+        module = backend_module(impl)
+
+        def run() -> list[str]:
+            return rillm_arguments(module, data)
+
+    assert "".join(run()) == arguments
+    benchmark(run)
+
+
+@pytest.mark.parametrize("impl", [*BACKENDS, "litellm"])
+def test_stream_chunk_builder(benchmark: Any, impl: str) -> None:
+    benchmark.group = f"(c) stream_chunk_builder over {N_CHUNKS} text chunks"
+    stream, text = text_stream()
+    if impl == "litellm":
+        litellm = peer("litellm", benchmark)
+        chunks = [c.model_dump() for c in _decode_all(backend_module("python"), stream)]
+        chunks = [litellm.ModelResponseStream(**c) for c in chunks]
+
+        def run() -> Any:
+            return litellm.stream_chunk_builder(chunks)
+    else:
+        module = backend_module(impl)
+        chunks = _decode_all(module, stream)
+        from rillm._builder import build_response
+
+        def run() -> Any:
+            return build_response(module.merge_chunks(chunks), None)
+
+    assert run().choices[0].message.content == text
+    benchmark(run)
+
+
+def _decode_all(module: Any, stream: bytes) -> list[Any]:
+    decoder = module.StreamDecoder("openai")
+    return decoder.feed(stream) + decoder.finish()
