@@ -48,9 +48,15 @@ pub struct Choice {
 pub struct Delta {
     pub role: Option<String>,
     pub content: Option<String>,
-    pub refusal: Option<String>,
     pub reasoning_content: Option<String>,
     pub tool_calls: Option<Vec<ToolCall>>,
+    /// The fields most deltas lack, boxed so that a delta stays small (it is moved several times).
+    pub rare: Option<Box<DeltaRare>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeltaRare {
+    pub refusal: Option<String>,
     pub function_call: Option<Function>,
     pub annotations: Option<Json>,
     pub audio: Option<Json>,
@@ -59,14 +65,29 @@ pub struct Delta {
     pub extras: Option<Json>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Delta {
+    /// The rare fields, created on first use.
+    pub fn rare_mut(&mut self) -> &mut DeltaRare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ToolCall {
     pub index: i64,
     pub id: Option<String>,
-    /// The `type` key: `"function"` unless the provider said otherwise.
-    pub kind: String,
+    /// The `type` key when it is not `"function"` (continuation deltas omit it, Mistral sends null, and
+    /// both mean "function", as in LiteLLM).
+    pub kind: Option<String>,
     pub function: Function,
     pub extras: Option<Json>,
+}
+
+impl ToolCall {
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.kind.as_deref().unwrap_or("function")
+    }
 }
 
 /// A tool call's function, or a legacy `function_call`.

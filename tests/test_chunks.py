@@ -255,6 +255,17 @@ def test_copies_are_independent(backend: Backend) -> None:
 
 
 @pytest.mark.rust
+def test_cycles_repr_the_same(both: tuple[Backend, Backend]) -> None:
+    reprs = []
+    for backend in both:
+        chunk = one(backend)
+        chunk.me = [chunk]
+        chunk.choices[0].delta.back = chunk
+        reprs.append(repr(chunk))
+    assert reprs[0] == reprs[1]
+
+
+@pytest.mark.rust
 def test_both_backends_build_the_same_objects(both: tuple[Backend, Backend]) -> None:
     rust, python = both
     for build in (
@@ -266,3 +277,31 @@ def test_both_backends_build_the_same_objects(both: tuple[Backend, Backend]) -> 
         assert repr(r) == repr(p)
         assert r.model_dump() == p.model_dump()
         assert json.loads(r.model_dump_json()) == json.loads(p.model_dump_json())
+
+
+def test_a_chunk_put_inside_itself(backend: Backend) -> None:
+    # A caller can build a cycle; dumping it must raise RecursionError, never crash the interpreter.
+    chunk = one(backend)
+    chunk.me = [chunk]
+    chunk.choices[0].delta.back = chunk
+    with pytest.raises(RecursionError):
+        chunk.model_dump()
+    # repr stops at the cycle: it passes through a list, and a list's repr prints itself as [...].
+    assert "me=[...]" in repr(chunk)
+    del chunk.me
+    assert "me" not in chunk
+
+
+def test_attributes_set_and_deleted(backend: Backend) -> None:
+    chunk = one(backend)
+    chunk.trace = {"span": 1}
+    assert chunk.trace == {"span": 1} and chunk["trace"] == {"span": 1} and "trace" in chunk
+    del chunk.trace
+    assert "trace" not in chunk
+    with pytest.raises(AttributeError):
+        _ = chunk.trace
+    with pytest.raises(AttributeError):
+        del chunk.trace
+    # An extra named like a method is still the provider's value when read as an item.
+    named = one(backend, b'data: {"get":1,"choices":[]}\n\n')
+    assert named["get"] == 1 and callable(named.get)

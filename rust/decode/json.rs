@@ -135,6 +135,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn error<T>(&self, what: Problem) -> Result<T> {
         Err(JsonError {
             what,
@@ -142,12 +143,14 @@ impl<'a> Parser<'a> {
         })
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
             self.pos += 1;
         }
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8, what: Problem) -> Result<()> {
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&byte) {
@@ -158,6 +161,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn peek(&mut self) -> Result<Peek> {
         self.skip_ws();
         match self.bytes.get(self.pos) {
@@ -174,6 +178,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes `null` if it comes next.
+    #[inline]
     fn null(&mut self) -> Result<bool> {
         if self.peek()? == Peek::Null {
             self.literal(b"null")?;
@@ -182,6 +187,7 @@ impl<'a> Parser<'a> {
         Ok(false)
     }
 
+    #[inline]
     fn literal(&mut self, word: &[u8]) -> Result<()> {
         if self.bytes[self.pos..].starts_with(word) {
             self.pos += word.len();
@@ -192,6 +198,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The first key of the object that must come next, or `None` when it is empty.
+    #[inline]
     pub(crate) fn first_key(&mut self) -> Result<Option<Key<'a>>> {
         self.expect(b'{', Problem::ExpectedObject)?;
         self.enter()?;
@@ -204,6 +211,7 @@ impl<'a> Parser<'a> {
         self.key().map(Some)
     }
 
+    #[inline]
     fn enter(&mut self) -> Result<()> {
         if self.depth == MAX_DEPTH {
             return self.error(Problem::TooDeep);
@@ -213,6 +221,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next key of the object being read, or `None` at its end.
+    #[inline]
     pub(crate) fn next_key(&mut self) -> Result<Option<Key<'a>>> {
         self.skip_ws();
         match self.bytes.get(self.pos) {
@@ -229,6 +238,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn key(&mut self) -> Result<Key<'a>> {
         self.skip_ws();
         if self.bytes.get(self.pos) != Some(&b'"') {
@@ -243,6 +253,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Scans the string at the cursor: its raw contents, and its decoded form when it had escapes.
+    #[inline]
     fn string_token(&mut self) -> Result<(&'a str, Option<String>)> {
         let start = self.pos + 1;
         let at = special_byte(self.bytes, start);
@@ -404,6 +415,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next value, skipped and returned as its raw JSON text; `None` for `null`.
+    #[inline]
     pub(crate) fn raw(&mut self) -> Result<Option<&'a str>> {
         if self.null()? {
             return Ok(None);
@@ -412,6 +424,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next value as raw JSON text, `null` included.
+    #[inline]
     pub(crate) fn any(&mut self) -> Result<&'a str> {
         self.skip_ws();
         let start = self.pos;
@@ -419,12 +432,30 @@ impl<'a> Parser<'a> {
         Ok(&self.text[start..self.pos])
     }
 
+    /// Consumes the next value if it is the JSON string `"{plain}"`, spelled without escapes. `plain` must
+    /// hold no quote, backslash or control character (then its raw and decoded forms are the same bytes).
+    #[inline]
+    pub(crate) fn same_plain_string(&mut self, plain: &str) -> bool {
+        self.skip_ws();
+        let start = self.pos + 1;
+        let end = start + plain.len();
+        let same = self.bytes.get(self.pos) == Some(&b'"')
+            && self.bytes.get(start..end) == Some(plain.as_bytes())
+            && self.bytes.get(end) == Some(&b'"');
+        if same {
+            self.pos = end + 1;
+        }
+        same
+    }
+
     /// A string or null.
+    #[inline]
     pub(crate) fn string(&mut self) -> Result<Option<String>> {
         self.str_with(str::to_owned)
     }
 
     /// A string or null, handed to `f` while it is borrowed.
+    #[inline]
     pub(crate) fn str_with<T>(&mut self, f: impl FnOnce(&str) -> T) -> Result<Option<T>> {
         match self.peek()? {
             Peek::Null => self.literal(b"null").map(|()| None),
@@ -436,27 +467,50 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// An integer that fits in i64, or null.
+    /// An integer that fits in i64, or null. One pass: the digits are checked and accumulated together
+    /// (negatively, so that `i64::MIN` fits); a fraction or exponent makes it a float, not an integer.
+    #[inline]
     pub(crate) fn int(&mut self) -> Result<Option<i64>> {
         match self.peek()? {
-            Peek::Null => self.literal(b"null").map(|()| None),
-            Peek::Number => {
-                let start = self.pos;
-                let text = self.number_token()?;
-                if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
-                    self.pos = start;
-                    return self.error(Problem::ExpectedInteger);
-                }
-                text.parse().map(Some).or_else(|_| {
-                    self.pos = start;
-                    self.error(Problem::IntegerOutOfRange)
-                })
+            Peek::Null => return self.literal(b"null").map(|()| None),
+            Peek::Number => {}
+            _ => return self.error(Problem::ExpectedInteger),
+        }
+        let start = self.pos;
+        let negative = self.bytes[start] == b'-';
+        let first = start + usize::from(negative);
+        let mut i = first;
+        let mut n: i64 = 0;
+        let mut overflow = false;
+        while let Some(&d) = self.bytes.get(i) {
+            if !d.is_ascii_digit() {
+                break;
             }
-            _ => self.error(Problem::ExpectedInteger),
+            match n.checked_mul(10).and_then(|n| n.checked_sub(i64::from(d - b'0'))) {
+                Some(next) => n = next,
+                None => overflow = true,
+            }
+            i += 1;
+        }
+        if i == first || (self.bytes[first] == b'0' && i - first > 1) {
+            self.pos = i.min(first + 1);
+            return self.error(Problem::InvalidNumber);
+        }
+        if let Some(b'.' | b'e' | b'E') = self.bytes.get(i) {
+            return self.error(Problem::ExpectedInteger);
+        }
+        let value = if negative { Some(n) } else { n.checked_neg() };
+        match value.filter(|_| !overflow) {
+            Some(value) => {
+                self.pos = i;
+                Ok(Some(value))
+            }
+            None => self.error(Problem::IntegerOutOfRange),
         }
     }
 
     /// Consumes the opening bracket of the array that must come next; whether it has items.
+    #[inline]
     pub(crate) fn array_start(&mut self) -> Result<bool> {
         self.expect(b'[', Problem::ExpectedArray)?;
         self.enter()?;
@@ -470,6 +524,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After an item: whether another follows.
+    #[inline]
     pub(crate) fn array_step(&mut self) -> Result<bool> {
         self.skip_ws();
         match self.bytes.get(self.pos) {
@@ -499,6 +554,7 @@ impl<'a> Parser<'a> {
 
 /// The index of the first quote, backslash or control character at or after `from` (or the length).
 /// Eight bytes at a time: the lowest byte the SWAR masks flag is always a true hit.
+#[inline]
 fn special_byte(bytes: &[u8], from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -523,6 +579,7 @@ fn special_byte(bytes: &[u8], from: usize) -> usize {
         .unwrap_or(tail.len())
 }
 
+#[inline]
 fn digits(bytes: &[u8], from: usize) -> usize {
     bytes
         .get(from..)
@@ -548,7 +605,8 @@ impl ObjectBuilder {
     fn push_raw(&mut self, raw_key: &str, value: &str) {
         let text = &mut self.0;
         if text.is_empty() {
-            text.reserve(raw_key.len() + value.len() + 8);
+            // Room for this entry and the closing brace: most objects have one unknown key.
+            text.reserve(raw_key.len() + value.len() + 6);
             text.push('{');
         } else {
             text.push(',');

@@ -10,7 +10,7 @@
 //! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
 //! (after the chunk's own content, when it has choices, has been handed over).
 
-use super::json::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError};
+use super::json::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
 use super::openai_wire::{parse_chunk, WireChunk};
 use super::Sink;
 use crate::chunk::{Chunk, Delta, Json, Shared};
@@ -21,27 +21,40 @@ use crate::framing::{Event, Flow};
 /// also what a chunk that lacks its own gets.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    id: Option<Shared>,
-    model: Option<Shared>,
-    fingerprint: Option<Shared>,
-    service_tier: Option<Shared>,
+    pub(crate) id: Slot,
+    pub(crate) model: Slot,
+    pub(crate) fingerprint: Slot,
+    pub(crate) service_tier: Slot,
 }
 
-impl Seen {
-    pub(crate) fn id(&mut self, value: &str) -> Option<Shared> {
-        (!value.is_empty()).then(|| intern(&mut self.id, value))
-    }
+/// The last value of one repeated string, and whether it is "plain" (no quote, backslash or control
+/// character), in which case an unchanged value is recognised by comparing bytes, without a scan.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    pub(crate) value: Option<Shared>,
+    plain: bool,
+}
 
-    pub(crate) fn model(&mut self, value: &str) -> Option<Shared> {
-        (!value.is_empty()).then(|| intern(&mut self.model, value))
-    }
-
-    pub(crate) fn fingerprint(&mut self, value: &str) -> Shared {
-        intern(&mut self.fingerprint, value)
-    }
-
-    pub(crate) fn service_tier(&mut self, value: &str) -> Shared {
-        intern(&mut self.service_tier, value)
+impl Slot {
+    /// The next value (a string or null), shared with the previous chunk's when equal. An empty string
+    /// reads as `None` and leaves the slot as it was when `empty_is_none` (id and model).
+    pub(crate) fn read(&mut self, p: &mut Parser<'_>, empty_is_none: bool) -> Result<Option<Shared>, JsonError> {
+        if let Some(value) = self.value.as_ref().filter(|_| self.plain) {
+            if p.same_plain_string(value) {
+                return Ok(Some(value.clone()));
+            }
+        }
+        p.str_with(|s| {
+            if empty_is_none && s.is_empty() {
+                return None;
+            }
+            if self.value.as_deref() != Some(s) {
+                self.plain = !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+                self.value = Some(s.into());
+            }
+            self.value.clone()
+        })
+        .map(Option::flatten)
     }
 }
 
@@ -126,11 +139,14 @@ impl OpenAiDecoder {
             provider_specific_fields = Some(with_field(provider_specific_fields, "service_tier", &value));
         }
         Chunk {
-            id: wire.id.or_else(|| self.seen.id.clone()).unwrap_or_else(|| "".into()),
+            id: wire
+                .id
+                .or_else(|| self.seen.id.value.clone())
+                .unwrap_or_else(|| "".into()),
             created: self.created.unwrap_or(self.default_created),
             model: wire
                 .model
-                .or_else(|| self.seen.model.clone())
+                .or_else(|| self.seen.model.value.clone())
                 .unwrap_or_else(|| self.default_model.clone()),
             system_fingerprint: wire.system_fingerprint,
             service_tier,
@@ -161,21 +177,25 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
     }
     let mut p = super::json::Parser::new(text);
     let piece = match kind {
-        "choice" => Piece::Choice(wire::choice(&mut p, 0, &mut None)?),
-        "delta" => Piece::Delta(wire::delta(&mut p)?),
-        "tool_call" => Piece::ToolCall(wire::tool_call(&mut p, 0)?),
+        "choice" => {
+            let mut choice = crate::chunk::Choice::default();
+            wire::choice(&mut p, &mut choice, 0, &mut None)?;
+            Piece::Choice(choice)
+        }
+        "delta" => {
+            let mut delta = Delta::default();
+            wire::delta(&mut p, &mut delta)?;
+            Piece::Delta(delta)
+        }
+        "tool_call" => {
+            let mut call = crate::chunk::ToolCall::default();
+            wire::tool_call(&mut p, &mut call, 0)?;
+            Piece::ToolCall(call)
+        }
         _ => Piece::Function(wire::function(&mut p)?),
     };
     p.finish()?;
     Ok(piece)
-}
-
-/// Reuses the stream's previous string when it is equal, so a stream allocates its id once.
-fn intern(slot: &mut Option<Shared>, value: &str) -> Shared {
-    match slot {
-        Some(shared) if &**shared == value => shared.clone(),
-        _ => slot.insert(value.into()).clone(),
-    }
 }
 
 fn provider_error(pos: Pos, data: &str) -> Error {
@@ -218,11 +238,8 @@ pub(crate) fn split_parts(delta: &mut Delta, parts: &[&str]) -> Result<(), JsonE
     }
     if !other.is_empty() {
         let list = format!("[{}]", other.join(","));
-        delta.provider_specific_fields = Some(with_field(
-            delta.provider_specific_fields.take(),
-            "content_parts",
-            &list,
-        ));
+        let rare = delta.rare_mut();
+        rare.provider_specific_fields = Some(with_field(rare.provider_specific_fields.take(), "content_parts", &list));
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! Parsing `OpenAI`'s `chat.completion.chunk` JSON in one pass over the bytes.
+//! Parsing OpenAI's `chat.completion.chunk` JSON in one pass over the bytes.
 //!
 //! Known keys are typed; every other key is kept as raw JSON in the owner's `extras`, in order. A key
-//! repeated in one object keeps its last value, as Python's `json` does. Twin: the field handling in
-//! `python/rillm/_fallback/decode/openai.py` (`wire_chunk`, `wire_choice`, `wire_delta`, ...).
+//! repeated in one object keeps its last value, as Python's `json` does. Values are parsed into their
+//! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
+//! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
 use super::json::{as_string, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
 use super::openai::{split_parts, Seen};
@@ -35,13 +36,13 @@ pub(crate) fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChun
     let mut key = p.first_key()?;
     while let Some(k) = key {
         match k.field() {
-            Field::Id => out.id = p.str_with(|s| seen.id(s))?.flatten(),
-            Field::Model => out.model = p.str_with(|s| seen.model(s))?.flatten(),
+            Field::Id => out.id = seen.id.read(&mut p, true)?,
+            Field::Model => out.model = seen.model.read(&mut p, true)?,
             // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
             Field::Object => drop(p.any()?),
             Field::Created => out.created = p.int()?,
-            Field::SystemFingerprint => out.system_fingerprint = p.str_with(|s| seen.fingerprint(s))?,
-            Field::ServiceTier => out.service_tier = p.str_with(|s| seen.service_tier(s))?,
+            Field::SystemFingerprint => out.system_fingerprint = seen.fingerprint.read(&mut p, false)?,
+            Field::ServiceTier => out.service_tier = seen.service_tier.read(&mut p, false)?,
             Field::Choices => out.choices = choices(&mut p, &mut out.failed_with)?,
             Field::Usage => out.usage = p.raw()?,
             Field::Citations => out.citations = p.raw()?,
@@ -67,42 +68,49 @@ fn choices(p: &mut Parser<'_>, failed_with: &mut Option<String>) -> Result<Optio
         p.raw()?;
         return Ok(None);
     }
-    let mut out = Vec::with_capacity(1);
+    let mut out: Vec<Choice> = Vec::with_capacity(1);
     let mut more = p.array_start()?;
     while more {
-        out.push(choice(p, position(out.len()), failed_with)?);
+        let position = position(out.len());
+        out.push(Choice::default());
+        let last = out.len() - 1;
+        choice(p, &mut out[last], position, failed_with)?;
         more = p.array_step()?;
     }
     Ok(Some(out))
 }
 
-/// One choice; a finish reason of `error` or `abort` is also noted in `failed_with` (the first one wins).
-pub(crate) fn choice(p: &mut Parser<'_>, position: i64, failed_with: &mut Option<String>) -> Result<Choice> {
-    let mut choice = Choice {
-        index: position,
-        ..Choice::default()
-    };
+/// One choice, into `choice`; a finish reason of `error` or `abort` is also noted in `failed_with`
+/// (the first one wins).
+pub(crate) fn choice(
+    p: &mut Parser<'_>,
+    choice: &mut Choice,
+    position: i64,
+    failed_with: &mut Option<String>,
+) -> Result<()> {
+    choice.index = position;
     let mut finish: Option<String> = None;
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match &*k.name() {
-            b"index" => {
+        match k.field() {
+            Field::Index => {
                 if let Some(index) = p.int()? {
                     choice.index = index;
                 }
             }
-            b"delta" => {
-                choice.delta = if p.peek()? == Peek::Null {
-                    p.raw().map(|_| Delta::default())?
+            Field::Delta => {
+                choice.delta = Delta::default();
+                if p.peek()? == Peek::Null {
+                    p.raw()?;
                 } else {
-                    delta(p)?
+                    delta(p, &mut choice.delta)?;
                 }
             }
-            b"finish_reason" => finish = p.string()?,
-            b"logprobs" => choice.logprobs = p.raw()?.map(json),
+            Field::FinishReason => finish = p.string()?,
+            Field::Logprobs => choice.logprobs = p.raw()?.map(json),
             // Perplexity repeats the whole message on its last chunk; the deltas already carry it.
-            b"message" => drop(p.any()?),
+            Field::Message => drop(p.any()?),
             _ => extras.push(&k, p.any()?),
         }
         key = p.next_key()?;
@@ -114,32 +122,56 @@ pub(crate) fn choice(p: &mut Parser<'_>, position: i64, failed_with: &mut Option
         }
         choice.finish_reason = FinishReason::map(&finish);
     }
-    Ok(choice)
+    Ok(())
 }
 
-pub(crate) fn delta(p: &mut Parser<'_>) -> Result<Delta> {
-    let mut delta = Delta::default();
+/// One delta, into `delta` (which starts empty).
+pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
     let mut parts: Option<Vec<&str>> = None;
     let mut reasoning: Option<&str> = None;
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match &*k.name() {
-            b"role" => delta.role = p.string()?,
-            b"content" => match p.peek()? {
+        match k.field() {
+            Field::Content => match p.peek()? {
                 Peek::Array => parts = Some(array_items(p)?),
                 _ => delta.content = p.string()?,
             },
-            b"refusal" => delta.refusal = p.string()?,
-            b"reasoning_content" => delta.reasoning_content = p.string()?,
+            Field::Role => delta.role = p.string()?,
+            Field::ReasoningContent => delta.reasoning_content = p.string()?,
             // OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
-            b"reasoning" => reasoning = p.raw()?,
-            b"tool_calls" => delta.tool_calls = tool_calls(p)?,
-            b"function_call" => delta.function_call = p.object_or_null(function)?,
-            b"annotations" => delta.annotations = p.raw()?.map(json),
-            b"audio" => delta.audio = p.raw()?.map(json),
-            b"thinking_blocks" => delta.thinking_blocks = p.raw()?.map(json),
-            b"provider_specific_fields" => delta.provider_specific_fields = p.raw()?.map(json),
+            Field::Reasoning => reasoning = p.raw()?,
+            Field::ToolCalls => delta.tool_calls = tool_calls(p)?,
+            Field::Refusal => {
+                if let Some(refusal) = p.string()? {
+                    delta.rare_mut().refusal = Some(refusal);
+                } else if let Some(rare) = &mut delta.rare {
+                    rare.refusal = None;
+                }
+            }
+            Field::FunctionCall => {
+                let function = if p.peek()? == Peek::Null {
+                    p.raw().map(|_| None)?
+                } else {
+                    Some(function(p)?)
+                };
+                if function.is_some() || delta.rare.is_some() {
+                    delta.rare_mut().function_call = function;
+                }
+            }
+            field @ (Field::Annotations | Field::Audio | Field::ThinkingBlocks | Field::ProviderSpecificFields) => {
+                let value = p.raw()?.map(json);
+                if value.is_some() || delta.rare.is_some() {
+                    let rare = delta.rare_mut();
+                    let slot = match field {
+                        Field::Annotations => &mut rare.annotations,
+                        Field::Audio => &mut rare.audio,
+                        Field::ThinkingBlocks => &mut rare.thinking_blocks,
+                        _ => &mut rare.provider_specific_fields,
+                    };
+                    *slot = value;
+                }
+            }
             _ => extras.push(&k, p.any()?),
         }
         key = p.next_key()?;
@@ -157,10 +189,12 @@ pub(crate) fn delta(p: &mut Parser<'_>) -> Result<Delta> {
         }
     }
     if let Some(parts) = parts {
-        split_parts(&mut delta, &parts)?;
+        split_parts(delta, &parts)?;
     }
-    delta.extras = extras.finish();
-    Ok(delta)
+    if let Some(extras) = extras.finish() {
+        delta.rare_mut().extras = Some(extras);
+    }
+    Ok(())
 }
 
 /// `tool_calls`: each call's default index is its position in the list; an empty list is no tool calls.
@@ -169,44 +203,45 @@ fn tool_calls(p: &mut Parser<'_>) -> Result<Option<Vec<ToolCall>>> {
         p.raw()?;
         return Ok(None);
     }
-    let mut out = Vec::new();
+    let mut out: Vec<ToolCall> = Vec::new();
     let mut more = p.array_start()?;
     while more {
-        out.push(tool_call(p, position(out.len()))?);
+        let position = position(out.len());
+        out.push(ToolCall::default());
+        let last = out.len() - 1;
+        tool_call(p, &mut out[last], position)?;
         more = p.array_step()?;
     }
     Ok((!out.is_empty()).then_some(out))
 }
 
-pub(crate) fn tool_call(p: &mut Parser<'_>, position: i64) -> Result<ToolCall> {
-    let mut call = ToolCall {
-        index: position,
-        id: None,
-        kind: String::new(),
-        function: Function::default(),
-        extras: None,
-    };
-    let mut kind = None;
+/// One tool call, into `call` (which starts empty).
+pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) -> Result<()> {
+    call.index = position;
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match &*k.name() {
-            b"index" => {
+        match k.field() {
+            Field::Index => {
                 if let Some(index) = p.int()? {
                     call.index = index;
                 }
             }
-            b"id" => call.id = p.string()?,
-            b"type" => kind = p.string()?,
-            b"function" => call.function = p.object_or_null(function)?.unwrap_or_default(),
+            Field::Id => call.id = p.string()?,
+            Field::Type => call.kind = p.string()?.filter(|kind| kind != "function"),
+            Field::Function => {
+                call.function = if p.peek()? == Peek::Null {
+                    p.raw().map(|_| Function::default())?
+                } else {
+                    function(p)?
+                };
+            }
             _ => extras.push(&k, p.any()?),
         }
         key = p.next_key()?;
     }
-    // Continuation deltas omit `type` and Mistral sends null: both mean "function", as in LiteLLM.
-    call.kind = kind.unwrap_or_else(|| "function".to_owned());
     call.extras = extras.finish();
-    Ok(call)
+    Ok(())
 }
 
 pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
@@ -214,9 +249,9 @@ pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match &*k.name() {
-            b"name" => function.name = p.string()?,
-            b"arguments" => {
+        match k.field() {
+            Field::Name => function.name = p.string()?,
+            Field::Arguments => {
                 function.arguments = match p.peek()? {
                     Peek::String => Arguments::Text(p.string()?.unwrap_or_default()),
                     _ => p
@@ -252,18 +287,7 @@ fn json(raw: &str) -> Json {
     Json(raw.into())
 }
 
-impl Parser<'_> {
-    /// `null`, or an object parsed by `f`.
-    fn object_or_null<T>(&mut self, f: fn(&mut Self) -> Result<T>) -> Result<Option<T>> {
-        if self.peek()? == Peek::Null {
-            self.raw()?;
-            return Ok(None);
-        }
-        f(self).map(Some)
-    }
-}
-
-/// The keys the `OpenAI` dialect names, at every level of a chunk.
+/// The keys the OpenAI dialect names, at every level of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Field {
     Id,
@@ -300,48 +324,45 @@ pub(crate) enum Field {
     Other,
 }
 
-/// One comparison per key: (length, first byte, last byte) already tells the known keys apart.
+/// One comparison per key: (length, first byte, last byte) already tells the known keys apart, and each
+/// arm compares against its own literal, which the compiler inlines (its length is a constant).
 pub(crate) fn field(name: &[u8]) -> Field {
     let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
         return Field::Other;
     };
-    let (field, text): (Field, &[u8]) = match (name.len(), first, last) {
-        (2, b'i', b'd') => (Field::Id, b"id"),
-        (5, b'm', b'l') => (Field::Model, b"model"),
-        (6, b'o', b't') => (Field::Object, b"object"),
-        (7, b'c', b'd') => (Field::Created, b"created"),
-        (18, b's', b't') => (Field::SystemFingerprint, b"system_fingerprint"),
-        (12, b's', b'r') => (Field::ServiceTier, b"service_tier"),
-        (7, b'c', b's') => (Field::Choices, b"choices"),
-        (5, b'u', b'e') => (Field::Usage, b"usage"),
-        (9, b'c', b's') => (Field::Citations, b"citations"),
-        (24, b'p', b's') => (Field::ProviderSpecificFields, b"provider_specific_fields"),
-        (5, b'e', b'r') => (Field::Error, b"error"),
-        (6, b'x', b'q') => (Field::XGroq, b"x_groq"),
-        (5, b'i', b'x') => (Field::Index, b"index"),
-        (5, b'd', b'a') => (Field::Delta, b"delta"),
-        (13, b'f', b'n') => (Field::FinishReason, b"finish_reason"),
-        (8, b'l', b's') => (Field::Logprobs, b"logprobs"),
-        (7, b'm', b'e') => (Field::Message, b"message"),
-        (4, b'r', b'e') => (Field::Role, b"role"),
-        (7, b'c', b't') => (Field::Content, b"content"),
-        (7, b'r', b'l') => (Field::Refusal, b"refusal"),
-        (17, b'r', b't') => (Field::ReasoningContent, b"reasoning_content"),
-        (9, b'r', b'g') => (Field::Reasoning, b"reasoning"),
-        (10, b't', b's') => (Field::ToolCalls, b"tool_calls"),
-        (13, b'f', b'l') => (Field::FunctionCall, b"function_call"),
-        (11, b'a', b's') => (Field::Annotations, b"annotations"),
-        (5, b'a', b'o') => (Field::Audio, b"audio"),
-        (15, b't', b's') => (Field::ThinkingBlocks, b"thinking_blocks"),
-        (4, b't', b'e') => (Field::Type, b"type"),
-        (8, b'f', b'n') => (Field::Function, b"function"),
-        (4, b'n', b'e') => (Field::Name, b"name"),
-        (9, b'a', b's') => (Field::Arguments, b"arguments"),
-        _ => return Field::Other,
-    };
-    if name == text {
-        field
-    } else {
-        Field::Other
+    let is = |text: &[u8], field: Field| if name == text { field } else { Field::Other };
+    match (name.len(), first, last) {
+        (2, b'i', b'd') => is(b"id", Field::Id),
+        (5, b'm', b'l') => is(b"model", Field::Model),
+        (6, b'o', b't') => is(b"object", Field::Object),
+        (7, b'c', b'd') => is(b"created", Field::Created),
+        (18, b's', b't') => is(b"system_fingerprint", Field::SystemFingerprint),
+        (12, b's', b'r') => is(b"service_tier", Field::ServiceTier),
+        (7, b'c', b's') => is(b"choices", Field::Choices),
+        (5, b'u', b'e') => is(b"usage", Field::Usage),
+        (9, b'c', b's') => is(b"citations", Field::Citations),
+        (24, b'p', b's') => is(b"provider_specific_fields", Field::ProviderSpecificFields),
+        (5, b'e', b'r') => is(b"error", Field::Error),
+        (6, b'x', b'q') => is(b"x_groq", Field::XGroq),
+        (5, b'i', b'x') => is(b"index", Field::Index),
+        (5, b'd', b'a') => is(b"delta", Field::Delta),
+        (13, b'f', b'n') => is(b"finish_reason", Field::FinishReason),
+        (8, b'l', b's') => is(b"logprobs", Field::Logprobs),
+        (7, b'm', b'e') => is(b"message", Field::Message),
+        (4, b'r', b'e') => is(b"role", Field::Role),
+        (7, b'c', b't') => is(b"content", Field::Content),
+        (7, b'r', b'l') => is(b"refusal", Field::Refusal),
+        (17, b'r', b't') => is(b"reasoning_content", Field::ReasoningContent),
+        (9, b'r', b'g') => is(b"reasoning", Field::Reasoning),
+        (10, b't', b's') => is(b"tool_calls", Field::ToolCalls),
+        (13, b'f', b'l') => is(b"function_call", Field::FunctionCall),
+        (11, b'a', b's') => is(b"annotations", Field::Annotations),
+        (5, b'a', b'o') => is(b"audio", Field::Audio),
+        (15, b't', b's') => is(b"thinking_blocks", Field::ThinkingBlocks),
+        (4, b't', b'e') => is(b"type", Field::Type),
+        (8, b'f', b'n') => is(b"function", Field::Function),
+        (4, b'n', b'e') => is(b"name", Field::Name),
+        (9, b'a', b's') => is(b"arguments", Field::Arguments),
+        _ => Field::Other,
     }
 }

@@ -1,6 +1,7 @@
 //! Values the hot path never inspects: raw JSON until Python first reads them.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3::PyVisit;
 
 use super::shared;
@@ -61,6 +62,51 @@ impl Lazy {
     pub(crate) fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if let Lazy::Object(object) = self {
             visit.call(object)?;
+        }
+        Ok(())
+    }
+}
+
+/// A chunk object's provider extras and the attributes a caller set: the provider's raw JSON object until
+/// Python first touches it, then a dict. (An instance `__dict__` would cost a dict per object, made
+/// eagerly; this costs nothing until used.)
+#[derive(Debug, Default)]
+pub(crate) enum Extras {
+    #[default]
+    Absent,
+    Raw(Json),
+    Dict(Py<PyDict>),
+}
+
+impl Extras {
+    pub(crate) fn from_json(json: Option<Json>) -> Self {
+        json.map_or(Extras::Absent, Extras::Raw)
+    }
+
+    /// The dict, materialised from the raw JSON if need be; `None` when there are no extras.
+    pub(crate) fn dict<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let dict = match self {
+            Extras::Absent => return Ok(None),
+            Extras::Dict(dict) => return Ok(Some(dict.bind(py).clone())),
+            Extras::Raw(json) => shared::loads(py, json.as_str())?.cast_into::<PyDict>()?,
+        };
+        *self = Extras::Dict(dict.clone().unbind());
+        Ok(Some(dict))
+    }
+
+    /// The dict, created empty if there were no extras.
+    pub(crate) fn dict_or_new<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        if let Some(dict) = self.dict(py)? {
+            return Ok(dict);
+        }
+        let dict = PyDict::new(py);
+        *self = Extras::Dict(dict.clone().unbind());
+        Ok(dict)
+    }
+
+    pub(crate) fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Extras::Dict(dict) = self {
+            visit.call(dict)?;
         }
         Ok(())
     }

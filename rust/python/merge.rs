@@ -104,7 +104,7 @@ fn merge_choice<'py>(
             acc.tool_call(
                 call.index,
                 call.id.as_deref(),
-                Some(&call.kind),
+                Some(call.kind.as_deref().unwrap_or("function")),
                 function.name.as_deref(),
                 &function.arguments,
             );

@@ -2,48 +2,35 @@
 //! provider's unknown keys. Twin: `_Model` in `python/rillm/_fallback/chunk.py`.
 //!
 //! Each class has fields that are always dumped (`FIELDS`), fields dumped only when set (`OPTIONAL`), and
-//! extras: the provider's unknown keys, kept as raw JSON until an attribute is missed or the object is
-//! dumped, then moved into the instance `__dict__` (where caller-set attributes also live).
+//! extras: the provider's unknown keys, kept as raw JSON until an attribute is missed, set or dumped, and
+//! the attributes a caller sets beyond the fields (see `lazy::Extras`). The twin keeps these in its
+//! instance `__dict__`; here there is none, so `vars(chunk)` is the one thing the twin has and this lacks.
 
-use pyo3::exceptions::{PyAttributeError, PyKeyError};
+use pyo3::exceptions::{PyAttributeError, PyKeyError, PyRecursionError};
 use pyo3::prelude::*;
 use pyo3::pyclass::boolean_struct::False;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use pyo3::{intern, PyClass};
 
+use super::lazy::Extras;
 use super::objects::{PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
 use super::shared;
-use crate::chunk::Json;
 
 /// The Python class name is pyo3's `PyClass::NAME`.
 pub(crate) trait Model: PyClass<Frozen = False> {
     const FIELDS: &'static [&'static str];
     const OPTIONAL: &'static [&'static str];
 
-    /// The extras not yet moved into `__dict__`.
-    fn take_extras(&mut self) -> Option<Json>;
+    fn extras(&mut self) -> &mut Extras;
 }
 
-fn attributes<'py, T: Model>(slf: &Bound<'py, T>) -> PyResult<Bound<'py, PyDict>> {
-    Ok(slf
-        .as_any()
-        .getattr(intern!(slf.py(), "__dict__"))?
-        .cast_into::<PyDict>()?)
+/// The extras and caller-set attributes, if any.
+fn extras<'py, T: Model>(slf: &Bound<'py, T>) -> PyResult<Option<Bound<'py, PyDict>>> {
+    slf.borrow_mut().extras().dict(slf.py())
 }
 
-/// Moves pending extras into `__dict__` (an attribute the caller set first wins); whether there were any.
-pub(crate) fn extras_to_dict<T: Model>(slf: &Bound<'_, T>) -> PyResult<bool> {
-    let Some(raw) = slf.borrow_mut().take_extras() else {
-        return Ok(false);
-    };
-    let attrs = attributes(slf)?;
-    let extras = shared::loads(slf.py(), raw.as_str())?;
-    for (key, value) in extras.cast::<PyDict>()?.iter() {
-        if !attrs.contains(&key)? {
-            attrs.set_item(key, value)?;
-        }
-    }
-    Ok(true)
+fn is_field<T: Model>(name: &str) -> bool {
+    T::FIELDS.contains(&name) || T::OPTIONAL.contains(&name)
 }
 
 /// `(name, value)` for every dumped field, in order, then the attributes.
@@ -62,16 +49,30 @@ fn items<'py, T: Model>(slf: &Bound<'py, T>) -> PyResult<Vec<(Bound<'py, PyAny>,
             out.push((key.into_any(), value));
         }
     }
-    extras_to_dict(slf)?;
-    out.extend(attributes(slf)?.iter());
+    if let Some(extras) = extras(slf)? {
+        out.extend(extras.iter());
+    }
     Ok(out)
 }
 
 pub(crate) fn model_dump<'py, T: Model>(slf: &Bound<'py, T>, exclude_none: bool) -> PyResult<Bound<'py, PyDict>> {
+    dump_model(slf, exclude_none, 0)
+}
+
+/// How deep dumping may nest through these classes and lists before it is a cycle (a caller can put a
+/// chunk inside itself). Python's own recursion limit guards the twin; pure-Rust recursion needs this.
+const MAX_DUMP_DEPTH: usize = 200;
+
+fn dump_model<'py, T: Model>(slf: &Bound<'py, T>, exclude_none: bool, depth: usize) -> PyResult<Bound<'py, PyDict>> {
+    if depth > MAX_DUMP_DEPTH {
+        return Err(PyRecursionError::new_err(
+            "maximum recursion depth exceeded while dumping a chunk",
+        ));
+    }
     let dict = PyDict::new(slf.py());
     for (key, value) in items(slf)? {
         if !(exclude_none && value.is_none()) {
-            dict.set_item(key, dump(&value, exclude_none)?)?;
+            dict.set_item(key, dump(&value, exclude_none, depth + 1)?)?;
         }
     }
     Ok(dict)
@@ -84,7 +85,7 @@ pub(crate) fn model_dump_json<T: Model>(slf: &Bound<'_, T>, exclude_none: bool) 
 
 /// What `model_dump()` puts for a value (twin of `rillm._shared.dump_value`): the chunk classes and
 /// lists are handled here, other containers and models by the shared Python function.
-fn dump<'py>(value: &Bound<'py, PyAny>, exclude_none: bool) -> PyResult<Bound<'py, PyAny>> {
+fn dump<'py>(value: &Bound<'py, PyAny>, exclude_none: bool, depth: usize) -> PyResult<Bound<'py, PyAny>> {
     if value.is_none()
         || value.is_exact_instance_of::<PyString>()
         || value.is_exact_instance_of::<PyInt>()
@@ -96,14 +97,14 @@ fn dump<'py>(value: &Bound<'py, PyAny>, exclude_none: bool) -> PyResult<Bound<'p
     if let Ok(list) = value.cast_exact::<PyList>() {
         let items = list
             .iter()
-            .map(|item| dump(&item, exclude_none))
+            .map(|item| dump(&item, exclude_none, depth + 1))
             .collect::<PyResult<Vec<_>>>()?;
         return Ok(PyList::new(value.py(), items)?.into_any());
     }
     macro_rules! ours {
         ($($ty:ty),*) => {$(
             if let Ok(object) = value.cast_exact::<$ty>() {
-                return Ok(model_dump(object, exclude_none)?.into_any());
+                return Ok(dump_model(object, exclude_none, depth)?.into_any());
             }
         )*};
     }
@@ -128,22 +129,22 @@ pub(crate) fn eq<'py, T: Model>(slf: &Bound<'py, T>, other: &Bound<'py, PyAny>) 
     Ok(PyBool::new(py, equal).to_owned().into_any().unbind())
 }
 
-fn has_key<T: Model>(slf: &Bound<'_, T>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+/// The value under `key` for `chunk[key]`: a field, or an extra (looked up directly, so that an extra
+/// named like a method is still the provider's value); `None` when there is none.
+fn item<'py, T: Model>(slf: &Bound<'py, T>, key: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     if let Ok(name) = key.cast::<PyString>() {
-        let name = name.to_cow()?;
-        if T::FIELDS.contains(&&*name) || T::OPTIONAL.contains(&&*name) {
-            return Ok(true);
+        if is_field::<T>(&name.to_cow()?) {
+            return slf.as_any().getattr(name).map(Some);
         }
     }
-    extras_to_dict(slf)?;
-    attributes(slf)?.contains(key)
+    match extras(slf)? {
+        Some(extras) => extras.get_item(key),
+        None => Ok(None),
+    }
 }
 
 pub(crate) fn getitem<'py, T: Model>(slf: &Bound<'py, T>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if !has_key(slf, key)? {
-        return Err(PyKeyError::new_err(key.clone().unbind()));
-    }
-    slf.as_any().getattr(key.cast::<PyString>()?)
+    item(slf, key)?.ok_or_else(|| PyKeyError::new_err(key.clone().unbind()))
 }
 
 pub(crate) fn get<'py, T: Model>(
@@ -151,10 +152,7 @@ pub(crate) fn get<'py, T: Model>(
     key: &Bound<'py, PyAny>,
     default: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if has_key(slf, key)? {
-        return slf.as_any().getattr(key.cast::<PyString>()?);
-    }
-    Ok(default.unwrap_or_else(|| slf.py().None().into_bound(slf.py())))
+    Ok(item(slf, key)?.unwrap_or_else(|| default.unwrap_or_else(|| slf.py().None().into_bound(slf.py()))))
 }
 
 pub(crate) fn contains<T: Model>(slf: &Bound<'_, T>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -167,19 +165,56 @@ pub(crate) fn contains<T: Model>(slf: &Bound<'_, T>, key: &Bound<'_, PyAny>) -> 
             return Ok(!slf.as_any().getattr(name)?.is_none());
         }
     }
-    extras_to_dict(slf)?;
-    attributes(slf)?.contains(key)
+    match extras(slf)? {
+        Some(extras) => extras.contains(key),
+        None => Ok(false),
+    }
 }
 
-/// Called only when normal lookup fails: the extras may not have been made attributes yet.
+/// Called only when normal lookup fails: an extra, or an attribute the caller set.
 pub(crate) fn getattr<'py, T: Model>(slf: &Bound<'py, T>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    if !name.starts_with("__") && extras_to_dict(slf)? {
-        if let Some(value) = attributes(slf)?.get_item(name)? {
+    if !name.starts_with("__") {
+        if let Some(value) = extras(slf)?.map(|e| e.get_item(name)).transpose()?.flatten() {
             return Ok(value);
         }
     }
     Err(PyAttributeError::new_err(format!(
         "'{}' object has no attribute '{name}'",
         <T as PyClass>::NAME
+    )))
+}
+
+/// A field goes through its typed setter (its descriptor's `__set__`, which is what generic attribute
+/// setting would call); any other name is kept with the extras, as LiteLLM's pydantic models allow.
+/// (`object.__setattr__` would refuse: a type with its own `__setattr__` may not skip it.)
+pub(crate) fn setattr<T: Model>(
+    slf: &Bound<'_, T>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let py = slf.py();
+    if let Ok(descriptor) = slf.as_any().get_type().getattr(name) {
+        if descriptor.hasattr(intern!(py, "__set__"))? {
+            return descriptor.call_method1(intern!(py, "__set__"), (slf, value)).map(drop);
+        }
+    }
+    slf.borrow_mut().extras().dict_or_new(py)?.set_item(name, value)
+}
+
+pub(crate) fn delattr<T: Model>(slf: &Bound<'_, T>, name: &Bound<'_, PyString>) -> PyResult<()> {
+    if let Some(extras) = extras(slf)? {
+        if extras.contains(name)? {
+            return extras.del_item(name);
+        }
+    }
+    let what = if is_field::<T>(&name.to_cow()?) {
+        "cannot delete field"
+    } else {
+        "object has no attribute"
+    };
+    Err(PyAttributeError::new_err(format!(
+        "'{}' {what} '{}'",
+        <T as PyClass>::NAME,
+        name.to_cow()?
     )))
 }

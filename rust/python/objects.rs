@@ -4,13 +4,13 @@
 //! nested objects are created once, with the chunk, so that `chunk.choices[0].delta.content = ...` sticks.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use pyo3::{PyTraverseError, PyVisit};
 
-use super::lazy::Lazy;
+use super::lazy::{Extras, Lazy};
 use super::model::{self, Model};
 use super::shared;
-use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall};
+use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Shared, ToolCall};
 use crate::decode::{parse_piece, Piece};
 
 /// The common methods of every chunk class (see `model.rs`), plus the class's own.
@@ -68,6 +68,14 @@ macro_rules! model_class {
             fn __getattr__<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
                 model::getattr(slf, name)
             }
+
+            fn __setattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+                model::setattr(slf, name, value)
+            }
+
+            fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+                model::delattr(slf, name)
+            }
         }
     };
 }
@@ -88,11 +96,11 @@ fn object_field(value: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
     (!value.is_none()).then(|| value.clone().unbind())
 }
 
-#[pyclass(module = "rillm._native", name = "Function", dict, freelist = 64)]
+#[pyclass(module = "rillm._native", name = "Function", freelist = 64)]
 pub(crate) struct PyFunction {
     pub(crate) name: Option<String>,
     pub(crate) arguments: String,
-    extras: Option<Json>,
+    extras: Extras,
 }
 
 model_class!(PyFunction {
@@ -124,23 +132,32 @@ model_class!(PyFunction {
     fn set_arguments(&mut self, value: String) {
         self.arguments = value;
     }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.extras.traverse(&visit)
+    }
+
+    fn __clear__(&mut self) {
+        self.extras = Extras::Absent;
+    }
 });
 
 impl Model for PyFunction {
     const FIELDS: &'static [&'static str] = &["name", "arguments"];
     const OPTIONAL: &'static [&'static str] = &[];
-    fn take_extras(&mut self) -> Option<Json> {
-        self.extras.take()
+    fn extras(&mut self) -> &mut Extras {
+        &mut self.extras
     }
 }
 
-#[pyclass(module = "rillm._native", name = "ChatCompletionDeltaToolCall", dict, freelist = 64)]
+#[pyclass(module = "rillm._native", name = "ChatCompletionDeltaToolCall", freelist = 64)]
 pub(crate) struct PyToolCall {
     pub(crate) index: i64,
     pub(crate) id: Option<String>,
-    pub(crate) kind: String,
+    /// `None` is "function" (see `chunk::ToolCall::kind`).
+    pub(crate) kind: Option<String>,
     pub(crate) function: Option<Py<PyAny>>,
-    extras: Option<Json>,
+    extras: Extras,
 }
 
 model_class!(PyToolCall {
@@ -175,12 +192,12 @@ model_class!(PyToolCall {
 
     #[getter(r#type)]
     fn kind(&self) -> &str {
-        &self.kind
+        self.kind.as_deref().unwrap_or("function")
     }
 
     #[setter(r#type)]
     fn set_kind(&mut self, value: String) {
-        self.kind = value;
+        self.kind = Some(value);
     }
 
     #[getter]
@@ -197,23 +214,24 @@ model_class!(PyToolCall {
         if let Some(function) = &self.function {
             visit.call(function)?;
         }
-        Ok(())
+        self.extras.traverse(&visit)
     }
 
     fn __clear__(&mut self) {
         self.function = None;
+        self.extras = Extras::Absent;
     }
 });
 
 impl Model for PyToolCall {
     const FIELDS: &'static [&'static str] = &["index", "id", "type", "function"];
     const OPTIONAL: &'static [&'static str] = &[];
-    fn take_extras(&mut self) -> Option<Json> {
-        self.extras.take()
+    fn extras(&mut self) -> &mut Extras {
+        &mut self.extras
     }
 }
 
-#[pyclass(module = "rillm._native", name = "Delta", dict, freelist = 256)]
+#[pyclass(module = "rillm._native", name = "Delta", freelist = 256)]
 pub(crate) struct PyDelta {
     pub(crate) content: Option<String>,
     pub(crate) role: Option<String>,
@@ -225,7 +243,7 @@ pub(crate) struct PyDelta {
     pub(crate) annotations: Lazy,
     pub(crate) audio: Lazy,
     pub(crate) provider_specific_fields: Lazy,
-    extras: Option<Json>,
+    extras: Extras,
 }
 
 model_class!(PyDelta {
@@ -349,10 +367,11 @@ model_class!(PyDelta {
         for lazy in [&self.thinking_blocks, &self.annotations, &self.audio, &self.provider_specific_fields] {
             lazy.traverse(&visit)?;
         }
-        Ok(())
+        self.extras.traverse(&visit)
     }
 
     fn __clear__(&mut self) {
+        self.extras = Extras::Absent;
         self.tool_calls = None;
         self.function_call = None;
         self.thinking_blocks = Lazy::Absent;
@@ -371,18 +390,18 @@ impl Model for PyDelta {
         "audio",
         "provider_specific_fields",
     ];
-    fn take_extras(&mut self) -> Option<Json> {
-        self.extras.take()
+    fn extras(&mut self) -> &mut Extras {
+        &mut self.extras
     }
 }
 
-#[pyclass(module = "rillm._native", name = "StreamingChoices", dict, freelist = 256)]
+#[pyclass(module = "rillm._native", name = "StreamingChoices", freelist = 256)]
 pub(crate) struct PyChoice {
     pub(crate) index: i64,
     pub(crate) delta: Option<Py<PyAny>>,
     pub(crate) finish_reason: Option<FinishReason>,
     pub(crate) logprobs: Lazy,
-    extras: Option<Json>,
+    extras: Extras,
 }
 
 model_class!(PyChoice {
@@ -442,10 +461,12 @@ model_class!(PyChoice {
         if let Some(delta) = &self.delta {
             visit.call(delta)?;
         }
-        self.logprobs.traverse(&visit)
+        self.logprobs.traverse(&visit)?;
+        self.extras.traverse(&visit)
     }
 
     fn __clear__(&mut self) {
+        self.extras = Extras::Absent;
         self.delta = None;
         self.logprobs = Lazy::Absent;
     }
@@ -454,13 +475,13 @@ model_class!(PyChoice {
 impl Model for PyChoice {
     const FIELDS: &'static [&'static str] = &["finish_reason", "index", "delta", "logprobs"];
     const OPTIONAL: &'static [&'static str] = &[];
-    fn take_extras(&mut self) -> Option<Json> {
-        self.extras.take()
+    fn extras(&mut self) -> &mut Extras {
+        &mut self.extras
     }
 }
 
 /// One streamed chunk, shaped like `LiteLLM`'s `ModelResponseStream` and `OpenAI`'s `ChatCompletionChunk`.
-#[pyclass(module = "rillm._native", name = "ModelResponseStream", dict, freelist = 256)]
+#[pyclass(module = "rillm._native", name = "ModelResponseStream", freelist = 256)]
 pub(crate) struct PyChunk {
     pub(crate) id: Shared,
     pub(crate) created: i64,
@@ -473,7 +494,7 @@ pub(crate) struct PyChunk {
     pub(crate) usage: Lazy,
     pub(crate) citations: Lazy,
     pub(crate) provider_specific_fields: Lazy,
-    extras: Option<Json>,
+    extras: Extras,
 }
 
 model_class!(PyChunk {
@@ -596,10 +617,11 @@ model_class!(PyChunk {
         for lazy in [&self.usage, &self.citations, &self.provider_specific_fields] {
             lazy.traverse(&visit)?;
         }
-        Ok(())
+        self.extras.traverse(&visit)
     }
 
     fn __clear__(&mut self) {
+        self.extras = Extras::Absent;
         self.choices = None;
         self.usage = Lazy::Absent;
         self.citations = Lazy::Absent;
@@ -610,8 +632,8 @@ model_class!(PyChunk {
 impl Model for PyChunk {
     const FIELDS: &'static [&'static str] = &["id", "created", "model", "object", "system_fingerprint", "choices"];
     const OPTIONAL: &'static [&'static str] = &["usage", "service_tier", "citations", "provider_specific_fields"];
-    fn take_extras(&mut self) -> Option<Json> {
-        self.extras.take()
+    fn extras(&mut self) -> &mut Extras {
+        &mut self.extras
     }
 }
 
@@ -641,7 +663,7 @@ pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
         usage,
         citations: Lazy::from_json(c.citations),
         provider_specific_fields: Lazy::from_json(c.provider_specific_fields),
-        extras: c.extras,
+        extras: Extras::from_json(c.extras),
     })
 }
 
@@ -651,11 +673,12 @@ fn choice(py: Python<'_>, c: Choice) -> PyResult<PyChoice> {
         delta: Some(Bound::new(py, delta(py, c.delta)?)?.into_any().unbind()),
         finish_reason: c.finish_reason,
         logprobs: Lazy::from_json(c.logprobs),
-        extras: c.extras,
+        extras: Extras::from_json(c.extras),
     })
 }
 
 fn delta(py: Python<'_>, d: Delta) -> PyResult<PyDelta> {
+    let rare = d.rare.map(|rare| *rare).unwrap_or_default();
     let tool_calls = match d.tool_calls {
         Some(calls) => {
             let calls = calls
@@ -666,22 +689,22 @@ fn delta(py: Python<'_>, d: Delta) -> PyResult<PyDelta> {
         }
         None => None,
     };
-    let function_call = match d.function_call {
+    let function_call = match rare.function_call {
         Some(f) => Some(Bound::new(py, function(py, f)?)?.into_any().unbind()),
         None => None,
     };
     Ok(PyDelta {
         content: d.content,
         role: d.role,
-        refusal: d.refusal,
+        refusal: rare.refusal,
         reasoning_content: d.reasoning_content,
         tool_calls,
         function_call,
-        thinking_blocks: Lazy::from_json(d.thinking_blocks),
-        annotations: Lazy::from_json(d.annotations),
-        audio: Lazy::from_json(d.audio),
-        provider_specific_fields: Lazy::from_json(d.provider_specific_fields),
-        extras: d.extras,
+        thinking_blocks: Lazy::from_json(rare.thinking_blocks),
+        annotations: Lazy::from_json(rare.annotations),
+        audio: Lazy::from_json(rare.audio),
+        provider_specific_fields: Lazy::from_json(rare.provider_specific_fields),
+        extras: Extras::from_json(rare.extras),
     })
 }
 
@@ -691,7 +714,7 @@ fn tool_call(py: Python<'_>, t: ToolCall) -> PyResult<PyToolCall> {
         id: t.id,
         kind: t.kind,
         function: Some(Bound::new(py, function(py, t.function)?)?.into_any().unbind()),
-        extras: t.extras,
+        extras: Extras::from_json(t.extras),
     })
 }
 
@@ -706,6 +729,6 @@ fn function(py: Python<'_>, f: Function) -> PyResult<PyFunction> {
     Ok(PyFunction {
         name: f.name,
         arguments,
-        extras: f.extras,
+        extras: Extras::from_json(f.extras),
     })
 }

@@ -1,10 +1,11 @@
 # Twin of rust/chunk.rs (the data) and rust/python/objects.rs (the Python objects over it).
 """The chunk objects: OpenAI's `chat.completion.chunk` as cheap `__slots__` classes.
 
-Each class has fields that are always dumped (`_FIELDS`), fields dumped only when set (`_OPTIONAL`), and
-the provider's unknown keys (extras), which become attributes the first time an attribute is missed or
-the object is dumped. Absent optional fields read as None. `model_dump()` copies containers and dumps
-nested models; `==` compares dumps; `repr` lists the same fields.
+Each class has fields that are always dumped (`_FIELDS`), fields dumped only when set (`_OPTIONAL`), the
+provider's unknown keys (extras, read through `__getattr__`, so fields and methods win over them), and
+the attributes a caller sets (the instance `__dict__`). Absent optional fields read as None.
+`model_dump()` copies containers and dumps nested models; `==` compares dumps; `repr` lists the same
+fields. The Rust classes keep extras and caller-set attributes in one dict and have no `__dict__`.
 """
 
 from __future__ import annotations
@@ -28,23 +29,30 @@ class _Model:
         cls._NAMES = frozenset(cls._FIELDS + cls._OPTIONAL)
 
     def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: the extras may not have been made attributes yet.
-        if not name.startswith("__") and self._extras_to_dict():
-            try:
-                return self.__dict__[name]
-            except KeyError:
-                pass
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def _extras_to_dict(self) -> bool:
+        # Only called when normal lookup fails: an extra of the provider's.
         extras = self._extras
+        if extras is not None and not name.startswith("__") and name in extras:
+            return extras[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        own, extras = self.__dict__, self._extras
+        if name in own or (extras is not None and name in extras):
+            own.pop(name, None)
+            if extras is not None:
+                extras.pop(name, None)
+            return
+        what = "cannot delete field" if name in self._NAMES else "object has no attribute"
+        raise AttributeError(f"'{type(self).__name__}' {what} '{name}'")
+
+    def _attributes(self) -> dict[str, Any]:
+        """The extras, then the caller's attributes (a caller's value replaces an extra in place)."""
+        extras, own = self._extras, self.__dict__
         if not extras:
-            return False
-        self._extras = None
-        attrs = self.__dict__
-        for key, value in extras.items():
-            attrs.setdefault(key, value)
-        return True
+            return own
+        if not own:
+            return extras
+        return {**extras, **own}
 
     def _items(self) -> list[tuple[str, Any]]:
         items = [(name, getattr(self, name)) for name in self._FIELDS]
@@ -52,8 +60,7 @@ class _Model:
             value = getattr(self, name)
             if value is not None:
                 items.append((name, value))
-        self._extras_to_dict()
-        items.extend(self.__dict__.items())
+        items.extend(self._attributes().items())
         return items
 
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
@@ -82,27 +89,25 @@ class _Model:
         fields = ", ".join(f"{k}={v!r}" for k, v in self._items())
         return f"{type(self).__name__}({fields})"
 
-    def _has_key(self, key: str) -> bool:
-        if key in self._NAMES:
-            return True
-        self._extras_to_dict()
-        return key in self.__dict__
-
     def __getitem__(self, key: str) -> Any:
-        if not self._has_key(key):
-            raise KeyError(key)
-        return getattr(self, key)
+        # A field, or an extra looked up directly (so that an extra named like a method is still the
+        # provider's value).
+        if key in self._NAMES:
+            return getattr(self, key)
+        return self._attributes()[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key) if self._has_key(key) else default
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def __contains__(self, key: str) -> bool:
         if key in self._FIELDS:
             return True
         if key in self._OPTIONAL:
             return getattr(self, key) is not None
-        self._extras_to_dict()
-        return key in self.__dict__
+        return key in self._attributes()
 
 
 class Function(_Model):
