@@ -302,6 +302,14 @@ def test_attributes_set_and_deleted(backend: Backend) -> None:
         _ = chunk.trace
     with pytest.raises(AttributeError):
         del chunk.trace
+    # A caller's value shadows a provider extra of the same name; deleting it uncovers the extra again,
+    # and the provider's extras themselves cannot be deleted.
+    chunk.obfuscation = "mine"
+    assert chunk.obfuscation == "mine" and chunk.model_dump()["obfuscation"] == "mine"
+    del chunk.obfuscation
+    assert chunk.obfuscation == "abc"
+    with pytest.raises(AttributeError):
+        del chunk.obfuscation
     # An extra named like a method is still the provider's value when read as an item.
     named = one(backend, b'data: {"get":1,"choices":[]}\n\n')
     assert named["get"] == 1 and callable(named.get)

@@ -67,11 +67,18 @@ impl Lazy {
     }
 }
 
-/// A chunk object's provider extras and the attributes a caller set: the provider's raw JSON object until
-/// Python first touches it, then a dict. (An instance `__dict__` would cost a dict per object, made
-/// eagerly; this costs nothing until used.)
+/// A chunk object's provider extras (the provider's raw JSON object until Python first reads it) and the
+/// attributes a caller set beyond the fields. Kept apart, as the twin keeps them (its `_extras` and its
+/// instance `__dict__`): a caller's value shadows an extra of the same name, and `del` removes only what
+/// a caller set. An instance `__dict__` here would cost a dict per object, made eagerly.
 #[derive(Debug, Default)]
-pub(crate) enum Extras {
+pub(crate) struct Extras {
+    provider: Provider,
+    caller: Option<Py<PyDict>>,
+}
+
+#[derive(Debug, Default)]
+enum Provider {
     #[default]
     Absent,
     Raw(Json),
@@ -80,33 +87,79 @@ pub(crate) enum Extras {
 
 impl Extras {
     pub(crate) fn from_json(json: Option<Json>) -> Self {
-        json.map_or(Extras::Absent, Extras::Raw)
+        Extras {
+            provider: json.map_or(Provider::Absent, Provider::Raw),
+            caller: None,
+        }
     }
 
-    /// The dict, materialised from the raw JSON if need be; `None` when there are no extras.
-    pub(crate) fn dict<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let dict = match self {
-            Extras::Absent => return Ok(None),
-            Extras::Dict(dict) => return Ok(Some(dict.bind(py).clone())),
-            Extras::Raw(json) => shared::loads(py, json.as_str())?.cast_into::<PyDict>()?,
+    /// The provider's extras as a dict, made from the raw JSON on first use.
+    fn provider<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let dict = match &self.provider {
+            Provider::Absent => return Ok(None),
+            Provider::Dict(dict) => return Ok(Some(dict.bind(py).clone())),
+            Provider::Raw(json) => shared::loads(py, json.as_str())?.cast_into::<PyDict>()?,
         };
-        *self = Extras::Dict(dict.clone().unbind());
+        self.provider = Provider::Dict(dict.clone().unbind());
         Ok(Some(dict))
     }
 
-    /// The dict, created empty if there were no extras.
-    pub(crate) fn dict_or_new<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        if let Some(dict) = self.dict(py)? {
-            return Ok(dict);
+    /// The value of `name`: the caller's, else the provider's.
+    pub(crate) fn get<'py>(
+        &mut self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if let Some(value) = self
+            .caller
+            .as_ref()
+            .map(|d| d.bind(py).get_item(name))
+            .transpose()?
+            .flatten()
+        {
+            return Ok(Some(value));
         }
-        let dict = PyDict::new(py);
-        *self = Extras::Dict(dict.clone().unbind());
-        Ok(dict)
+        match self.provider(py)? {
+            Some(provider) => provider.get_item(name),
+            None => Ok(None),
+        }
+    }
+
+    /// Everything, in order: the provider's keys, then the caller's (a caller's value replaces an extra
+    /// in place), as the twin's `{**extras, **vars(obj)}`.
+    pub(crate) fn items<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+        let provider = self.provider(py)?;
+        let caller = self.caller.as_ref().map(|d| d.bind(py).clone());
+        match (provider, caller) {
+            (None, None) => Ok(Vec::new()),
+            (Some(only), None) | (None, Some(only)) => Ok(only.iter().collect()),
+            (Some(provider), Some(caller)) => {
+                let merged = provider.copy()?;
+                merged.update(caller.as_mapping())?;
+                Ok(merged.iter().collect())
+            }
+        }
+    }
+
+    pub(crate) fn set(&mut self, py: Python<'_>, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let caller = self.caller.get_or_insert_with(|| PyDict::new(py).unbind());
+        caller.bind(py).set_item(name, value)
+    }
+
+    /// Removes an attribute the caller set; whether there was one.
+    pub(crate) fn delete(&mut self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match &self.caller {
+            Some(caller) if caller.bind(py).contains(name)? => caller.bind(py).del_item(name).map(|()| true),
+            _ => Ok(false),
+        }
     }
 
     pub(crate) fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        if let Extras::Dict(dict) = self {
+        if let Provider::Dict(dict) = &self.provider {
             visit.call(dict)?;
+        }
+        if let Some(caller) = &self.caller {
+            visit.call(caller)?;
         }
         Ok(())
     }

@@ -24,9 +24,9 @@ pub(crate) trait Model: PyClass<Frozen = False> {
     fn extras(&mut self) -> &mut Extras;
 }
 
-/// The extras and caller-set attributes, if any.
-fn extras<'py, T: Model>(slf: &Bound<'py, T>) -> PyResult<Option<Bound<'py, PyDict>>> {
-    slf.borrow_mut().extras().dict(slf.py())
+/// The extra or caller-set attribute `name`, if any.
+fn extra<'py, T: Model>(slf: &Bound<'py, T>, name: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    slf.borrow_mut().extras().get(slf.py(), name)
 }
 
 fn is_field<T: Model>(name: &str) -> bool {
@@ -49,9 +49,8 @@ fn items<'py, T: Model>(slf: &Bound<'py, T>) -> PyResult<Vec<(Bound<'py, PyAny>,
             out.push((key.into_any(), value));
         }
     }
-    if let Some(extras) = extras(slf)? {
-        out.extend(extras.iter());
-    }
+    let extras = slf.borrow_mut().extras().items(py)?;
+    out.extend(extras);
     Ok(out)
 }
 
@@ -137,10 +136,7 @@ fn item<'py, T: Model>(slf: &Bound<'py, T>, key: &Bound<'py, PyAny>) -> PyResult
             return slf.as_any().getattr(name).map(Some);
         }
     }
-    match extras(slf)? {
-        Some(extras) => extras.get_item(key),
-        None => Ok(None),
-    }
+    extra(slf, key)
 }
 
 pub(crate) fn getitem<'py, T: Model>(slf: &Bound<'py, T>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -165,16 +161,13 @@ pub(crate) fn contains<T: Model>(slf: &Bound<'_, T>, key: &Bound<'_, PyAny>) -> 
             return Ok(!slf.as_any().getattr(name)?.is_none());
         }
     }
-    match extras(slf)? {
-        Some(extras) => extras.contains(key),
-        None => Ok(false),
-    }
+    Ok(extra(slf, key)?.is_some())
 }
 
 /// Called only when normal lookup fails: an extra, or an attribute the caller set.
 pub(crate) fn getattr<'py, T: Model>(slf: &Bound<'py, T>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     if !name.starts_with("__") {
-        if let Some(value) = extras(slf)?.map(|e| e.get_item(name)).transpose()?.flatten() {
+        if let Some(value) = extra(slf, PyString::new(slf.py(), name).as_any())? {
             return Ok(value);
         }
     }
@@ -198,14 +191,14 @@ pub(crate) fn setattr<T: Model>(
             return descriptor.call_method1(intern!(py, "__set__"), (slf, value)).map(drop);
         }
     }
-    slf.borrow_mut().extras().dict_or_new(py)?.set_item(name, value)
+    slf.borrow_mut().extras().set(py, name, value)
 }
 
+/// Removes an attribute the caller set. A field or a provider's extra cannot be deleted (the twin's
+/// `__slots__` and `_extras` cannot either).
 pub(crate) fn delattr<T: Model>(slf: &Bound<'_, T>, name: &Bound<'_, PyString>) -> PyResult<()> {
-    if let Some(extras) = extras(slf)? {
-        if extras.contains(name)? {
-            return extras.del_item(name);
-        }
+    if slf.borrow_mut().extras().delete(slf.py(), name)? {
+        return Ok(());
     }
     let what = if is_field::<T>(&name.to_cow()?) {
         "cannot delete field"

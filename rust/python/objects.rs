@@ -138,7 +138,7 @@ model_class!(PyFunction {
     }
 
     fn __clear__(&mut self) {
-        self.extras = Extras::Absent;
+        self.extras = Extras::default();
     }
 });
 
@@ -219,7 +219,7 @@ model_class!(PyToolCall {
 
     fn __clear__(&mut self) {
         self.function = None;
-        self.extras = Extras::Absent;
+        self.extras = Extras::default();
     }
 });
 
@@ -371,7 +371,7 @@ model_class!(PyDelta {
     }
 
     fn __clear__(&mut self) {
-        self.extras = Extras::Absent;
+        self.extras = Extras::default();
         self.tool_calls = None;
         self.function_call = None;
         self.thinking_blocks = Lazy::Absent;
@@ -466,7 +466,7 @@ model_class!(PyChoice {
     }
 
     fn __clear__(&mut self) {
-        self.extras = Extras::Absent;
+        self.extras = Extras::default();
         self.delta = None;
         self.logprobs = Lazy::Absent;
     }
@@ -621,7 +621,7 @@ model_class!(PyChunk {
     }
 
     fn __clear__(&mut self) {
-        self.extras = Extras::Absent;
+        self.extras = Extras::default();
         self.choices = None;
         self.usage = Lazy::Absent;
         self.citations = Lazy::Absent;

@@ -3,7 +3,9 @@
 
 Each class has fields that are always dumped (`_FIELDS`), fields dumped only when set (`_OPTIONAL`), the
 provider's unknown keys (extras, read through `__getattr__`, so fields and methods win over them), and
-the attributes a caller sets (the instance `__dict__`). Absent optional fields read as None.
+the attributes a caller sets (the instance `__dict__`; `del` removes only these). Absent optional fields
+read as None. There is deliberately no `__setattr__`/`__delattr__`: either would put every attribute
+assignment, the decoder's included, on CPython's slow path.
 `model_dump()` copies containers and dumps nested models; `==` compares dumps; `repr` lists the same
 fields. The Rust classes keep extras and caller-set attributes in one dict and have no `__dict__`.
 """
@@ -34,16 +36,6 @@ class _Model:
         if extras is not None and not name.startswith("__") and name in extras:
             return extras[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-    def __delattr__(self, name: str) -> None:
-        own, extras = self.__dict__, self._extras
-        if name in own or (extras is not None and name in extras):
-            own.pop(name, None)
-            if extras is not None:
-                extras.pop(name, None)
-            return
-        what = "cannot delete field" if name in self._NAMES else "object has no attribute"
-        raise AttributeError(f"'{type(self).__name__}' {what} '{name}'")
 
     def _attributes(self) -> dict[str, Any]:
         """The extras, then the caller's attributes (a caller's value replaces an extra in place)."""

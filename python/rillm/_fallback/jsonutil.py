@@ -33,10 +33,14 @@ def _refuse_constant(name: str) -> NoReturn:
     raise JsonError(f"{name} is not JSON")
 
 
+# One decoder for every call: json.loads() builds a new one whenever it is given an option.
+_decode = json.JSONDecoder(parse_constant=_refuse_constant).decode
+
+
 def loads(text: str) -> Any:
     """Parses one JSON document under the core's rules, raising `JsonError`."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _decode(text)
     except json.JSONDecodeError as exc:
         raise JsonError(exc.msg, exc.pos) from None
     except RecursionError:
