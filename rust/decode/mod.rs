@@ -6,9 +6,10 @@
 
 mod json;
 pub(crate) mod openai;
-
-pub(crate) use json::is_complete_json;
 mod openai_wire;
+mod raw;
+
+pub(crate) use raw::is_complete_json;
 
 use crate::chunk::{Choice, Chunk, Delta, Function, ToolCall};
 use crate::error::{Error, Pos};

@@ -10,8 +10,9 @@
 //! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
 //! (after the chunk's own content, when it has choices, has been handed over).
 
-use super::json::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
+use super::json::{JsonError, Parser};
 use super::openai_wire::{parse_chunk, WireChunk};
+use super::raw::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy};
 use super::Sink;
 use crate::chunk::{Chunk, Delta, Json, Shared};
 use crate::error::{Error, Pos};

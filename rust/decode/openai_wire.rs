@@ -5,8 +5,9 @@
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
-use super::json::{as_string, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
+use super::json::{JsonError, Parser, Peek, Problem, Result};
 use super::openai::{split_parts, Seen};
+use super::raw::{as_string, ObjectBuilder};
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
 
 /// The top-level chunk as sent. Strings the stream repeats are already shared with earlier chunks.

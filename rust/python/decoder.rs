@@ -6,8 +6,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
 
+use super::convert;
 use super::errors;
-use super::objects;
 use crate::chunk::Chunk;
 use crate::decode::{Options, StreamDecoder};
 use crate::error::{Error, Pos};
@@ -132,7 +132,7 @@ impl PyStreamDecoder {
             )));
         }
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
-        let mut sink = |chunk: Chunk, pos: Pos| match objects::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
+        let mut sink = |chunk: Chunk, pos: Pos| match convert::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
             Ok(object) => {
                 out.push(object.into_any());
                 Ok(())

@@ -10,9 +10,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use super::convert;
 use super::errors;
 use super::lazy::Lazy;
-use super::objects::{self, PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
+use super::objects::{PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
 use super::shared;
 use crate::decode::{parse_piece, Piece};
 use crate::merge::{self, ChoiceMerger, Merger};
@@ -263,7 +264,7 @@ fn coerce<'py>(py: Python<'py>, item: &Bound<'py, PyAny>, position: usize) -> Py
         let data = shared::dump_value(py)?.call1((data, false))?;
         let text: String = shared::dumps(py)?.call1((data,))?.extract()?;
         match parse_piece("chunk", &text).map_err(pyo3::exceptions::PyValueError::new_err)? {
-            Piece::Chunk(chunk) => Bound::new(py, objects::chunk(py, chunk)?),
+            Piece::Chunk(chunk) => Bound::new(py, convert::chunk(py, chunk)?),
             _ => unreachable!("parse_piece returns the kind it was asked for"),
         }
     };

@@ -6,6 +6,7 @@
 //! pure-Python twins are in `python/rillm/_fallback/`; cold-path behaviour both share is in
 //! `python/rillm/_shared.py`.
 
+mod convert;
 mod decoder;
 mod errors;
 mod lazy;

@@ -211,3 +211,72 @@ pub(crate) fn delattr<T: Model>(slf: &Bound<'_, T>, name: &Bound<'_, PyString>) 
         name.to_cow()?
     )))
 }
+
+/// The common methods of every chunk class (see `model.rs`), plus the class's own.
+macro_rules! model_class {
+    ($ty:ty { $($body:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            $($body)*
+
+            #[pyo3(signature = (exclude_none = false))]
+            fn model_dump<'py>(slf: &Bound<'py, Self>, exclude_none: bool) -> PyResult<Bound<'py, PyDict>> {
+                model::model_dump(slf, exclude_none)
+            }
+
+            #[pyo3(signature = (exclude_none = false))]
+            fn model_dump_json(slf: &Bound<'_, Self>, exclude_none: bool) -> PyResult<Py<PyAny>> {
+                model::model_dump_json(slf, exclude_none)
+            }
+
+            /// A dict, as LiteLLM's `.json()` returns (not a string).
+            fn json<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+                model::model_dump(slf, false)
+            }
+
+            /// The compact OpenAI shape: `model_dump(exclude_none=True)`.
+            fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+                model::model_dump(slf, true)
+            }
+
+            fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+                model::eq(slf, other)
+            }
+
+            fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+                model::repr(slf)
+            }
+
+            fn __getitem__<'py>(slf: &Bound<'py, Self>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                model::getitem(slf, key)
+            }
+
+            #[pyo3(signature = (key, default = None))]
+            fn get<'py>(
+                slf: &Bound<'py, Self>,
+                key: &Bound<'py, PyAny>,
+                default: Option<Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                model::get(slf, key, default)
+            }
+
+            fn __contains__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+                model::contains(slf, key)
+            }
+
+            fn __getattr__<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+                model::getattr(slf, name)
+            }
+
+            fn __setattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+                model::setattr(slf, name, value)
+            }
+
+            fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+                model::delattr(slf, name)
+            }
+        }
+    };
+}
+
+pub(crate) use model_class;

@@ -2,83 +2,19 @@
 //!
 //! Strings stay Rust strings until Python reads them (a stream's id and model are one shared allocation);
 //! nested objects are created once, with the chunk, so that `chunk.choices[0].delta.content = ...` sticks.
+//! The methods every class shares come from `model_class!` (model.rs); the conversion from the core's
+//! structs is in convert.rs.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyString};
 use pyo3::{PyTraverseError, PyVisit};
 
+use super::convert;
 use super::lazy::{Extras, Lazy};
-use super::model::{self, Model};
+use super::model::{self, model_class, Model};
 use super::shared;
-use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Shared, ToolCall};
+use crate::chunk::{FinishReason, Shared};
 use crate::decode::{parse_piece, Piece};
-
-/// The common methods of every chunk class (see `model.rs`), plus the class's own.
-macro_rules! model_class {
-    ($ty:ty { $($body:tt)* }) => {
-        #[pymethods]
-        impl $ty {
-            $($body)*
-
-            #[pyo3(signature = (exclude_none = false))]
-            fn model_dump<'py>(slf: &Bound<'py, Self>, exclude_none: bool) -> PyResult<Bound<'py, PyDict>> {
-                model::model_dump(slf, exclude_none)
-            }
-
-            #[pyo3(signature = (exclude_none = false))]
-            fn model_dump_json(slf: &Bound<'_, Self>, exclude_none: bool) -> PyResult<Py<PyAny>> {
-                model::model_dump_json(slf, exclude_none)
-            }
-
-            /// A dict, as LiteLLM's `.json()` returns (not a string).
-            fn json<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
-                model::model_dump(slf, false)
-            }
-
-            /// The compact OpenAI shape: `model_dump(exclude_none=True)`.
-            fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
-                model::model_dump(slf, true)
-            }
-
-            fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-                model::eq(slf, other)
-            }
-
-            fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-                model::repr(slf)
-            }
-
-            fn __getitem__<'py>(slf: &Bound<'py, Self>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                model::getitem(slf, key)
-            }
-
-            #[pyo3(signature = (key, default = None))]
-            fn get<'py>(
-                slf: &Bound<'py, Self>,
-                key: &Bound<'py, PyAny>,
-                default: Option<Bound<'py, PyAny>>,
-            ) -> PyResult<Bound<'py, PyAny>> {
-                model::get(slf, key, default)
-            }
-
-            fn __contains__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-                model::contains(slf, key)
-            }
-
-            fn __getattr__<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-                model::getattr(slf, name)
-            }
-
-            fn __setattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-                model::setattr(slf, name, value)
-            }
-
-            fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
-                model::delattr(slf, name)
-            }
-        }
-    };
-}
 
 /// Builds a class from constructor keywords, through the decoder's rules (`rillm._shared.prepare`).
 fn construct(py: Python<'_>, kind: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Piece> {
@@ -98,9 +34,11 @@ fn object_field(value: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
 
 #[pyclass(module = "rillm._native", name = "Function", freelist = 64)]
 pub(crate) struct PyFunction {
+    #[pyo3(get, set)]
     pub(crate) name: Option<String>,
+    #[pyo3(get, set)]
     pub(crate) arguments: String,
-    extras: Extras,
+    pub(crate) extras: Extras,
 }
 
 model_class!(PyFunction {
@@ -108,29 +46,9 @@ model_class!(PyFunction {
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         match construct(py, "function", kwargs)? {
-            Piece::Function(f) => function(py, f),
+            Piece::Function(f) => convert::function(py, f),
             _ => unreachable!("parse_piece returns the kind it was asked for"),
         }
-    }
-
-    #[getter]
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    #[setter]
-    fn set_name(&mut self, value: Option<String>) {
-        self.name = value;
-    }
-
-    #[getter]
-    fn arguments(&self) -> &str {
-        &self.arguments
-    }
-
-    #[setter]
-    fn set_arguments(&mut self, value: String) {
-        self.arguments = value;
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -152,12 +70,14 @@ impl Model for PyFunction {
 
 #[pyclass(module = "rillm._native", name = "ChatCompletionDeltaToolCall", freelist = 64)]
 pub(crate) struct PyToolCall {
+    #[pyo3(get, set)]
     pub(crate) index: i64,
+    #[pyo3(get, set)]
     pub(crate) id: Option<String>,
     /// `None` is "function" (see `chunk::ToolCall::kind`).
     pub(crate) kind: Option<String>,
     pub(crate) function: Option<Py<PyAny>>,
-    extras: Extras,
+    pub(crate) extras: Extras,
 }
 
 model_class!(PyToolCall {
@@ -165,29 +85,9 @@ model_class!(PyToolCall {
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         match construct(py, "tool_call", kwargs)? {
-            Piece::ToolCall(t) => tool_call(py, t),
+            Piece::ToolCall(t) => convert::tool_call(py, t),
             _ => unreachable!("parse_piece returns the kind it was asked for"),
         }
-    }
-
-    #[getter]
-    fn index(&self) -> i64 {
-        self.index
-    }
-
-    #[setter]
-    fn set_index(&mut self, value: i64) {
-        self.index = value;
-    }
-
-    #[getter]
-    fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-
-    #[setter]
-    fn set_id(&mut self, value: Option<String>) {
-        self.id = value;
     }
 
     #[getter(r#type)]
@@ -233,9 +133,13 @@ impl Model for PyToolCall {
 
 #[pyclass(module = "rillm._native", name = "Delta", freelist = 256)]
 pub(crate) struct PyDelta {
+    #[pyo3(get, set)]
     pub(crate) content: Option<String>,
+    #[pyo3(get, set)]
     pub(crate) role: Option<String>,
+    #[pyo3(get, set)]
     pub(crate) refusal: Option<String>,
+    #[pyo3(get, set)]
     pub(crate) reasoning_content: Option<String>,
     pub(crate) tool_calls: Option<Py<PyAny>>,
     pub(crate) function_call: Option<Py<PyAny>>,
@@ -243,7 +147,7 @@ pub(crate) struct PyDelta {
     pub(crate) annotations: Lazy,
     pub(crate) audio: Lazy,
     pub(crate) provider_specific_fields: Lazy,
-    extras: Extras,
+    pub(crate) extras: Extras,
 }
 
 model_class!(PyDelta {
@@ -251,49 +155,9 @@ model_class!(PyDelta {
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         match construct(py, "delta", kwargs)? {
-            Piece::Delta(d) => delta(py, d),
+            Piece::Delta(d) => convert::delta(py, d),
             _ => unreachable!("parse_piece returns the kind it was asked for"),
         }
-    }
-
-    #[getter]
-    fn content(&self) -> Option<&str> {
-        self.content.as_deref()
-    }
-
-    #[setter]
-    fn set_content(&mut self, value: Option<String>) {
-        self.content = value;
-    }
-
-    #[getter]
-    fn role(&self) -> Option<&str> {
-        self.role.as_deref()
-    }
-
-    #[setter]
-    fn set_role(&mut self, value: Option<String>) {
-        self.role = value;
-    }
-
-    #[getter]
-    fn refusal(&self) -> Option<&str> {
-        self.refusal.as_deref()
-    }
-
-    #[setter]
-    fn set_refusal(&mut self, value: Option<String>) {
-        self.refusal = value;
-    }
-
-    #[getter]
-    fn reasoning_content(&self) -> Option<&str> {
-        self.reasoning_content.as_deref()
-    }
-
-    #[setter]
-    fn set_reasoning_content(&mut self, value: Option<String>) {
-        self.reasoning_content = value;
     }
 
     #[getter]
@@ -397,11 +261,12 @@ impl Model for PyDelta {
 
 #[pyclass(module = "rillm._native", name = "StreamingChoices", freelist = 256)]
 pub(crate) struct PyChoice {
+    #[pyo3(get, set)]
     pub(crate) index: i64,
     pub(crate) delta: Option<Py<PyAny>>,
     pub(crate) finish_reason: Option<FinishReason>,
     pub(crate) logprobs: Lazy,
-    extras: Extras,
+    pub(crate) extras: Extras,
 }
 
 model_class!(PyChoice {
@@ -409,19 +274,9 @@ model_class!(PyChoice {
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         match construct(py, "choice", kwargs)? {
-            Piece::Choice(c) => choice(py, c),
+            Piece::Choice(c) => convert::choice(py, c),
             _ => unreachable!("parse_piece returns the kind it was asked for"),
         }
-    }
-
-    #[getter]
-    fn index(&self) -> i64 {
-        self.index
-    }
-
-    #[setter]
-    fn set_index(&mut self, value: i64) {
-        self.index = value;
     }
 
     #[getter]
@@ -484,17 +339,18 @@ impl Model for PyChoice {
 #[pyclass(module = "rillm._native", name = "ModelResponseStream", freelist = 256)]
 pub(crate) struct PyChunk {
     pub(crate) id: Shared,
+    #[pyo3(get, set)]
     pub(crate) created: i64,
     pub(crate) model: Shared,
     /// `None` is "chat.completion.chunk", what every chunk says unless a caller changes it.
-    object: Option<String>,
+    pub(crate) object: Option<String>,
     pub(crate) system_fingerprint: Option<Shared>,
     pub(crate) service_tier: Option<Shared>,
     pub(crate) choices: Option<Py<PyAny>>,
     pub(crate) usage: Lazy,
     pub(crate) citations: Lazy,
     pub(crate) provider_specific_fields: Lazy,
-    extras: Extras,
+    pub(crate) extras: Extras,
 }
 
 model_class!(PyChunk {
@@ -502,7 +358,7 @@ model_class!(PyChunk {
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         match construct(py, "chunk", kwargs)? {
-            Piece::Chunk(c) => chunk(py, c),
+            Piece::Chunk(c) => convert::chunk(py, c),
             _ => unreachable!("parse_piece returns the kind it was asked for"),
         }
     }
@@ -515,16 +371,6 @@ model_class!(PyChunk {
     #[setter]
     fn set_id(&mut self, value: &str) {
         self.id = value.into();
-    }
-
-    #[getter]
-    fn created(&self) -> i64 {
-        self.created
-    }
-
-    #[setter]
-    fn set_created(&mut self, value: i64) {
-        self.created = value;
     }
 
     #[getter]
@@ -635,100 +481,4 @@ impl Model for PyChunk {
     fn extras(&mut self) -> &mut Extras {
         &mut self.extras
     }
-}
-
-/// A decoded chunk as Python objects. The usage is validated here (the pydantic `Usage`), so a malformed
-/// one fails the event that carried it.
-pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
-    let mut choices = Vec::with_capacity(c.choices.len());
-    for ch in c.choices {
-        choices.push(Bound::new(py, choice(py, ch)?)?);
-    }
-    let usage = match c.usage {
-        Some(json) => Lazy::Object(
-            shared::make_usage(py)?
-                .call1((shared::loads(py, json.as_str())?,))?
-                .unbind(),
-        ),
-        None => Lazy::Absent,
-    };
-    Ok(PyChunk {
-        id: c.id,
-        created: c.created,
-        model: c.model,
-        object: None,
-        system_fingerprint: c.system_fingerprint,
-        service_tier: c.service_tier,
-        choices: Some(PyList::new(py, choices)?.into_any().unbind()),
-        usage,
-        citations: Lazy::from_json(c.citations),
-        provider_specific_fields: Lazy::from_json(c.provider_specific_fields),
-        extras: Extras::from_json(c.extras),
-    })
-}
-
-fn choice(py: Python<'_>, c: Choice) -> PyResult<PyChoice> {
-    Ok(PyChoice {
-        index: c.index,
-        delta: Some(Bound::new(py, delta(py, c.delta)?)?.into_any().unbind()),
-        finish_reason: c.finish_reason,
-        logprobs: Lazy::from_json(c.logprobs),
-        extras: Extras::from_json(c.extras),
-    })
-}
-
-fn delta(py: Python<'_>, d: Delta) -> PyResult<PyDelta> {
-    let rare = d.rare.map(|rare| *rare).unwrap_or_default();
-    let tool_calls = match d.tool_calls {
-        Some(calls) => {
-            let calls = calls
-                .into_iter()
-                .map(|t| Bound::new(py, tool_call(py, t)?))
-                .collect::<PyResult<Vec<_>>>()?;
-            Some(PyList::new(py, calls)?.into_any().unbind())
-        }
-        None => None,
-    };
-    let function_call = match rare.function_call {
-        Some(f) => Some(Bound::new(py, function(py, f)?)?.into_any().unbind()),
-        None => None,
-    };
-    Ok(PyDelta {
-        content: d.content,
-        role: d.role,
-        refusal: rare.refusal,
-        reasoning_content: d.reasoning_content,
-        tool_calls,
-        function_call,
-        thinking_blocks: Lazy::from_json(rare.thinking_blocks),
-        annotations: Lazy::from_json(rare.annotations),
-        audio: Lazy::from_json(rare.audio),
-        provider_specific_fields: Lazy::from_json(rare.provider_specific_fields),
-        extras: Extras::from_json(rare.extras),
-    })
-}
-
-fn tool_call(py: Python<'_>, t: ToolCall) -> PyResult<PyToolCall> {
-    Ok(PyToolCall {
-        index: t.index,
-        id: t.id,
-        kind: t.kind,
-        function: Some(Bound::new(py, function(py, t.function)?)?.into_any().unbind()),
-        extras: Extras::from_json(t.extras),
-    })
-}
-
-/// Arguments sent as a JSON object become the string `json.dumps` makes of it, as in the fallback.
-fn function(py: Python<'_>, f: Function) -> PyResult<PyFunction> {
-    let arguments = match f.arguments {
-        Arguments::Text(text) => text,
-        Arguments::Value(json) => shared::dumps(py)?
-            .call1((shared::loads(py, json.as_str())?,))?
-            .extract()?,
-    };
-    Ok(PyFunction {
-        name: f.name,
-        arguments,
-        extras: Extras::from_json(f.extras),
-    })
 }

@@ -1,0 +1,174 @@
+//! Helpers over raw JSON text: the decoders keep values they do not inspect as text, and these build,
+//! inspect and write such text. Twin: `python/rillm/_fallback/jsonutil.py` and the helpers in
+//! `python/rillm/_fallback/decode/openai.py`.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use super::json::{Key, Parser, Peek, Result};
+use crate::chunk::Json;
+
+/// Builds the JSON object of a map's unknown keys, keeping their order (duplicates too: whoever parses
+/// the text keeps the last value, as Python's `json` does).
+#[derive(Debug, Default)]
+pub(crate) struct ObjectBuilder(String);
+
+impl ObjectBuilder {
+    pub(crate) fn push(&mut self, key: &Key<'_>, value: &str) {
+        self.push_raw(key.raw, value);
+    }
+
+    /// Adds a key the decoder names itself (it needs no escaping).
+    pub(crate) fn push_named(&mut self, name: &'static str, value: &str) {
+        self.push_raw(name, value);
+    }
+
+    /// `raw_key` is valid JSON string content, escapes and all.
+    fn push_raw(&mut self, raw_key: &str, value: &str) {
+        let text = &mut self.0;
+        if text.is_empty() {
+            // Room for this entry and the closing brace: most objects have one unknown key.
+            text.reserve(raw_key.len() + value.len() + 6);
+            text.push('{');
+        } else {
+            text.push(',');
+        }
+        text.push('"');
+        text.push_str(raw_key);
+        text.push_str("\":");
+        text.push_str(value);
+    }
+
+    pub(crate) fn finish(self) -> Option<Json> {
+        if self.0.is_empty() {
+            None
+        } else {
+            let mut text = self.0;
+            text.push('}');
+            Some(Json(text.into_boxed_str()))
+        }
+    }
+}
+
+/// The input as text: borrowed when it is valid UTF-8 (the usual case), otherwise with each invalid
+/// sequence replaced by U+FFFD, as the WHATWG decoding rules and Python's `errors="replace"` do.
+pub(crate) fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Writes `s` as a JSON string the way Python's `json.dumps(..., ensure_ascii=False)` does.
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Python's truthiness of a (valid) JSON value: null, false, 0, "", [] and {} are false.
+pub(crate) fn is_truthy(raw: &str) -> bool {
+    let mut parser = Parser::new(raw);
+    match parser.peek() {
+        Ok(Peek::Null | Peek::False) => false,
+        Ok(Peek::String) => parser.string().is_ok_and(|s| s.is_some_and(|s| !s.is_empty())),
+        Ok(Peek::Array) => parser.array_start().unwrap_or(true),
+        Ok(Peek::Object) => parser.first_key().map_or(true, |k| k.is_some()),
+        // Any digit other than zero before the exponent makes a number non-zero (1e-400 is 0.0 in
+        // Python, but providers do not send error flags like that).
+        Ok(Peek::Number) => parser.number_token().map_or(true, |n| {
+            n.split(['e', 'E'])
+                .next()
+                .is_some_and(|m| m.bytes().any(|b| matches!(b, b'1'..=b'9')))
+        }),
+        _ => true,
+    }
+}
+
+/// Whether `text` is one complete JSON value.
+pub(crate) fn is_complete_json(text: &str) -> bool {
+    let mut parser = Parser::new(text);
+    parser.any().is_ok() && parser.finish().is_ok()
+}
+
+/// The values of `names` in a JSON object (last occurrence wins), or `None` when `raw` is not an object.
+pub(crate) fn object_fields<'a, const N: usize>(raw: &'a str, names: [&str; N]) -> Option<[Option<&'a str>; N]> {
+    let mut parser = Parser::new(raw);
+    let mut found = [None; N];
+    let mut key = parser.first_key().ok()?;
+    while let Some(k) = key {
+        let value = parser.any().ok()?;
+        if let Some(at) = names.iter().position(|name| name.as_bytes() == &*k.name()) {
+            found[at] = Some(value);
+        }
+        key = parser.next_key().ok()?;
+    }
+    Some(found)
+}
+
+/// A JSON string value as a Rust string; `None` when `raw` is not a string.
+pub(crate) fn as_string(raw: Option<&str>) -> Result<Option<String>> {
+    match raw {
+        Some(text) if text.starts_with('"') => Parser::new(text).string(),
+        _ => Ok(None),
+    }
+}
+
+/// JSON's whitespace, the only padding allowed around a payload.
+pub(crate) fn trim_json_ws(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_like_python_json() {
+        let mut out = String::new();
+        push_json_string(&mut out, "a\"b\\c\n\u{1}\u{7f}é\u{2028}");
+        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0001\u{7f}é\u{2028}\"");
+    }
+
+    #[test]
+    fn truthiness() {
+        for (text, truthy) in [
+            ("null", false),
+            ("0", false),
+            ("-0.0e5", false),
+            ("\"\"", false),
+            ("{}", false),
+            ("[ ]", false),
+            ("{\"message\": \"x\"}", true),
+            ("1e400", true),
+            ("0.5", true),
+            ("\"x\"", true),
+        ] {
+            assert_eq!(is_truthy(text), truthy, "{text}");
+        }
+    }
+
+    #[test]
+    fn fields_and_escaped_keys() {
+        let raw = r#"{"us\u0061ge": {"a": 1}, "x": 2, "usage": 3}"#;
+        assert_eq!(object_fields(raw, ["usage", "x"]), Some([Some("3"), Some("2")]));
+        assert_eq!(object_fields("[1]", ["usage"]), None);
+        assert!(is_complete_json(" {\"a\": [1, 2]} "));
+        assert!(!is_complete_json("{\"a\": "));
+        assert!(!is_complete_json("{} {}"));
+    }
+}

@@ -1,0 +1,106 @@
+//! The core's decoded chunks as the Python chunk classes. Twin: the object-building half of
+//! `python/rillm/_fallback/decode/openai.py` (`OpenAiDecoder.chunk` and the `wire_*` functions).
+
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::lazy::{Extras, Lazy};
+use super::objects::{PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
+use super::shared;
+use crate::chunk::{Arguments, Choice, Chunk, Delta, Function, ToolCall};
+
+/// A decoded chunk as Python objects. The usage is validated here (the pydantic `Usage`), so a malformed
+/// one fails the event that carried it.
+pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
+    let mut choices = Vec::with_capacity(c.choices.len());
+    for ch in c.choices {
+        choices.push(Bound::new(py, choice(py, ch)?)?);
+    }
+    let usage = match c.usage {
+        Some(json) => Lazy::Object(
+            shared::make_usage(py)?
+                .call1((shared::loads(py, json.as_str())?,))?
+                .unbind(),
+        ),
+        None => Lazy::Absent,
+    };
+    Ok(PyChunk {
+        id: c.id,
+        created: c.created,
+        model: c.model,
+        object: None,
+        system_fingerprint: c.system_fingerprint,
+        service_tier: c.service_tier,
+        choices: Some(PyList::new(py, choices)?.into_any().unbind()),
+        usage,
+        citations: Lazy::from_json(c.citations),
+        provider_specific_fields: Lazy::from_json(c.provider_specific_fields),
+        extras: Extras::from_json(c.extras),
+    })
+}
+
+pub(crate) fn choice(py: Python<'_>, c: Choice) -> PyResult<PyChoice> {
+    Ok(PyChoice {
+        index: c.index,
+        delta: Some(Bound::new(py, delta(py, c.delta)?)?.into_any().unbind()),
+        finish_reason: c.finish_reason,
+        logprobs: Lazy::from_json(c.logprobs),
+        extras: Extras::from_json(c.extras),
+    })
+}
+
+pub(crate) fn delta(py: Python<'_>, d: Delta) -> PyResult<PyDelta> {
+    let rare = d.rare.map(|rare| *rare).unwrap_or_default();
+    let tool_calls = match d.tool_calls {
+        Some(calls) => {
+            let calls = calls
+                .into_iter()
+                .map(|t| Bound::new(py, tool_call(py, t)?))
+                .collect::<PyResult<Vec<_>>>()?;
+            Some(PyList::new(py, calls)?.into_any().unbind())
+        }
+        None => None,
+    };
+    let function_call = match rare.function_call {
+        Some(f) => Some(Bound::new(py, function(py, f)?)?.into_any().unbind()),
+        None => None,
+    };
+    Ok(PyDelta {
+        content: d.content,
+        role: d.role,
+        refusal: rare.refusal,
+        reasoning_content: d.reasoning_content,
+        tool_calls,
+        function_call,
+        thinking_blocks: Lazy::from_json(rare.thinking_blocks),
+        annotations: Lazy::from_json(rare.annotations),
+        audio: Lazy::from_json(rare.audio),
+        provider_specific_fields: Lazy::from_json(rare.provider_specific_fields),
+        extras: Extras::from_json(rare.extras),
+    })
+}
+
+pub(crate) fn tool_call(py: Python<'_>, t: ToolCall) -> PyResult<PyToolCall> {
+    Ok(PyToolCall {
+        index: t.index,
+        id: t.id,
+        kind: t.kind,
+        function: Some(Bound::new(py, function(py, t.function)?)?.into_any().unbind()),
+        extras: Extras::from_json(t.extras),
+    })
+}
+
+/// Arguments sent as a JSON object become the string `json.dumps` makes of it, as in the fallback.
+pub(crate) fn function(py: Python<'_>, f: Function) -> PyResult<PyFunction> {
+    let arguments = match f.arguments {
+        Arguments::Text(text) => text,
+        Arguments::Value(json) => shared::dumps(py)?
+            .call1((shared::loads(py, json.as_str())?,))?
+            .extract()?,
+    };
+    Ok(PyFunction {
+        name: f.name,
+        arguments,
+        extras: Extras::from_json(f.extras),
+    })
+}
