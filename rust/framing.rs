@@ -7,11 +7,16 @@
 //! one space after the colon is dropped; `data` lines join with `\n`; `id` persists across events unless it
 //! holds a NUL; `retry` is kept when it is all ASCII digits; a block without data dispatches nothing.
 //! NDJSON is one JSON value per LF-terminated line (a trailing CR is dropped, blank lines are skipped, and a
-//! last line without a newline is accepted at `finish`).
+//! last line without a newline is accepted at `finish`). A JSON array of objects (`json_array.rs`) and AWS
+//! event-stream binary frames (`eventstream.rs`) are the other two framings. `Auto` looks at the first
+//! byte that is not a BOM or whitespace (which it skips): `{` is NDJSON, `[` a JSON array, anything else SSE.
 //!
 //! Framing works on bytes and never decodes UTF-8, so a code point split across feeds is simply carried
 //! in the line buffer. Every byte is scanned once (memchr) and copied at most once into a buffer, so time
 //! is linear however the input is fragmented; `max_event_bytes` bounds what one event may buffer.
+
+mod eventstream;
+mod json_array;
 
 use memchr::{memchr, memchr2};
 
@@ -22,12 +27,15 @@ pub const DEFAULT_MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
 
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 
-/// One dispatched event. `kind` is the SSE `event:` field (empty when absent, always empty for NDJSON).
+/// One dispatched event. `kind` is the SSE `event:` field (empty when absent, always empty for NDJSON and
+/// JSON arrays), or an event-stream message's event type; `exception` marks an event-stream exception or
+/// error message, whose `kind` is then the exception type or error code.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
     pub kind: &'a [u8],
     pub data: &'a [u8],
     pub pos: Pos,
+    pub exception: bool,
 }
 
 /// What the consumer of an event wants next.
@@ -42,6 +50,42 @@ pub enum Flow {
 pub enum Framing {
     Sse,
     Ndjson,
+    JsonArray,
+    EventStream,
+    /// Decided by the first significant byte: NDJSON, a JSON array or SSE.
+    Auto,
+}
+
+impl Framing {
+    /// The names `frame_events` takes.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Framing> {
+        Some(match name {
+            "sse" => Framing::Sse,
+            "ndjson" => Framing::Ndjson,
+            "json_array" => Framing::JsonArray,
+            "eventstream" => Framing::EventStream,
+            "auto" => Framing::Auto,
+            _ => return None,
+        })
+    }
+}
+
+/// An event the stream stopped inside of (or the JSON array it never closed): where, and what to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub pos: Pos,
+    /// Completes "the stream ended ...".
+    pub detail: String,
+}
+
+/// A byte as an error message shows it.
+fn describe_byte(byte: u8) -> String {
+    if byte.is_ascii_graphic() {
+        format!("'{}'", byte as char)
+    } else {
+        format!("byte 0x{byte:02x}")
+    }
 }
 
 /// Splits bytes into lines. Holds the unterminated tail of the input between feeds.
@@ -174,9 +218,16 @@ struct SseState {
 /// Incremental framer for one stream.
 #[derive(Debug)]
 pub struct Framer {
+    /// `Auto` until the first significant byte decides.
     framing: Framing,
     lines: Lines,
     sse: SseState,
+    array: json_array::JsonArray,
+    binary: eventstream::EventStream,
+    /// While `Auto` is undecided: BOM bytes matched so far (`None` once past the stream start), and bytes
+    /// skipped.
+    sniff_bom: Option<usize>,
+    sniffed: u64,
     max_event_bytes: usize,
 }
 
@@ -187,20 +238,31 @@ impl Framer {
             framing,
             lines: Lines::new(framing == Framing::Sse),
             sse: SseState::default(),
+            array: json_array::JsonArray::new(0),
+            binary: eventstream::EventStream::new(),
+            sniff_bom: Some(0),
+            sniffed: 0,
             max_event_bytes,
         }
     }
 
     /// Frames `data`, calling `on_event` for each complete event until it returns `Flow::Stop`.
-    pub fn feed<F>(&mut self, data: &[u8], mut on_event: F) -> Result<Flow, Error>
+    pub fn feed<F>(&mut self, mut data: &[u8], mut on_event: F) -> Result<Flow, Error>
     where
         F: FnMut(Event<'_>) -> Result<Flow, Error>,
     {
+        if self.framing == Framing::Auto {
+            data = self.sniff(data);
+            if self.framing == Framing::Auto {
+                return Ok(Flow::Continue);
+            }
+        }
         let Framer {
             framing,
             lines,
             sse,
             max_event_bytes,
+            ..
         } = self;
         let limit = *max_event_bytes;
         let flow = match framing {
@@ -208,6 +270,9 @@ impl Framer {
             Framing::Ndjson => lines.feed(data, |line, offset| {
                 ndjson_line(sse, line, offset, limit, &mut on_event)
             })?,
+            Framing::JsonArray => return self.array.feed(data, limit, &mut on_event),
+            Framing::EventStream => return self.binary.feed(data, limit, &mut on_event),
+            Framing::Auto => unreachable!("decided above"),
         };
         if flow == Flow::Continue {
             self.check_partial()?;
@@ -215,33 +280,81 @@ impl Framer {
         Ok(flow)
     }
 
+    /// Skips a leading BOM and whitespace; at the first other byte decides the framing and returns the
+    /// input from that byte on. A BOM that breaks off after one or two bytes makes the stream SSE, whose
+    /// line splitter keeps those bytes as the start of the first line.
+    fn sniff<'d>(&mut self, data: &'d [u8]) -> &'d [u8] {
+        for (i, &byte) in data.iter().enumerate() {
+            if let Some(matched) = self.sniff_bom {
+                if byte == BOM[matched] {
+                    self.sniff_bom = (matched + 1 < BOM.len()).then_some(matched + 1);
+                    self.sniffed += 1;
+                    continue;
+                }
+                self.sniff_bom = None;
+                if matched > 0 {
+                    self.decide(Framing::Sse, Some(matched));
+                    return &data[i..];
+                }
+            }
+            if matches!(byte, b' ' | b'\t' | b'\r' | b'\n') {
+                self.sniffed += 1;
+                continue;
+            }
+            let framing = match byte {
+                b'{' => Framing::Ndjson,
+                b'[' => Framing::JsonArray,
+                _ => Framing::Sse,
+            };
+            self.decide(framing, None);
+            return &data[i..];
+        }
+        &[]
+    }
+
+    fn decide(&mut self, framing: Framing, bom_matched: Option<usize>) {
+        self.framing = framing;
+        self.lines = Lines::new(framing == Framing::Sse);
+        self.lines.bom_matched = bom_matched;
+        self.lines.pos = self.sniffed;
+        self.array = json_array::JsonArray::new(self.sniffed);
+    }
+
     /// Ends the stream. NDJSON dispatches an unterminated last line; SSE never dispatches an unterminated
-    /// event (WHATWG) and instead returns where it started, for the caller to report.
-    pub fn finish<F>(&mut self, mut on_event: F) -> Result<Option<Pos>, Error>
+    /// event (WHATWG) and instead returns where it started, for the caller to report; so do the JSON-array
+    /// and event-stream framings for an element or frame cut short.
+    pub fn finish<F>(&mut self, mut on_event: F) -> Result<Option<Pending>, Error>
     where
         F: FnMut(Event<'_>) -> Result<Flow, Error>,
     {
         let limit = self.max_event_bytes;
+        match self.framing {
+            Framing::JsonArray => return Ok(self.array.pending()),
+            Framing::EventStream => return Ok(self.binary.pending()),
+            Framing::Auto => return Ok(None),
+            Framing::Sse | Framing::Ndjson => {}
+        }
         let sse = &mut self.sse;
         let Some((line, offset)) = self.lines.take_partial() else {
             return Ok(sse.pending());
         };
-        match self.framing {
-            Framing::Sse => {
-                sse.line(&line, offset, limit, &mut |_| Ok(Flow::Continue))?;
-                Ok(sse.pending())
-            }
-            Framing::Ndjson => {
-                ndjson_line(sse, &line, offset, limit, &mut on_event)?;
-                Ok(None)
-            }
+        if self.framing == Framing::Sse {
+            sse.line(&line, offset, limit, &mut |_| Ok(Flow::Continue))?;
+            return Ok(sse.pending());
         }
+        ndjson_line(sse, &line, offset, limit, &mut on_event)?;
+        Ok(None)
     }
 
     /// Bytes fed so far, BOM included.
     #[must_use]
     pub fn bytes_fed(&self) -> u64 {
-        self.lines.pos
+        match self.framing {
+            Framing::Sse | Framing::Ndjson => self.lines.pos,
+            Framing::JsonArray => self.array.pos,
+            Framing::EventStream => self.binary.pos,
+            Framing::Auto => self.sniffed,
+        }
     }
 
     /// The SSE last-event-ID buffer (persists across events).
@@ -347,6 +460,7 @@ impl SseState {
             kind: &self.event_type,
             data: &self.data,
             pos,
+            exception: false,
         })?;
         self.data.clear();
         self.has_data = false;
@@ -355,10 +469,17 @@ impl SseState {
     }
 
     /// Where the event being assembled starts, if it holds data that was never dispatched.
-    fn pending(&self) -> Option<Pos> {
-        self.has_data.then(|| Pos {
-            event: self.dispatched,
-            offset: self.block_start.unwrap_or_default(),
+    fn pending(&self) -> Option<Pending> {
+        self.has_data.then(|| {
+            let pos = Pos {
+                event: self.dispatched,
+                offset: self.block_start.unwrap_or_default(),
+            };
+            let detail = format!(
+                "inside event {} starting at byte {}, before its blank line",
+                pos.event, pos.offset
+            );
+            Pending { pos, detail }
         })
     }
 }
@@ -385,6 +506,7 @@ where
         kind: b"",
         data: line,
         pos,
+        exception: false,
     })
 }
 
@@ -407,7 +529,7 @@ mod tests {
         for piece in pieces {
             framer.feed(piece, &mut push).unwrap();
         }
-        let pending = framer.finish(&mut push).unwrap();
+        let pending = framer.finish(&mut push).unwrap().map(|p| p.pos);
         (out, pending)
     }
 

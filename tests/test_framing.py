@@ -157,3 +157,200 @@ def test_ndjson(backend: Backend) -> None:
 def test_an_unknown_framing_is_refused(backend: Backend) -> None:
     with pytest.raises(ValueError, match='unknown framing "xml"'):
         backend.module.frame_events([b""], "xml")
+
+
+# --- auto-detection -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [
+        (b'  \r\n{"a":1}\n{"b":2}', [b'{"a":1}', b'{"b":2}']),
+        (b'\xef\xbb\xbf\n[{"a":1},\n{"b":[2]}]', [b'{"a":1}', b'{"b":[2]}']),
+        (b"\n\ndata: x\n\n", [b"x"]),
+        (b"\xef\xbb\xbfevent: e\ndata: y\n\n", [b"y"]),
+    ],
+)
+def test_auto_picks_the_framing_from_the_first_significant_byte(
+    backend: Backend, stream: bytes, expected: list[bytes]
+) -> None:
+    events, pending, _, _ = frame(backend, stream, "auto")
+    assert [e[1] for e in events] == expected
+    assert pending is None
+
+
+def test_auto_keeps_a_broken_bom_as_sse_data(backend: Backend) -> None:
+    # Two BOM bytes and then something else: SSE, and the two bytes start the first line (a field name).
+    events, _, _, _ = frame(backend, b"\xef\xbbdata: x\n\ndata: y\n\n", "auto")
+    assert [(e[1], e[3]) for e in events] == [(b"y", 11)]
+
+
+def test_auto_offsets_count_what_was_skipped(backend: Backend) -> None:
+    events, _, _, _ = frame(backend, b' \n {"a":1}\n', "auto")
+    assert [(e[2], e[3]) for e in events] == [(0, 3)]
+    assert backend.module.frame_events([b"  \n"], "auto") == ([], None, b"", None)
+
+
+# --- JSON arrays ------------------------------------------------------------------------------------------
+
+
+def test_json_array_elements_and_offsets(backend: Backend) -> None:
+    stream = b'[{"a":"}]\\"{"}\n,\r\n {"b":{"c":[1,{}]}}\n]\n'
+    events, pending, _, _ = frame(backend, stream, "json_array")
+    assert [(e[1], e[2], e[3]) for e in events] == [(b'{"a":"}]\\"{"}', 0, 1), (b'{"b":{"c":[1,{}]}}', 1, 19)]
+    assert pending is None
+    assert frame(backend, b"[ ]", "json_array")[0] == []
+
+
+@pytest.mark.parametrize(
+    ("stream", "event", "offset", "message"),
+    [
+        (b'[{"a":1} {"b":2}]', 1, 9, "expected `,` or `]` in the JSON array, found '{'"),
+        (b'[{"a":1},]', 1, 9, "expected an object in the JSON array, found ']'"),
+        (b"[1]", 0, 1, "expected an object or `]` in the JSON array, found '1'"),
+        (b'[{"a":1}] x', 1, 10, "'x' after the end of the JSON array"),
+        (b'{"a":1}', 0, 0, "expected `[` in the JSON array, found '{'"),
+    ],
+)
+def test_json_array_junk_is_a_decode_error(
+    backend: Backend, stream: bytes, event: int, offset: int, message: str
+) -> None:
+    from rillm.exceptions import StreamDecodeError
+
+    for pieces in ([stream], [stream[i : i + 1] for i in range(len(stream))]):
+        with pytest.raises(StreamDecodeError) as info:
+            backend.module.frame_events(pieces, "json_array")
+        assert (info.value.event, info.value.offset) == (event, offset)
+        assert message in str(info.value)
+
+
+def test_json_array_cut_short(backend: Backend) -> None:
+    assert frame(backend, b'[{"a":1},\n{"b":', "json_array")[1] == (1, 10)
+    assert frame(backend, b'[{"a":1},\n', "json_array")[1] == (1, 10)
+    assert frame(backend, b"", "json_array")[1] == (0, 0)
+
+
+def test_json_array_max_event_bytes(backend: Backend) -> None:
+    assert len(backend.module.frame_events([b'[{"a":"0123456789"}]'], "json_array", 18)[0]) == 1
+    for pieces in ([b'[{"a":1},{"a":"0123456789"}]'], [b'[{"a":1},{"a":"01234', b'56789"}]']):
+        with pytest.raises(EventTooLargeError) as info:
+            backend.module.frame_events(pieces, "json_array", 17)
+        assert (info.value.event, info.value.offset) == (1, 9)
+
+
+# --- AWS event-stream -------------------------------------------------------------------------------------
+
+
+def test_eventstream_events_and_every_header_type(backend: Backend) -> None:
+    from . import eventstream as es
+
+    first = es.event("messageStart", {"role": "assistant"})
+    second = es.message(es.every_header_type(), b'{"usage":{}}')
+    events, pending, _, _ = frame(backend, first + second, "eventstream")
+    assert events == [
+        (b"messageStart", b'{"role":"assistant"}', 0, 0, False),
+        (b"metadata", b'{"usage":{}}', 1, len(first), False),
+    ]
+    assert pending is None
+
+
+def test_eventstream_exceptions_and_errors(backend: Backend) -> None:
+    from . import eventstream as es
+
+    error = es.message(
+        [
+            es.header(":message-type", es.STRING, "error"),
+            es.header(":error-code", es.STRING, "InternalFailure"),
+            es.header(":error-message", es.STRING, 'bad "thing"'),
+        ],
+        b"",
+    )
+    stream = es.exception("throttlingException", "slow down") + error
+    events = frame(backend, stream, "eventstream")[0]
+    assert [(e[0], e[1], e[4]) for e in events] == [
+        (b"throttlingException", b'{"message": "slow down"}', True),
+        (b"InternalFailure", b'{"message":"bad \\"thing\\""}', True),
+    ]
+
+
+def _corrupt(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (9, "prelude CRC32 mismatch"),
+        (20, "message CRC32 mismatch"),
+        (-1, "message CRC32 mismatch"),
+    ],
+)
+def test_eventstream_crc_mismatch_names_the_frame(backend: Backend, where: int, message: str) -> None:
+    from rillm.exceptions import StreamDecodeError
+
+    from . import eventstream as es
+
+    good = es.event("messageStart", {"role": "assistant"})
+    bad = _corrupt(good, where % len(good))
+    stream = good + bad
+    for pieces in ([stream], [stream[i : i + 1] for i in range(len(stream))]):
+        with pytest.raises(StreamDecodeError) as info:
+            backend.module.frame_events(pieces, "eventstream")
+        assert (info.value.event, info.value.offset) == (1, len(good))
+        assert message in str(info.value)
+        assert f"event 1 starting at byte {len(good)}" in str(info.value)
+
+
+def _raw(total: int, headers_len: int, rest: bytes) -> bytes:
+    import struct
+    import zlib
+
+    prelude = struct.pack(">II", total, headers_len)
+    body = prelude + struct.pack(">I", zlib.crc32(prelude)) + rest
+    return body + struct.pack(">I", zlib.crc32(body))
+
+
+@pytest.mark.parametrize(
+    ("frame_bytes", "message"),
+    [
+        (_raw(16, 1, b""), "headers length 1 does not fit in a message of 16 bytes"),
+        (_raw(15, 0, b"")[:15], "message length 15 is shorter than 16 bytes"),
+        (_raw(19, 3, b"\x00ab"), "header at byte 12: empty header name"),
+        (_raw(19, 3, b"\x05ab"), "header at byte 12: the name runs past the end of the headers"),
+        (_raw(19, 3, b"\x01aZ"), "header at byte 12: unknown value type 90"),
+        (_raw(20, 4, b"\x01a\x07\x00"), "header at byte 12: the value length runs past the end of the headers"),
+        (_raw(22, 6, b"\x01a\x07\x00\x09x"), "header at byte 12: the value runs past the end of the headers"),
+        (_raw(18, 2, b"\x01a"), "header at byte 12: the value type is missing"),
+        (_raw(31, 15, b"\x0d:message-type\x07"[:15]), "the value length runs past"),
+    ],
+)
+def test_eventstream_malformed_frames(backend: Backend, frame_bytes: bytes, message: str) -> None:
+    from rillm.exceptions import StreamDecodeError
+
+    with pytest.raises(StreamDecodeError) as info:
+        backend.module.frame_events([frame_bytes], "eventstream")
+    assert (info.value.event, info.value.offset) == (0, 0)
+    assert message in str(info.value)
+
+
+def test_eventstream_unknown_message_type(backend: Backend) -> None:
+    from rillm.exceptions import StreamDecodeError
+
+    from . import eventstream as es
+
+    stream = es.message([es.header(":message-type", es.STRING, "gossip")], b"{}")
+    with pytest.raises(StreamDecodeError, match='unknown :message-type "gossip"'):
+        backend.module.frame_events([stream], "eventstream")
+
+
+def test_eventstream_truncated_and_too_large(backend: Backend) -> None:
+    from . import eventstream as es
+
+    good = es.event("messageStart", {"role": "assistant"})
+    assert frame(backend, good + good[:7], "eventstream")[1] == (1, len(good))
+    assert frame(backend, good + good[:30], "eventstream")[1] == (1, len(good))
+    limit = len(good) - 1
+    for pieces in ([good], [good[:5], good[5:]]):
+        with pytest.raises(EventTooLargeError) as info:
+            backend.module.frame_events(pieces, "eventstream", limit)
+        assert (info.value.event, info.value.offset) == (0, 0)

@@ -9,7 +9,7 @@ pub(crate) mod openai;
 mod openai_wire;
 mod raw;
 
-pub(crate) use raw::is_complete_json;
+pub(crate) use raw::{is_complete_json, push_json_string};
 
 use crate::chunk::{Choice, Chunk, Delta, Function, ToolCall};
 use crate::error::{Error, Pos};
@@ -157,12 +157,11 @@ impl StreamDecoder {
             Ok(flow)
         })?;
         let bytes = self.framer.bytes_fed();
-        if let Some(pos) = pending {
-            let detail = format!(
-                "inside event {} starting at byte {}, before its blank line",
-                pos.event, pos.offset
-            );
-            return Err(Error::Incomplete { detail, bytes });
+        if let Some(pending) = pending {
+            return Err(Error::Incomplete {
+                detail: pending.detail,
+                bytes,
+            });
         }
         if !stopped && !self.dialect.complete() {
             return Err(Error::Incomplete {

@@ -154,10 +154,13 @@ impl PyStreamDecoder {
     }
 }
 
-/// What a framed stream held: `(kind, data, number, offset)` of each event, the unterminated event at
-/// the end, the last event id and the retry.
+/// The framings `frame_events` takes, in the order its error message lists them.
+const FRAMINGS: [&str; 5] = ["sse", "ndjson", "json_array", "eventstream", "auto"];
+
+/// What a framed stream held: `(kind, data, number, offset, exception)` of each event, the unterminated
+/// event at the end, the last event id and the retry.
 type Framed<'py> = (
-    Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, u64, u64)>,
+    Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, u64, u64, bool)>,
     Option<(u64, u64)>,
     Bound<'py, PyBytes>,
     Option<u64>,
@@ -173,14 +176,11 @@ pub(crate) fn frame_events<'py>(
     framing: &str,
     max_event_bytes: usize,
 ) -> PyResult<Framed<'py>> {
-    let framing = match framing {
-        "sse" => Framing::Sse,
-        "ndjson" => Framing::Ndjson,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown framing \"{other}\"; expected \"sse\" or \"ndjson\""
-            )))
-        }
+    let Some(framing) = Framing::from_name(framing) else {
+        return Err(PyValueError::new_err(format!(
+            "unknown framing \"{framing}\"; expected one of: {}",
+            FRAMINGS.join(", ")
+        )));
     };
     let mut framer = Framer::new(framing, max_event_bytes);
     let mut events = Vec::new();
@@ -190,6 +190,7 @@ pub(crate) fn frame_events<'py>(
             PyBytes::new(py, event.data),
             event.pos.event,
             event.pos.offset,
+            event.exception,
         ));
         Ok(Flow::Continue)
     };
@@ -201,7 +202,7 @@ pub(crate) fn frame_events<'py>(
     let pending = framer
         .finish(&mut push)
         .map_err(fail)?
-        .map(|pos| (pos.event, pos.offset));
+        .map(|pending| (pending.pos.event, pending.pos.offset));
     Ok((
         events,
         pending,

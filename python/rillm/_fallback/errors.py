@@ -29,6 +29,13 @@ def decode_error(event: Event, detail: str) -> exceptions.StreamDecodeError:
     )
 
 
+def framing_error(number: int, offset: int, detail: str) -> exceptions.StreamDecodeError:
+    """Bytes the framing cannot split into events (a bad frame, junk in a JSON array)."""
+    return exceptions.StreamDecodeError(
+        f"event {number} starting at byte {offset}: {detail}", event=number, offset=offset
+    )
+
+
 def provider_error(event: Event, data: str, event_type: str) -> exceptions.ProviderStreamError:
     return exceptions.provider_stream_error(data, event_type, event=event.number, offset=event.offset)
 

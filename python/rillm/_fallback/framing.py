@@ -8,7 +8,9 @@ the next are one line end); `:` lines are comments; a field without a colon has 
 after the colon is dropped; `data` lines join with `\\n`; `id` persists across events unless it holds a
 NUL; `retry` is kept when it is all ASCII digits; a block without data dispatches nothing. NDJSON is one
 JSON value per LF-terminated line (a trailing CR is dropped, blank lines are skipped, and a last line
-without a newline is accepted at `finish`).
+without a newline is accepted at `finish`). A JSON array of objects (`JsonArray`) and AWS event-stream
+binary frames (`EventStream`) are the other two framings. "auto" looks at the first byte that is not a BOM
+or whitespace (which it skips): `{` is NDJSON, `[` a JSON array, anything else SSE.
 
 Framing works on bytes and never decodes UTF-8. Each byte is searched once and copied at most once, so
 time is linear however the input is fragmented; `max_event_bytes` bounds what one event may buffer.
@@ -16,10 +18,14 @@ time is linear however the input is fragmented; `max_event_bytes` bounds what on
 
 from __future__ import annotations
 
+import re
+import struct
+import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from rillm._fallback.errors import event_too_large
+from rillm import _shared
+from rillm._fallback.errors import event_too_large, framing_error
 
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 
@@ -29,14 +35,29 @@ _CR = 0x0D
 _COLON = 0x3A
 
 
+FRAMINGS = ("sse", "ndjson", "json_array", "eventstream", "auto")
+
+
 class Event(NamedTuple):
-    """One dispatched event. `kind` is the SSE `event:` field (empty when absent, always for NDJSON)."""
+    """One dispatched event. `kind` is the SSE `event:` field (empty when absent, always empty for NDJSON
+    and JSON arrays), or an event-stream message's event type; `exception` marks an event-stream exception
+    or error message, whose `kind` is then the exception type or error code."""
 
     kind: bytes
     data: bytes
     # 0-based number of the event among the dispatched ones, and the byte offset where it starts.
     number: int
     offset: int
+    exception: bool = False
+
+
+class Pending(NamedTuple):
+    """An event the stream stopped inside of (or the JSON array it never closed): where, and what to say
+    (`detail` completes "the stream ended ...")."""
+
+    number: int
+    offset: int
+    detail: str
 
 
 class Lines:
@@ -190,52 +211,112 @@ class SseState:
         self.event_type = b""
         return event
 
-    def pending(self) -> tuple[int, int] | None:
-        """`(event number, offset)` of the event being assembled, if it holds data never dispatched."""
+    def pending(self) -> Pending | None:
+        """Where the event being assembled starts, if it holds data that was never dispatched."""
         if not self.has_data:
             return None
-        return self.dispatched, self.block_start or 0
+        number, offset = self.dispatched, self.block_start or 0
+        return Pending(number, offset, f"inside event {number} starting at byte {offset}, before its blank line")
 
 
 class Framer:
     """Incremental framer for one stream."""
 
-    __slots__ = ("framing", "lines", "max_event_bytes", "sse")
+    __slots__ = ("array", "binary", "framing", "lines", "max_event_bytes", "sniff_bom", "sniffed", "sse")
 
     def __init__(self, framing: str, max_event_bytes: int) -> None:
+        # "auto" until the first significant byte decides.
         self.framing = framing
         self.lines = Lines(framing == "sse")
         self.sse = SseState()
+        self.array = JsonArray(0)
+        self.binary = EventStream()
+        # While "auto" is undecided: BOM bytes matched so far (None once past the stream start), and bytes
+        # skipped.
+        self.sniff_bom: int | None = 0
+        self.sniffed = 0
         self.max_event_bytes = max_event_bytes
 
     def feed(self, data: bytes) -> Iterator[Event]:
         """Frames `data`, yielding each complete event. Stop iterating at the stream's terminator and
         call `stopped()`: the rest of `data` is then never read."""
-        sse, limit = self.sse, self.max_event_bytes
-        if self.framing == "sse":
+        if self.framing == "auto":
+            data = self.sniff(data)
+            if self.framing == "auto":
+                return
+        sse, limit, framing = self.sse, self.max_event_bytes, self.framing
+        if framing == "sse":
             for line, offset in self.lines.feed(data):
                 event = sse.line(line, offset, limit)
                 if event is not None:
                     yield event
-        else:
+        elif framing == "ndjson":
             for line, offset in self.lines.feed(data):
                 event = ndjson_line(sse, line, offset, limit)
                 if event is not None:
                     yield event
+        elif framing == "json_array":
+            yield from self.array.feed(data, limit)
+            return
+        else:
+            yield from self.binary.feed(data, limit)
+            return
         self.check_partial()
 
-    def stopped(self) -> None:
-        self.lines.stopped_at_line()
+    def sniff(self, data: bytes) -> bytes:
+        """Skips a leading BOM and whitespace; at the first other byte decides the framing and returns the
+        input from that byte on. A BOM that breaks off after one or two bytes makes the stream SSE, whose
+        line splitter keeps those bytes as the start of the first line."""
+        for i, byte in enumerate(data):
+            matched = self.sniff_bom
+            if matched is not None:
+                if byte == _BOM[matched]:
+                    self.sniff_bom = matched + 1 if matched + 1 < len(_BOM) else None
+                    self.sniffed += 1
+                    continue
+                self.sniff_bom = None
+                if matched > 0:
+                    self.decide("sse", matched)
+                    return data[i:]
+            if byte in _WHITESPACE:
+                self.sniffed += 1
+                continue
+            self.decide("ndjson" if byte == 0x7B else "json_array" if byte == 0x5B else "sse", None)
+            return data[i:]
+        return b""
 
-    def finish(self) -> tuple[list[Event], tuple[int, int] | None]:
+    def decide(self, framing: str, bom_matched: int | None) -> None:
+        self.framing = framing
+        self.lines = Lines(framing == "sse")
+        self.lines.bom_matched = bom_matched
+        self.lines.pos = self.sniffed
+        self.array = JsonArray(self.sniffed)
+
+    def stopped(self) -> None:
+        if self.framing in ("sse", "ndjson"):
+            self.lines.stopped_at_line()
+        elif self.framing == "json_array":
+            self.array.stopped()
+        else:
+            self.binary.stopped()
+
+    def finish(self) -> tuple[list[Event], Pending | None]:
         """Ends the stream. NDJSON dispatches an unterminated last line; SSE never dispatches an
-        unterminated event (WHATWG) and instead returns where it started, for the caller to report."""
+        unterminated event (WHATWG) and instead returns where it started, for the caller to report; so do
+        the JSON-array and event-stream framings for an element or frame cut short."""
+        framing = self.framing
+        if framing == "json_array":
+            return [], self.array.pending()
+        if framing == "eventstream":
+            return [], self.binary.pending()
+        if framing == "auto":
+            return [], None
         limit = self.max_event_bytes
         taken = self.lines.take_partial()
         if taken is None:
             return [], self.sse.pending()
         line, offset = taken
-        if self.framing == "sse":
+        if framing == "sse":
             self.sse.line(line, offset, limit)
             return [], self.sse.pending()
         event = ndjson_line(self.sse, line, offset, limit)
@@ -243,7 +324,14 @@ class Framer:
 
     def bytes_fed(self) -> int:
         """Bytes fed so far, BOM included."""
-        return self.lines.pos
+        framing = self.framing
+        if framing in ("sse", "ndjson"):
+            return self.lines.pos
+        if framing == "json_array":
+            return self.array.pos
+        if framing == "eventstream":
+            return self.binary.pos
+        return self.sniffed
 
     def last_event_id(self) -> bytes:
         return self.sse.last_event_id
@@ -257,6 +345,296 @@ class Framer:
         if partial and len(self.sse.data) + partial > self.max_event_bytes:
             offset = self.sse.block_start if self.sse.block_start is not None else self.lines.partial_start
             raise event_too_large(self.sse.dispatched, offset, self.max_event_bytes)
+
+
+_WHITESPACE = frozenset(b" \t\r\n")
+
+
+def describe_byte(byte: int) -> str:
+    """A byte as an error message shows it."""
+    return f"'{chr(byte)}'" if 0x21 <= byte <= 0x7E else f"byte 0x{byte:02x}"
+
+
+class JsonArray:
+    """JSON-array framing: Gemini's `streamGenerateContent` without `alt=sse` answers with one JSON array
+    of response objects, written out as they are generated. Each element is one event. The scanner only
+    tracks strings, escapes and nesting depth; the decoder parses each element. Twin of
+    rust/framing/json_array.rs."""
+
+    __slots__ = ("buf", "depth", "dispatched", "escape", "in_string", "pos", "pos_after_event", "start", "state")
+
+    # States: before `[`; after `[`; inside an element; after an element; after `,`; after `]`.
+    OPEN, FIRST, ELEMENT, AFTER, COMMA, CLOSED = range(6)
+    _EXPECTED = ("`[`", "an object or `]`", "nothing", "`,` or `]`", "an object", "nothing")
+
+    def __init__(self, pos: int) -> None:
+        self.state = JsonArray.OPEN
+        self.depth = 0
+        self.in_string = False
+        self.escape = False
+        self.buf = bytearray()
+        self.start = 0
+        self.pos = pos
+        self.pos_after_event = pos
+        self.dispatched = 0
+
+    def feed(self, data: bytes, limit: int) -> Iterator[Event]:
+        n = len(data)
+        i = 0
+        while i < n:
+            if self.state == JsonArray.ELEMENT:
+                begin = i
+                end = self.scan(data, i)
+                if end == -1:
+                    self.buf += data[begin:]
+                    if len(self.buf) > limit:
+                        raise event_too_large(self.dispatched, self.start, limit)
+                    break
+                i = end
+                if self.buf:
+                    self.buf += data[begin:end]
+                    element = bytes(self.buf)
+                    self.buf.clear()
+                else:
+                    element = data[begin:end]
+                if len(element) > limit:
+                    raise event_too_large(self.dispatched, self.start, limit)
+                event = Event(b"", element, self.dispatched, self.start)
+                self.dispatched += 1
+                self.pos_after_event = self.pos + i
+                yield event
+                continue
+            byte = data[i]
+            if byte not in _WHITESPACE:
+                state = self.state
+                if state == JsonArray.OPEN and byte == 0x5B:
+                    self.state = JsonArray.FIRST
+                elif state in (JsonArray.FIRST, JsonArray.COMMA) and byte == 0x7B:
+                    self.start = self.pos + i
+                    self.state = JsonArray.ELEMENT
+                    continue
+                elif state in (JsonArray.FIRST, JsonArray.AFTER) and byte == 0x5D:
+                    self.state = JsonArray.CLOSED
+                elif state == JsonArray.AFTER and byte == 0x2C:
+                    self.state = JsonArray.COMMA
+                else:
+                    raise self.unexpected(byte, self.pos + i)
+            i += 1
+        self.pos += n
+
+    def stopped(self) -> None:
+        self.pos = self.pos_after_event
+
+    def scan(self, data: bytes, i: int) -> int:
+        """The end of the element in `data` from `i` (just past its closing brace), or -1 when it goes on
+        past `data`."""
+        n = len(data)
+        while i < n:
+            if self.in_string:
+                if self.escape:
+                    self.escape = False
+                    i += 1
+                    continue
+                match = _STRING_SPECIAL.search(data, i)
+                if match is None:
+                    return -1
+                i = match.start()
+                if data[i] == 0x5C:
+                    self.escape = True
+                else:
+                    self.in_string = False
+                i += 1
+                continue
+            match = _STRUCTURAL.search(data, i)
+            if match is None:
+                return -1
+            i = match.start()
+            byte = data[i]
+            i += 1
+            if byte == 0x22:
+                self.in_string = True
+            elif byte in (0x7B, 0x5B):
+                self.depth += 1
+            else:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.state = JsonArray.AFTER
+                    return i
+        return -1
+
+    def pending(self) -> Pending | None:
+        if self.state == JsonArray.CLOSED:
+            return None
+        if self.state == JsonArray.ELEMENT:
+            number, offset = self.dispatched, self.start
+            return Pending(number, offset, f"inside event {number} starting at byte {offset}, before its closing brace")
+        return Pending(self.dispatched, self.pos, "before the closing `]` of the JSON array")
+
+    def unexpected(self, byte: int, offset: int) -> Exception:
+        if self.state == JsonArray.CLOSED:
+            detail = f"{describe_byte(byte)} after the end of the JSON array"
+        else:
+            detail = f"expected {JsonArray._EXPECTED[self.state]} in the JSON array, found {describe_byte(byte)}"
+        return framing_error(self.dispatched, offset, detail)
+
+
+_STRING_SPECIAL = re.compile(rb'["\\]')
+_STRUCTURAL = re.compile(rb'["{}\[\]]')
+
+_PRELUDE = 12
+# Prelude plus the trailing message CRC: the smallest message there is.
+_MIN_MESSAGE = _PRELUDE + 4
+# Bytes of each header value type with a fixed size (6 and 7 carry a 2-byte length instead).
+_FIXED_SIZES = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
+_READ_HEADERS = frozenset((b":message-type", b":event-type", b":exception-type", b":error-code", b":error-message"))
+
+
+class EventStream:
+    """AWS event-stream framing (`application/vnd.amazon.eventstream`), what Bedrock streams in. Twin of
+    rust/framing/eventstream.rs, which documents the format. Both CRCs are checked and every length is
+    bounded by the message."""
+
+    __slots__ = ("buf", "dispatched", "pos", "pos_after_event", "start", "total")
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.total: int | None = None
+        self.start = 0
+        self.pos = 0
+        self.pos_after_event = 0
+        self.dispatched = 0
+
+    def feed(self, data: bytes, limit: int) -> Iterator[Event]:
+        n = len(data)
+        i = 0
+        while i < n:
+            if not self.buf:
+                offset = self.pos + i
+                if n - i >= _PRELUDE:
+                    total = self.prelude(data, i, offset, limit)
+                    if n - i >= total:
+                        event = self.message(data[i : i + total], offset)
+                        i += total
+                        self.pos_after_event = self.pos + i
+                        yield event
+                        continue
+                    self.total = total
+                self.start = offset
+                self.buf += data[i:]
+                break
+            want = _PRELUDE if self.total is None else self.total
+            take = min(want - len(self.buf), n - i)
+            self.buf += data[i : i + take]
+            i += take
+            if self.total is None and len(self.buf) == _PRELUDE:
+                self.total = self.prelude(self.buf, 0, self.start, limit)
+            if self.total == len(self.buf):
+                message = bytes(self.buf)
+                self.buf.clear()
+                self.total = None
+                event = self.message(message, self.start)
+                self.pos_after_event = self.pos + i
+                yield event
+        self.pos += n
+
+    def stopped(self) -> None:
+        self.pos = self.pos_after_event
+
+    def pending(self) -> Pending | None:
+        if not self.buf:
+            return None
+        if self.total is not None:
+            into = f"{len(self.buf)} of its {self.total} bytes"
+        else:
+            into = f"{len(self.buf)} bytes into its {_PRELUDE}-byte prelude"
+        number, offset = self.dispatched, self.start
+        return Pending(number, offset, f"inside event {number} starting at byte {offset}, {into}")
+
+    def prelude(self, data: bytes | bytearray, at: int, offset: int, limit: int) -> int:
+        """Checks the prelude at `data[at:]`; returns the message's total length."""
+        total, headers, sent = struct.unpack_from(">III", data, at)
+        computed = zlib.crc32(data[at : at + 8])
+        if sent != computed:
+            raise self.error(offset, f"prelude CRC32 mismatch (sent {sent:#010x}, computed {computed:#010x})")
+        if total < _MIN_MESSAGE:
+            raise self.error(offset, f"message length {total} is shorter than {_MIN_MESSAGE} bytes")
+        if total > limit:
+            raise event_too_large(self.dispatched, offset, limit)
+        if headers > total - _MIN_MESSAGE:
+            raise self.error(offset, f"headers length {headers} does not fit in a message of {total} bytes")
+        return total
+
+    def message(self, message: bytes, offset: int) -> Event:
+        """Checks one whole message; returns its event."""
+        body = len(message) - 4
+        sent = struct.unpack_from(">I", message, body)[0]
+        computed = zlib.crc32(message[:body])
+        if sent != computed:
+            raise self.error(offset, f"message CRC32 mismatch (sent {sent:#010x}, computed {computed:#010x})")
+        headers_end = _PRELUDE + struct.unpack_from(">I", message, 4)[0]
+        try:
+            headers = parse_headers(message[_PRELUDE:headers_end])
+        except _HeaderError as exc:
+            at, what = exc.args
+            raise self.error(offset, f"header at byte {_PRELUDE + at}: {what}") from None
+        payload = message[headers_end:body]
+        message_type = headers.get(b":message-type", b"event")
+        if message_type == b"event":
+            event = Event(headers.get(b":event-type", b""), payload, self.dispatched, offset, False)
+        elif message_type == b"exception":
+            event = Event(headers.get(b":exception-type", b""), payload, self.dispatched, offset, True)
+        elif message_type == b"error":
+            if not payload:
+                text = headers.get(b":error-message", b"").decode("utf-8", "replace")
+                payload = ('{"message":' + _shared.dumps(text) + "}").encode()
+            event = Event(headers.get(b":error-code", b""), payload, self.dispatched, offset, True)
+        else:
+            shown = message_type.decode("utf-8", "replace").encode("unicode_escape").decode()
+            raise self.error(offset, f'unknown :message-type "{shown}"')
+        self.dispatched += 1
+        return event
+
+    def error(self, offset: int, detail: str) -> Exception:
+        return framing_error(self.dispatched, offset, detail)
+
+
+class _HeaderError(Exception):
+    """(offset within the headers, what is wrong)."""
+
+
+def parse_headers(data: bytes) -> dict[bytes, bytes]:
+    """The string headers rillm reads, by name."""
+    out: dict[bytes, bytes] = {}
+    n = len(data)
+    i = 0
+    while i < n:
+        at = i
+        name_len = data[i]
+        if name_len == 0:
+            raise _HeaderError(at, "empty header name")
+        i += 1
+        if n - i < name_len:
+            raise _HeaderError(at, "the name runs past the end of the headers")
+        name = data[i : i + name_len]
+        i += name_len
+        if i >= n:
+            raise _HeaderError(at, "the value type is missing")
+        kind = data[i]
+        i += 1
+        size = _FIXED_SIZES.get(kind)
+        if size is None:
+            if kind not in (6, 7):
+                raise _HeaderError(at, f"unknown value type {kind}")
+            if n - i < 2:
+                raise _HeaderError(at, "the value length runs past the end of the headers")
+            size = int.from_bytes(data[i : i + 2], "big")
+            i += 2
+        if n - i < size:
+            raise _HeaderError(at, "the value runs past the end of the headers")
+        if kind == 7 and name in _READ_HEADERS:
+            out[name] = data[i : i + size]
+        i += size
+    return out
 
 
 def ndjson_line(sse: SseState, line: bytes, offset: int, limit: int) -> Event | None:
@@ -275,14 +653,15 @@ def ndjson_line(sse: SseState, line: bytes, offset: int, limit: int) -> Event | 
 
 def frame_events(
     pieces: list[bytes], framing: str = "sse", max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
-) -> tuple[list[tuple[bytes, bytes, int, int]], tuple[int, int] | None, bytes, int | None]:
-    """Frames `pieces` as one stream: `(kind, data, number, offset)` of every event, the unterminated
+) -> tuple[list[tuple[bytes, bytes, int, int, bool]], tuple[int, int] | None, bytes, int | None]:
+    """Frames `pieces` as one stream: `(kind, data, number, offset, exception)` of every event, the unterminated
     event at the end `(number, offset)` if any, and the last event id and retry. For tests and tools;
     twin of rust/python/decoder.rs::frame_events."""
-    if framing not in ("sse", "ndjson"):
-        raise ValueError(f'unknown framing "{framing}"; expected "sse" or "ndjson"')
+    if framing not in FRAMINGS:
+        raise ValueError(f'unknown framing "{framing}"; expected one of: {", ".join(FRAMINGS)}')
     framer = Framer(framing, max_event_bytes)
     events = [tuple(e) for piece in pieces for e in framer.feed(bytes(piece))]
     tail, pending = framer.finish()
     events.extend(tuple(e) for e in tail)
-    return events, pending, framer.last_event_id(), framer.retry()  # type: ignore[return-value]
+    where = None if pending is None else (pending.number, pending.offset)
+    return events, where, framer.last_event_id(), framer.retry()  # type: ignore[return-value]

@@ -100,8 +100,7 @@ class StreamDecoder:
                 stopped = self._decoder.decode(event, out) or stopped
             fed = self._framer.bytes_fed()
             if pending is not None:
-                number, offset = pending
-                raise incomplete(f"inside event {number} starting at byte {offset}, before its blank line", fed)
+                raise incomplete(pending.detail, fed)
             if not stopped and not self._decoder.complete():
                 raise incomplete("before [DONE] or a finish_reason for every choice", fed)
         except exceptions.StreamError as exc:
