@@ -552,6 +552,9 @@ class EventStream:
 
     def prelude(self, data: bytes | bytearray, at: int, offset: int, limit: int) -> int:
         """Checks the prelude at `data[at:]`; returns the message's total length."""
+        total: int
+        headers: int
+        sent: int
         total, headers, sent = struct.unpack_from(">III", data, at)
         computed = zlib.crc32(data[at : at + 8])
         if sent != computed:
