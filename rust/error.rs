@@ -50,7 +50,11 @@ impl fmt::Display for Error {
             ),
             Error::Incomplete { detail, bytes } => write!(f, "the stream ended {detail} (after {bytes} bytes)"),
             Error::Closed { detail } => f.write_str(detail),
-            Error::UnknownDialect { name } => write!(f, "unknown dialect \"{name}\"; expected one of: openai"),
+            Error::UnknownDialect { name } => write!(
+                f,
+                "unknown dialect \"{name}\"; expected one of: {}",
+                crate::decode::DIALECTS.join(", ")
+            ),
         }
     }
 }

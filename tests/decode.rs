@@ -54,6 +54,7 @@ type Outcome = (Vec<(Chunk, Pos)>, Result<(), Error>);
 fn decode(pieces: &[&[u8]]) -> Outcome {
     let options = Options {
         model: String::new(),
+        id: String::new(),
         created: 0,
         max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
     };

@@ -44,11 +44,16 @@ def make_logprobs(data: Any) -> Any:
         return data
 
 
+def new_response_id() -> str:
+    """A fresh response id, as LiteLLM makes for a provider that sends none."""
+    return f"chatcmpl-{uuid.uuid4()}"
+
+
 def prepare(kind: str, kwargs: dict[str, Any]) -> str:
     """Constructor keywords as the JSON the decoder reads, so `Delta(content="x")` and a decoded delta go
     through the same rules. A chunk gets LiteLLM's defaults: a fresh `chatcmpl-` id and the current time."""
     data = {k: dump_value(v, False) for k, v in kwargs.items()}
     if kind == "chunk":
-        data.setdefault("id", f"chatcmpl-{uuid.uuid4()}")
+        data.setdefault("id", new_response_id())
         data.setdefault("created", int(time.time()))
     return json.dumps(data, ensure_ascii=False)

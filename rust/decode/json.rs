@@ -451,6 +451,19 @@ impl<'a> Parser<'a> {
         self.str_with(str::to_owned)
     }
 
+    /// A string or null: borrowed from the input when it has no escapes.
+    #[inline]
+    pub(crate) fn cow(&mut self) -> Result<Option<Cow<'a, str>>> {
+        match self.peek()? {
+            Peek::Null => self.literal(b"null").map(|()| None),
+            Peek::String => {
+                let (raw, decoded) = self.string_token()?;
+                Ok(Some(decoded.map_or(Cow::Borrowed(raw), Cow::Owned)))
+            }
+            _ => self.error(Problem::ExpectedString),
+        }
+    }
+
     /// A string or null, handed to `f` while it is borrowed.
     #[inline]
     pub(crate) fn str_with<T>(&mut self, f: impl FnOnce(&str) -> T) -> Result<Option<T>> {

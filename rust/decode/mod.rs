@@ -4,7 +4,9 @@
 //! through a feed leaves every earlier chunk with the caller. After the dialect's terminator the rest of
 //! the input is ignored; after `finish` or an error the decoder is closed.
 
+mod anthropic;
 mod json;
+mod native;
 pub(crate) mod openai;
 mod openai_wire;
 mod raw;
@@ -38,26 +40,34 @@ pub fn parse_piece(kind: &str, text: &str) -> Result<Piece, String> {
 pub struct Options {
     /// Model name for chunks whose provider sends none.
     pub model: String,
+    /// Id for the chunks of a stream whose provider sends none (the native dialects; `OpenAI`'s ignores it).
+    pub id: String,
     /// Unix time for chunks whose provider sends none.
     pub created: i64,
     pub max_event_bytes: usize,
 }
 
+/// The dialect names, as `python/rillm/_fallback/decode/__init__.py::DIALECTS` lists them.
+pub const DIALECTS: [&str; 2] = ["openai", "anthropic"];
+
 #[derive(Debug)]
 enum Dialect {
     OpenAi(openai::OpenAiDecoder),
+    Anthropic(anthropic::AnthropicDecoder),
 }
 
 impl Dialect {
     fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         match self {
             Dialect::OpenAi(d) => d.decode(event, sink),
+            Dialect::Anthropic(d) => d.decode(event, sink),
         }
     }
 
     fn complete(&self) -> bool {
         match self {
             Dialect::OpenAi(d) => d.complete(),
+            Dialect::Anthropic(d) => d.complete(),
         }
     }
 
@@ -65,6 +75,7 @@ impl Dialect {
     fn terminator(&self) -> &'static str {
         match self {
             Dialect::OpenAi(_) => "before [DONE] or a finish_reason for every choice",
+            Dialect::Anthropic(_) => "before message_stop",
         }
     }
 }
@@ -92,6 +103,10 @@ impl StreamDecoder {
             "openai" => (
                 Dialect::OpenAi(openai::OpenAiDecoder::new(&options.model, options.created)),
                 Framing::Sse,
+            ),
+            "anthropic" => (
+                Dialect::Anthropic(anthropic::AnthropicDecoder::new(options)),
+                Framing::Auto,
             ),
             other => return Err(Error::UnknownDialect { name: other.to_owned() }),
         };

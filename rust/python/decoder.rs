@@ -25,12 +25,14 @@ pub(crate) struct PyStreamDecoder {
 #[pymethods]
 impl PyStreamDecoder {
     #[new]
-    #[pyo3(signature = (dialect = None, *, model = None, max_event_bytes = None, created = None))]
+    #[pyo3(signature = (dialect = None, *, model = None, max_event_bytes = None, created = None, id = None))]
     fn new(
+        py: Python<'_>,
         dialect: Option<&Bound<'_, PyAny>>,
         model: Option<&Bound<'_, PyAny>>,
         max_event_bytes: Option<&Bound<'_, PyAny>>,
         created: Option<&Bound<'_, PyAny>>,
+        id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let dialect = match dialect {
             None => "openai".to_owned(),
@@ -55,8 +57,17 @@ impl PyStreamDecoder {
             None => now(),
             Some(c) => exact_int(c).ok_or_else(|| type_error("created must be an int or None", c))?,
         };
+        let id = match id.filter(|i| !i.is_none()) {
+            Some(i) => i
+                .extract::<String>()
+                .map_err(|_| type_error("id must be a str or None", i))?,
+            // The OpenAI dialect takes ids from its chunks; only the others need one of their own.
+            None if dialect == "openai" => String::new(),
+            None => super::shared::new_response_id(py)?.call0()?.extract()?,
+        };
         let options = Options {
             model,
+            id,
             created,
             max_event_bytes,
         };

@@ -22,6 +22,7 @@ python_function!(dumps = "rillm._shared"."dumps");
 python_function!(make_usage = "rillm._shared"."make_usage");
 python_function!(make_logprobs = "rillm._shared"."make_logprobs");
 python_function!(prepare = "rillm._shared"."prepare");
+python_function!(new_response_id = "rillm._shared"."new_response_id");
 python_function!(provider_stream_error = "rillm.exceptions"."provider_stream_error");
 
 /// `json.loads(text)`.

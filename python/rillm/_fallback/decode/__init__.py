@@ -11,13 +11,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rillm import exceptions
+from rillm import _shared, exceptions
 from rillm._fallback.chunk import ModelResponseStream
+from rillm._fallback.decode.anthropic import AnthropicDecoder
 from rillm._fallback.decode.openai import OpenAiDecoder
 from rillm._fallback.errors import incomplete
 from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, Framer
 
-DIALECTS = ("openai",)
+# Keep in sync with rust/decode/mod.rs::DIALECTS.
+DIALECTS = ("openai", "anthropic")
+
+# Each dialect's framing, and what is missing when its stream ends early.
+_FRAMING = {"openai": "sse", "anthropic": "auto"}
+_TERMINATOR = {
+    "openai": "before [DONE] or a finish_reason for every choice",
+    "anthropic": "before message_stop",
+}
 
 _OPEN, _DONE, _FINISHED, _FAILED = range(4)
 
@@ -25,9 +34,11 @@ _OPEN, _DONE, _FINISHED, _FAILED = range(4)
 class StreamDecoder:
     """Turns one provider stream's bytes into OpenAI-shaped chunks.
 
-    `dialect` names the wire format ("openai" covers OpenAI, Azure and every OpenAI-compatible server).
-    `model` and `created` stand in for a provider that sends no model name or timestamp; `max_event_bytes`
-    bounds one event (default 64 MiB).
+    `dialect` names the wire format: "openai" (OpenAI, Azure and every OpenAI-compatible server),
+    "anthropic", "cohere", "gemini", "ollama" or "bedrock". `model`, `created` and `id` stand in for a
+    provider that sends no model name, timestamp or response id (`id` defaults to a fresh
+    `chatcmpl-<uuid>`; the OpenAI dialect takes ids from its chunks); `max_event_bytes` bounds one event
+    (default 64 MiB).
     """
 
     __slots__ = ("_decoder", "_framer", "_state", "dialect")
@@ -39,6 +50,7 @@ class StreamDecoder:
         model: str | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         created: int | None = None,
+        id: str | None = None,  # noqa: A002 - the keyword LiteLLM and OpenAI use
     ) -> None:
         if not isinstance(dialect, str):
             raise TypeError(f"dialect must be a str, not {type(dialect).__name__}")
@@ -50,9 +62,16 @@ class StreamDecoder:
             raise ValueError("max_event_bytes must be a positive int")
         if created is not None and type(created) is not int:
             raise TypeError(f"created must be an int or None, not {type(created).__name__}")
+        if id is not None and not isinstance(id, str):
+            raise TypeError(f"id must be a str or None, not {type(id).__name__}")
         self.dialect = dialect
-        self._framer = Framer("sse", max_event_bytes)
-        self._decoder = OpenAiDecoder(model or "", int(time.time()) if created is None else created)
+        self._framer = Framer(_FRAMING[dialect], max_event_bytes)
+        created = int(time.time()) if created is None else created
+        if dialect == "openai":
+            self._decoder: Any = OpenAiDecoder(model or "", created)
+        else:
+            id_ = _shared.new_response_id() if id is None else id
+            self._decoder = _DECODERS[dialect](id_, model or "", created)
         self._state = _OPEN
 
     def feed(self, data: bytes) -> list[ModelResponseStream]:
@@ -102,7 +121,7 @@ class StreamDecoder:
             if pending is not None:
                 raise incomplete(pending.detail, fed)
             if not stopped and not self._decoder.complete():
-                raise incomplete("before [DONE] or a finish_reason for every choice", fed)
+                raise incomplete(_TERMINATOR[self.dialect], fed)
         except exceptions.StreamError as exc:
             exc.chunks = out
             raise
@@ -131,6 +150,9 @@ class StreamDecoder:
     def __repr__(self) -> str:
         state = ("open", "done", "finished", "failed")[self._state]
         return f"StreamDecoder(dialect={self.dialect!r}, state={state!r}, bytes_fed={self.bytes_fed})"
+
+
+_DECODERS: dict[str, Any] = {"anthropic": AnthropicDecoder}
 
 
 def _as_bytes(data: Any) -> bytes:

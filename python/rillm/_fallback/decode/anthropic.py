@@ -1,0 +1,222 @@
+# Twin of rust/decode/anthropic.rs, which documents the mapping.
+"""Anthropic's Messages stream (also served by Vertex AI, and wrapped by Bedrock's invoke stream)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rillm import _shared
+from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
+from rillm._fallback.decode import native
+from rillm._fallback.decode.native import Bad, Header, Tools, get_int, get_obj, get_str
+from rillm._fallback.errors import ShapeError, provider_error
+from rillm._fallback.framing import Event
+
+_STOP = object()
+_ERROR = object()
+
+
+class AnthropicDecoder:
+    __slots__ = ("header", "tool_blocks", "tools", "usage")
+
+    def __init__(self, id_: str, model: str, created: int) -> None:
+        self.header = Header(id_, model, created)
+        # Tool blocks by content-block index, with the `input` their start carried when it was not empty.
+        self.tool_blocks: dict[int, Any] = {}
+        self.tools = Tools()
+        self.usage = Counts()
+
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+        return self.decode_text(event, event.data.decode("utf-8", "replace"), event.kind, out)
+
+    def decode_text(self, event: Event, data: str, name: bytes, out: list[ModelResponseStream]) -> bool:
+        """One event's payload; `name` is its SSE event name. True at the end of the stream."""
+        if name == b"error":
+            raise provider_error(event, data, "error")
+        if not data.strip(" \t\n\r"):
+            return False
+        obj = native.load(event, data, "anthropic")
+        try:
+            step = self.step(obj, name)
+        except ShapeError as exc:
+            raise native.bad(event, exc, "anthropic") from None
+        if step is _STOP:
+            return True
+        if step is _ERROR:
+            raise provider_error(event, data, "error")
+        if step is not None:
+            out.append(step)
+        return False
+
+    def complete(self) -> bool:
+        """The stream ends only with `message_stop`."""
+        return False
+
+    def step(self, event: dict[str, Any], name: bytes) -> Any:
+        kind = get_str(event, "type")
+        if kind is None:
+            if not name:
+                raise Bad("expected an event with a `type`")
+            kind = name.decode("utf-8", "replace")
+        if kind == "content_block_delta":
+            return self.block_delta(event)
+        if kind == "message_start":
+            return self.message_start(event)
+        if kind == "content_block_start":
+            return self.block_start(event)
+        if kind == "content_block_stop":
+            return self.block_stop(event)
+        if kind == "message_delta":
+            return self.message_delta(event)
+        if kind == "message_stop":
+            return _STOP
+        if kind == "error":
+            return _ERROR
+        return None
+
+    def message_start(self, event: dict[str, Any]) -> ModelResponseStream | None:
+        usage = None
+        message = get_obj(event, "message")
+        if message is not None:
+            self.header.set_id(get_str(message, "id"))
+            self.header.set_model(get_str(message, "model"))
+            counts = get_obj(message, "usage")
+            if counts is not None:
+                self.usage.update(counts)
+                usage = self.usage.json()
+        return self.header.one(native.opening(), None, usage)
+
+    def block_start(self, event: dict[str, Any]) -> ModelResponseStream | None:
+        index = get_int(event, "index") or 0
+        block = get_obj(event, "content_block")
+        if block is None:
+            raise Bad("`content_block`: expected an object")
+        kind = get_str(block, "type") or ""
+        delta = None
+        if kind == "text":
+            text = get_str(block, "text")
+            if text:
+                delta = native.content(text)
+        elif kind == "thinking":
+            text = get_str(block, "thinking")
+            if text:
+                delta = native.reasoning(text, True)
+        elif kind in ("tool_use", "server_tool_use"):
+            tool_input = get_obj(block, "input")
+            tool = self.tools.start(index)
+            self.tool_blocks.pop(index, None)
+            self.tool_blocks[index] = tool_input or None
+            delta = native.tool_delta(native.tool_start(tool, get_str(block, "id"), get_str(block, "name"), ""))
+        elif kind == "redacted_thinking":
+            delta = native.redacted(get_str(block, "data") or "")
+        elif kind in ("web_search_tool_result", "web_fetch_tool_result"):
+            delta = native.provider_field("web_search_results", [block])
+        elif kind.endswith("_tool_result"):
+            delta = native.provider_field("tool_results", [block])
+        return None if delta is None else self.header.one(delta)
+
+    def block_delta(self, event: dict[str, Any]) -> ModelResponseStream | None:
+        index = get_int(event, "index") or 0
+        delta = get_obj(event, "delta")
+        if delta is None:
+            return None
+        kind = get_str(delta, "type") or ""
+        out = None
+        if kind == "text_delta":
+            text = get_str(delta, "text")
+            if text:
+                out = native.content(text)
+        elif kind == "input_json_delta":
+            fragment = get_str(delta, "partial_json")
+            if fragment and index in self.tool_blocks:
+                tool = self.tools.arguments(index)
+                if tool is not None:
+                    out = native.tool_delta(native.tool_arguments(tool, fragment))
+        elif kind == "thinking_delta":
+            text = get_str(delta, "thinking")
+            if text:
+                out = native.reasoning(text, True)
+        elif kind == "signature_delta":
+            sig = get_str(delta, "signature")
+            if sig:
+                out = native.signature(sig)
+        elif kind == "citations_delta":
+            citation = delta.get("citation")
+            if citation is not None:
+                out = native.provider_field("citation", citation)
+        return None if out is None else self.header.one(out)
+
+    def block_stop(self, event: dict[str, Any]) -> ModelResponseStream | None:
+        index = get_int(event, "index") or 0
+        if index not in self.tool_blocks:
+            return None
+        tool_input = self.tool_blocks.pop(index)
+        tool = self.tools.without_arguments(index)
+        if tool is None:
+            return None
+        arguments = "{}" if tool_input is None else _shared.dumps(tool_input)
+        return self.header.one(native.tool_delta(native.tool_start(tool, None, None, arguments)))
+
+    def message_delta(self, event: dict[str, Any]) -> ModelResponseStream | None:
+        out = native.empty_delta()
+        finish: str | None = "stop"
+        delta = get_obj(event, "delta")
+        if delta is not None:
+            stop = get_str(delta, "stop_reason")
+            details = get_obj(delta, "stop_details")
+            if stop is not None:
+                finish = map_finish_reason(stop) or finish
+            refusal = stop == "refusal"
+            if details is not None:
+                if refusal:
+                    out.refusal = get_str(details, "explanation") or None
+                out.provider_specific_fields = {"stop_reason": stop, "stop_details": details}
+            elif refusal or stop == "pause_turn":
+                out.provider_specific_fields = {"stop_reason": stop}
+        usage = None
+        counts = get_obj(event, "usage")
+        if counts is not None:
+            self.usage.update(counts)
+            usage = self.usage.json()
+        return self.header.one(out, finish, usage)
+
+
+class Counts:
+    """The usage counts reported so far (`message_delta`'s are cumulative and may omit some)."""
+
+    __slots__ = ("cache_creation", "cache_read", "input", "output", "server_tool_use")
+
+    def __init__(self) -> None:
+        self.input: int | None = None
+        self.output: int | None = None
+        self.cache_creation: int | None = None
+        self.cache_read: int | None = None
+        self.server_tool_use: Any = None
+
+    def update(self, usage: dict[str, Any]) -> None:
+        for name, attr in (
+            ("input_tokens", "input"),
+            ("output_tokens", "output"),
+            ("cache_creation_input_tokens", "cache_creation"),
+            ("cache_read_input_tokens", "cache_read"),
+        ):
+            count = get_int(usage, name)
+            if count is not None:
+                setattr(self, attr, count)
+        server_tool_use = get_obj(usage, "server_tool_use")
+        if server_tool_use is not None:
+            self.server_tool_use = server_tool_use
+
+    def json(self) -> dict[str, Any]:
+        input_ = self.input or 0
+        creation = self.cache_creation or 0
+        read = self.cache_read or 0
+        extras: dict[str, Any] = {"cache_creation_input_tokens": creation, "cache_read_input_tokens": read}
+        if self.server_tool_use is not None:
+            extras["server_tool_use"] = self.server_tool_use
+        return native.usage(
+            input_ + creation + read,
+            self.output or 0,
+            prompt_details={"cached_tokens": read, "cache_creation_tokens": creation, "text_tokens": input_},
+            extras=extras,
+        )

@@ -1,0 +1,307 @@
+# Twin of rust/decode/native.rs.
+"""What the native dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share: reading a payload's fields
+with strict types, the stream-wide chunk header, usage and thinking blocks in OpenAI's shape, and tool
+calls.
+
+Rules every native dialect follows: a field read has the type the dialect expects or is absent/null
+(anything else fails the event with a decode error naming the field); one event yields at most one chunk,
+and only when it carries something (a role, text, a tool call, thinking blocks, provider fields, a finish
+reason or usage); the first chunk of the stream carries `role: "assistant"`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rillm import _shared
+from rillm._fallback import jsonutil
+from rillm._fallback.chunk import (
+    ChatCompletionDeltaToolCall,
+    Delta,
+    Function,
+    ModelResponseStream,
+    StreamingChoices,
+)
+from rillm._fallback.errors import ShapeError, decode_error
+from rillm._fallback.framing import Event
+
+_new = object.__new__
+_I64 = range(-(2**63), 2**63)
+
+
+class Bad(ShapeError):
+    """A payload that is JSON but not the dialect's shape, or not JSON."""
+
+
+def load(event: Event, data: str, dialect: str) -> dict[str, Any]:
+    """The event's payload as an object; a decode error otherwise."""
+    try:
+        obj = jsonutil.loads(data)
+    except jsonutil.JsonError as exc:
+        raise decode_error(event, f"invalid {dialect} event: {exc}") from None
+    if type(obj) is not dict:
+        raise decode_error(event, f"invalid {dialect} event: expected an object")
+    return obj
+
+
+def bad(event: Event, exc: ShapeError, dialect: str) -> Exception:
+    return decode_error(event, f"invalid {dialect} event: {exc}")
+
+
+def _expected(name: str, what: str) -> Bad:
+    return Bad(f"`{name}`: expected {what}")
+
+
+def get_str(obj: dict[str, Any], name: str) -> str | None:
+    value = obj.get(name)
+    if value is not None and type(value) is not str:
+        raise _expected(name, "a string")
+    return value
+
+
+def get_int(obj: dict[str, Any], name: str) -> int | None:
+    value = obj.get(name)
+    if value is not None and (type(value) is not int or value not in _I64):
+        raise _expected(name, "an integer")
+    return value
+
+
+def get_bool(obj: dict[str, Any], name: str) -> bool | None:
+    value = obj.get(name)
+    if value is not None and type(value) is not bool:
+        raise _expected(name, "a boolean")
+    return value
+
+
+def get_obj(obj: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = obj.get(name)
+    if value is not None and type(value) is not dict:
+        raise _expected(name, "an object")
+    return value
+
+
+def get_list(obj: dict[str, Any], name: str) -> list[Any] | None:
+    value = obj.get(name)
+    if value is not None and type(value) is not list:
+        raise _expected(name, "an array")
+    return value
+
+
+def objects(items: list[Any], name: str) -> list[dict[str, Any]]:
+    for item in items:
+        if type(item) is not dict:
+            raise _expected(name, "an array of objects")
+    return items
+
+
+class Header:
+    """The stream-wide part of every chunk: id, model and time, and whether the role was sent yet."""
+
+    __slots__ = ("created", "id", "model", "role_sent")
+
+    def __init__(self, id_: str, model: str, created: int) -> None:
+        self.id = id_
+        self.model = model
+        self.created = created
+        self.role_sent = False
+
+    def set_id(self, id_: str | None) -> None:
+        """The provider's id for the response (an empty one is ignored)."""
+        if id_:
+            self.id = id_
+
+    def set_model(self, model: str | None) -> None:
+        if model:
+            self.model = model
+
+    def tool_id(self, index: int) -> str:
+        """A tool-call id for a provider that sends none: `call_<stream id>_<index>`."""
+        stream_id = self.id[9:] if self.id.startswith("chatcmpl-") else self.id
+        return f"call_{stream_id}_{index}"
+
+    def one(self, delta: Delta, finish: str | None = None, usage: Any = None) -> ModelResponseStream | None:
+        """A chunk of one choice (index 0), when it carries something."""
+        choice = _new(StreamingChoices)
+        choice.index = 0
+        choice.delta = delta
+        choice._finish_reason = finish
+        choice._logprobs = None
+        choice._extras = None
+        return self.chunk([choice], usage, None)
+
+    def chunk(self, choices: list[StreamingChoices], usage: Any, psf: Any) -> ModelResponseStream | None:
+        """A chunk, when it carries something; the first one gets the role."""
+        if usage is None and psf is None:
+            for choice in choices:
+                if choice._finish_reason is not None or carries(choice.delta):
+                    break
+            else:
+                return None
+        if not self.role_sent and choices:
+            choices[0].delta.role = "assistant"
+            self.role_sent = True
+        chunk = _new(ModelResponseStream)
+        chunk.id = self.id
+        chunk.object = "chat.completion.chunk"
+        chunk.created = self.created
+        chunk.model = self.model
+        chunk.system_fingerprint = None
+        chunk.service_tier = None
+        chunk.choices = choices
+        chunk.usage = None if usage is None else _shared.make_usage(usage)
+        chunk.citations = None
+        chunk.provider_specific_fields = psf
+        chunk._extras = None
+        return chunk
+
+
+def carries(delta: Delta) -> bool:
+    """Whether a delta says anything: a role, non-empty text, a tool call or a rare field."""
+    return bool(
+        delta.role is not None
+        or delta.content
+        or delta.reasoning_content
+        or delta.tool_calls is not None
+        or delta.refusal
+        or delta.function_call is not None
+        or delta.thinking_blocks is not None
+        or delta.provider_specific_fields is not None
+        or delta.annotations is not None
+    )
+
+
+def empty_delta() -> Delta:
+    delta = _new(Delta)
+    delta.content = delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
+    delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
+    delta.provider_specific_fields = None
+    delta._extras = None
+    return delta
+
+
+def content(text: str) -> Delta:
+    delta = empty_delta()
+    delta.content = text
+    return delta
+
+
+def opening() -> Delta:
+    """The first delta of a stream that opens with an empty message: `{"role": "assistant", "content": ""}`."""
+    return content("")
+
+
+def reasoning(text: str, block: bool) -> Delta:
+    """A delta with reasoning text and, for providers whose thinking is signed, its thinking block."""
+    delta = empty_delta()
+    delta.reasoning_content = text
+    if block:
+        delta.thinking_blocks = [{"type": "thinking", "thinking": text}]
+    return delta
+
+
+def signature(sig: str) -> Delta:
+    delta = empty_delta()
+    delta.thinking_blocks = [{"type": "thinking", "thinking": "", "signature": sig}]
+    return delta
+
+
+def redacted(data: str) -> Delta:
+    delta = empty_delta()
+    delta.thinking_blocks = [{"type": "redacted_thinking", "data": data}]
+    return delta
+
+
+def provider_field(name: str, value: Any) -> Delta:
+    delta = empty_delta()
+    delta.provider_specific_fields = {name: value}
+    return delta
+
+
+def tool_delta(call: ChatCompletionDeltaToolCall) -> Delta:
+    delta = empty_delta()
+    delta.tool_calls = [call]
+    return delta
+
+
+def tool_start(index: int, id_: str | None, name: str | None, arguments: str) -> ChatCompletionDeltaToolCall:
+    """A tool-call delta: its index, id and name, and arguments (text)."""
+    function = _new(Function)
+    function.name = name
+    function.arguments = arguments
+    function._extras = None
+    call = _new(ChatCompletionDeltaToolCall)
+    call.index = index
+    call.id = id_
+    call.type = "function"
+    call.function = function
+    call._extras = None
+    return call
+
+
+def tool_arguments(index: int, fragment: str) -> ChatCompletionDeltaToolCall:
+    return tool_start(index, None, None, fragment)
+
+
+class Tools:
+    """The tool calls of a stream, by the provider's key for them: their OpenAI index (counted from 0 in
+    order of appearance), and whether any non-empty arguments arrived."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self) -> None:
+        self.calls: list[list[Any]] = []
+
+    def start(self, key: int) -> int:
+        index = len(self.calls)
+        self.calls = [c for c in self.calls if c[0] != key]
+        self.calls.append([key, index, False])
+        return index
+
+    def start_at(self, index: int) -> None:
+        """Registers a call whose key is its index (Cohere numbers its calls itself)."""
+        self.calls = [c for c in self.calls if c[0] != index]
+        self.calls.append([index, index, False])
+
+    def arguments(self, key: int) -> int | None:
+        for call in reversed(self.calls):
+            if call[0] == key:
+                call[2] = True
+                return call[1]  # type: ignore[no-any-return]
+        return None
+
+    def without_arguments(self, key: int) -> int | None:
+        for call in reversed(self.calls):
+            if call[0] == key:
+                got = call[2]
+                call[2] = True
+                return None if got else call[1]  # type: ignore[no-any-return]
+        return None
+
+    def any(self) -> bool:
+        return bool(self.calls)
+
+    def count(self) -> int:
+        return len(self.calls)
+
+
+def usage(
+    prompt: int,
+    completion: int,
+    total: int | None = None,
+    prompt_details: dict[str, int] | None = None,
+    completion_details: dict[str, int] | None = None,
+    extras: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Usage in OpenAI's shape, with the keys in the order the Rust side writes them."""
+    out: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion if total is None else total,
+    }
+    if prompt_details:
+        out["prompt_tokens_details"] = prompt_details
+    if completion_details:
+        out["completion_tokens_details"] = completion_details
+    if extras:
+        out.update(extras)
+    return out

@@ -1,0 +1,290 @@
+//! Anthropic's Messages stream (also served by Vertex AI, and wrapped by Bedrock's invoke stream).
+//! Twin: `python/rillm/_fallback/decode/anthropic.py`.
+//!
+//! Events are dispatched on the JSON `type` (the SSE `event:` name only stands in when a payload has
+//! none, so a proxy that drops `event:` lines changes nothing); `event: error` is always an error.
+//! - `message_start`: the message id and served model become every chunk's; a chunk opens the message
+//!   (`role`, empty content) with the usage so far.
+//! - `content_block_start`: non-empty text or thinking; a `tool_use`/`server_tool_use` block starts a tool
+//!   call (the tool index counts tool blocks from 0); `redacted_thinking` is a thinking block; a
+//!   `*_tool_result` block goes to `provider_specific_fields` (`web_search_results` or `tool_results`).
+//! - `content_block_delta`: `text_delta` content; `input_json_delta` argument fragments (inside tool blocks
+//!   only); `thinking_delta` reasoning plus a thinking block; `signature_delta` a signed thinking block;
+//!   `citations_delta` `provider_specific_fields.citation`.
+//! - `content_block_stop`: a tool block that streamed no arguments gets its start `input` (when not
+//!   empty) or `{}`.
+//! - `message_delta`: the finish reason (a refusal also carries `stop_details.explanation` as the refusal
+//!   text) and the usage, cumulative over `message_start`'s.
+//! - `message_stop` ends the stream; `ping` and unknown types are ignored; `error` raises.
+//!
+//! Usage: `prompt_tokens` is input plus cache-creation plus cache-read tokens, as LiteLLM counts it;
+//! `prompt_tokens_details` has `cached_tokens` (read), `cache_creation_tokens` and `text_tokens`.
+
+use super::native::{
+    is_nonempty_object, nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single,
+    tool_arguments, tool_delta, tool_start, Bad, Header, Obj, Tools, UsageJson, R,
+};
+use super::raw::{trim_json_ws, utf8_lossy, ObjectBuilder};
+use super::{Options, Sink};
+use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
+use crate::error::{Error, Pos};
+use crate::framing::{Event, Flow};
+
+#[derive(Debug)]
+pub(crate) struct AnthropicDecoder {
+    header: Header,
+    /// Tool blocks by content-block index, with the `input` their start carried when it was not empty.
+    tool_blocks: Vec<(i64, Option<String>)>,
+    tools: Tools,
+    usage: Counts,
+}
+
+/// The usage counts reported so far (`message_delta`'s are cumulative and may omit some).
+#[derive(Debug, Default)]
+struct Counts {
+    input: Option<i64>,
+    output: Option<i64>,
+    cache_creation: Option<i64>,
+    cache_read: Option<i64>,
+    server_tool_use: Option<String>,
+}
+
+enum Step {
+    Chunk(Option<Chunk>),
+    Stop,
+    Error,
+}
+
+impl AnthropicDecoder {
+    pub(crate) fn new(options: &Options) -> Self {
+        AnthropicDecoder {
+            header: Header::new(options),
+            tool_blocks: Vec::new(),
+            tools: Tools::default(),
+            usage: Counts::default(),
+        }
+    }
+
+    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        let data = utf8_lossy(event.data);
+        self.decode_text(&data, event.kind, event.pos, sink)
+    }
+
+    /// One event's payload; `name` is its SSE event name.
+    pub(crate) fn decode_text(
+        &mut self,
+        data: &str,
+        name: &[u8],
+        pos: Pos,
+        sink: &mut Sink<'_>,
+    ) -> Result<Flow, Error> {
+        if name == b"error" {
+            return Err(provider_error(pos, "error", data));
+        }
+        if trim_json_ws(data).is_empty() {
+            return Ok(Flow::Continue);
+        }
+        match self.step(data, name).map_err(|bad| bad.at(pos, "anthropic"))? {
+            Step::Chunk(chunk) => Header::emit(chunk, pos, sink).map(|()| Flow::Continue),
+            Step::Stop => Ok(Flow::Stop),
+            Step::Error => Err(provider_error(pos, "error", data)),
+        }
+    }
+
+    /// The stream ends only with `message_stop`.
+    pub(crate) fn complete(&self) -> bool {
+        false
+    }
+
+    fn step(&mut self, data: &str, name: &[u8]) -> R<Step> {
+        let event = Obj::parse(data)?;
+        let kind = match event.str("type")? {
+            Some(kind) => kind,
+            None if !name.is_empty() => String::from_utf8_lossy(name),
+            None => return Err(Bad("expected an event with a `type`".to_owned())),
+        };
+        let chunk = match &*kind {
+            "content_block_delta" => self.block_delta(&event)?,
+            "message_start" => self.message_start(&event)?,
+            "content_block_start" => self.block_start(&event)?,
+            "content_block_stop" => self.block_stop(&event)?,
+            "message_delta" => self.message_delta(&event)?,
+            "message_stop" => return Ok(Step::Stop),
+            "error" => return Ok(Step::Error),
+            _ => None,
+        };
+        Ok(Step::Chunk(chunk))
+    }
+
+    fn message_start(&mut self, event: &Obj<'_>) -> R<Option<Chunk>> {
+        let mut usage = None;
+        if let Some(message) = event.obj("message")? {
+            if let Some(id) = message.str("id")? {
+                self.header.set_id(&id);
+            }
+            if let Some(model) = message.str("model")? {
+                self.header.set_model(&model);
+            }
+            if let Some(counts) = message.obj("usage")? {
+                self.usage.update(&counts)?;
+                usage = Some(self.usage.json());
+            }
+        }
+        Ok(self.header.one(opening(), None, usage))
+    }
+
+    fn block_start(&mut self, event: &Obj<'_>) -> R<Option<Chunk>> {
+        let index = event.int("index")?.unwrap_or(0);
+        let Some(raw) = event.raw_obj("content_block")? else {
+            return Err(Bad("`content_block`: expected an object".to_owned()));
+        };
+        let block = Obj::parse(raw)?;
+        let kind = block.str("type")?.unwrap_or_default();
+        let delta = match &*kind {
+            "text" => nonempty(block.str("text")?).map(super::native::content),
+            "thinking" => nonempty(block.str("thinking")?).map(|text| reasoning(text, true)),
+            "tool_use" | "server_tool_use" => {
+                let input = block.raw_obj("input")?.filter(|raw| is_nonempty_object(raw));
+                let tool = self.tools.start(index);
+                self.tool_blocks.retain(|(i, _)| *i != index);
+                self.tool_blocks.push((index, input.map(str::to_owned)));
+                let call = tool_start(
+                    tool,
+                    block.string("id")?,
+                    block.string("name")?,
+                    Arguments::Text(String::new()),
+                );
+                Some(tool_delta(call))
+            }
+            "redacted_thinking" => Some(redacted(&block.str("data")?.unwrap_or_default())),
+            "web_search_tool_result" | "web_fetch_tool_result" => {
+                Some(provider_field("web_search_results", &format!("[{raw}]")))
+            }
+            kind if kind.ends_with("_tool_result") => Some(provider_field("tool_results", &format!("[{raw}]"))),
+            _ => None,
+        };
+        Ok(delta.and_then(|delta| self.header.one(delta, None, None)))
+    }
+
+    fn block_delta(&mut self, event: &Obj<'_>) -> R<Option<Chunk>> {
+        let index = event.int("index")?.unwrap_or(0);
+        let Some(delta) = event.obj("delta")? else {
+            return Ok(None);
+        };
+        let kind = delta.str("type")?.unwrap_or_default();
+        let out = match &*kind {
+            "text_delta" => nonempty(delta.str("text")?).map(super::native::content),
+            "input_json_delta" => match nonempty(delta.str("partial_json")?) {
+                Some(fragment) if self.is_tool_block(index) => self
+                    .tools
+                    .arguments(index)
+                    .map(|tool| tool_delta(tool_arguments(tool, fragment))),
+                _ => None,
+            },
+            "thinking_delta" => nonempty(delta.str("thinking")?).map(|text| reasoning(text, true)),
+            "signature_delta" => nonempty(delta.str("signature")?).map(|sig| signature(&sig)),
+            "citations_delta" => delta.get("citation").map(|raw| provider_field("citation", raw)),
+            _ => None,
+        };
+        Ok(out.and_then(|delta| self.header.one(delta, None, None)))
+    }
+
+    fn block_stop(&mut self, event: &Obj<'_>) -> R<Option<Chunk>> {
+        let index = event.int("index")?.unwrap_or(0);
+        let Some(at) = self.tool_blocks.iter().position(|(i, _)| *i == index) else {
+            return Ok(None);
+        };
+        let (_, input) = self.tool_blocks.remove(at);
+        let Some(tool) = self.tools.without_arguments(index) else {
+            return Ok(None);
+        };
+        let arguments = match input {
+            Some(raw) => Arguments::Value(Json(raw.into_boxed_str())),
+            None => Arguments::Text("{}".to_owned()),
+        };
+        Ok(self
+            .header
+            .one(tool_delta(tool_start(tool, None, None, arguments)), None, None))
+    }
+
+    fn message_delta(&mut self, event: &Obj<'_>) -> R<Option<Chunk>> {
+        let mut out = Delta::default();
+        let mut finish = Some(FinishReason::Stop);
+        if let Some(delta) = event.obj("delta")? {
+            let stop = delta.str("stop_reason")?;
+            let details = delta.raw_obj("stop_details")?;
+            if let Some(stop) = stop.as_deref() {
+                finish = FinishReason::map(stop).or(finish);
+            }
+            let stop_raw = delta.get("stop_reason").unwrap_or("null");
+            let refusal = stop.as_deref() == Some("refusal");
+            if let Some(details) = details {
+                if refusal {
+                    let explanation = Obj::parse(details)?.str("explanation")?;
+                    out.rare_mut().refusal = nonempty(explanation);
+                }
+                let mut fields = ObjectBuilder::default();
+                fields.push_named("stop_reason", stop_raw);
+                fields.push_named("stop_details", details);
+                out.rare_mut().provider_specific_fields = fields.finish();
+            } else if refusal || stop.as_deref() == Some("pause_turn") {
+                out.rare_mut().provider_specific_fields = Some(single("stop_reason", stop_raw));
+            }
+        }
+        let usage = match event.obj("usage")? {
+            Some(counts) => {
+                self.usage.update(&counts)?;
+                Some(self.usage.json())
+            }
+            None => None,
+        };
+        Ok(self.header.one(out, finish, usage))
+    }
+
+    fn is_tool_block(&self, index: i64) -> bool {
+        self.tool_blocks.iter().any(|(i, _)| *i == index)
+    }
+}
+
+impl Counts {
+    fn update(&mut self, usage: &Obj<'_>) -> R<()> {
+        for (name, slot) in [
+            ("input_tokens", &mut self.input),
+            ("output_tokens", &mut self.output),
+            ("cache_creation_input_tokens", &mut self.cache_creation),
+            ("cache_read_input_tokens", &mut self.cache_read),
+        ] {
+            if let Some(count) = usage.int(name)? {
+                *slot = Some(count);
+            }
+        }
+        if let Some(raw) = usage.raw_obj("server_tool_use")? {
+            self.server_tool_use = Some(raw.to_owned());
+        }
+        Ok(())
+    }
+
+    fn json(&self) -> Json {
+        let input = self.input.unwrap_or(0);
+        let creation = self.cache_creation.unwrap_or(0);
+        let read = self.cache_read.unwrap_or(0);
+        let mut usage = UsageJson {
+            prompt: input + creation + read,
+            completion: self.output.unwrap_or(0),
+            prompt_details: vec![
+                ("cached_tokens", read),
+                ("cache_creation_tokens", creation),
+                ("text_tokens", input),
+            ],
+            extras: vec![
+                ("cache_creation_input_tokens", creation.to_string()),
+                ("cache_read_input_tokens", read.to_string()),
+            ],
+            ..UsageJson::default()
+        };
+        if let Some(raw) = &self.server_tool_use {
+            usage.extras.push(("server_tool_use", raw.clone()));
+        }
+        usage.json()
+    }
+}

@@ -1,0 +1,465 @@
+//! What the native dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share: reading a payload's
+//! objects field by field with strict types, the stream-wide chunk header, usage and thinking blocks in
+//! `OpenAI`'s shape, and tool calls. Twin: `python/rillm/_fallback/decode/native.py`.
+//!
+//! Rules every native dialect follows: a field read has the type the dialect expects or is absent/null
+//! (anything else fails the event with a decode error naming the field); one event yields at most one
+//! chunk, and only when it carries something (a role, text, a tool call, thinking blocks, provider fields,
+//! a finish reason or usage); the first chunk of the stream carries `role: "assistant"`.
+
+use std::borrow::Cow;
+
+use super::json::{JsonError, Key, Parser, Peek};
+use super::raw::{push_json_string, ObjectBuilder};
+use super::{Options, Sink};
+use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall};
+use crate::error::{Error, Pos};
+
+/// A payload that is JSON but not the dialect's shape, or not JSON: what is wrong.
+#[derive(Debug)]
+pub(crate) struct Bad(pub(crate) String);
+
+impl From<JsonError> for Bad {
+    fn from(e: JsonError) -> Self {
+        Bad(e.to_string())
+    }
+}
+
+pub(crate) type R<T> = Result<T, Bad>;
+
+impl Bad {
+    /// The decode error for an event of `dialect`.
+    pub(crate) fn at(self, pos: Pos, dialect: &str) -> Error {
+        Error::Decode {
+            pos,
+            detail: format!("invalid {dialect} event: {}", self.0),
+        }
+    }
+}
+
+fn expected(name: &str, what: &str) -> Bad {
+    Bad(format!("`{name}`: expected {what}"))
+}
+
+/// A JSON object's fields as raw text, looked up by name (the last of repeated keys wins, as in Python).
+/// Parsing checks the whole object; reading a field parses only that value.
+pub(crate) struct Obj<'a> {
+    fields: Vec<(Key<'a>, &'a str)>,
+}
+
+impl<'a> Obj<'a> {
+    /// The object `text` holds; anything else is an error.
+    pub(crate) fn parse(text: &'a str) -> R<Obj<'a>> {
+        let mut p = Parser::new(text);
+        if p.peek()? != Peek::Object {
+            return Err(Bad("expected an object".to_owned()));
+        }
+        let mut fields = Vec::with_capacity(4);
+        let mut key = p.first_key()?;
+        while let Some(k) = key {
+            fields.push((k, p.any()?));
+            key = p.next_key()?;
+        }
+        p.finish()?;
+        Ok(Obj { fields })
+    }
+
+    /// The raw value of `name`; `None` when absent or null.
+    pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k.name().as_ref() == name.as_bytes())
+            .map(|&(_, v)| v)
+            .filter(|v| *v != "null")
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub(crate) fn str(&self, name: &str) -> R<Option<Cow<'a, str>>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(raw) => Parser::new(raw).cow().map_err(|_| expected(name, "a string")),
+        }
+    }
+
+    pub(crate) fn string(&self, name: &str) -> R<Option<String>> {
+        Ok(self.str(name)?.map(Cow::into_owned))
+    }
+
+    pub(crate) fn int(&self, name: &str) -> R<Option<i64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(raw) => Parser::new(raw).int().map_err(|_| expected(name, "an integer")),
+        }
+    }
+
+    pub(crate) fn bool(&self, name: &str) -> R<Option<bool>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(expected(name, "a boolean")),
+        }
+    }
+
+    pub(crate) fn obj(&self, name: &str) -> R<Option<Obj<'a>>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(raw) if raw.starts_with('{') => Obj::parse(raw).map(Some),
+            Some(_) => Err(expected(name, "an object")),
+        }
+    }
+
+    /// The raw items of an array field.
+    pub(crate) fn list(&self, name: &str) -> R<Option<Vec<&'a str>>> {
+        let Some(raw) = self.get(name) else { return Ok(None) };
+        if !raw.starts_with('[') {
+            return Err(expected(name, "an array"));
+        }
+        let mut p = Parser::new(raw);
+        let mut items = Vec::new();
+        let mut more = p.array_start()?;
+        while more {
+            items.push(p.any()?);
+            more = p.array_step()?;
+        }
+        Ok(Some(items))
+    }
+
+    /// An object field's raw text, checked to be an object.
+    pub(crate) fn raw_obj(&self, name: &str) -> R<Option<&'a str>> {
+        match self.get(name) {
+            Some(raw) if !raw.starts_with('{') => Err(expected(name, "an object")),
+            other => Ok(other),
+        }
+    }
+}
+
+/// Each item of a raw array as an object.
+pub(crate) fn objects<'a>(items: &[&'a str], name: &str) -> R<Vec<Obj<'a>>> {
+    items
+        .iter()
+        .map(|item| {
+            if item.starts_with('{') {
+                Obj::parse(item)
+            } else {
+                Err(expected(name, "an array of objects"))
+            }
+        })
+        .collect()
+}
+
+/// A raw JSON value is an object with at least one key.
+pub(crate) fn is_nonempty_object(raw: &str) -> bool {
+    raw.starts_with('{') && Parser::new(raw).first_key().is_ok_and(|k| k.is_some())
+}
+
+/// The error a provider reported in the stream.
+pub(crate) fn provider_error(pos: Pos, event_type: &str, data: &str) -> Error {
+    Error::Provider {
+        pos,
+        event_type: event_type.to_owned(),
+        data: data.to_owned(),
+    }
+}
+
+/// The stream-wide part of every chunk: id, model and time, and whether the role was sent yet.
+#[derive(Debug)]
+pub(crate) struct Header {
+    pub(crate) id: Shared,
+    pub(crate) model: Shared,
+    created: i64,
+    role_sent: bool,
+}
+
+impl Header {
+    pub(crate) fn new(options: &Options) -> Self {
+        Header {
+            id: options.id.as_str().into(),
+            model: options.model.as_str().into(),
+            created: options.created,
+            role_sent: false,
+        }
+    }
+
+    /// The provider's id for the response (an empty one is ignored).
+    pub(crate) fn set_id(&mut self, id: &str) {
+        if !id.is_empty() && *self.id != *id {
+            self.id = id.into();
+        }
+    }
+
+    pub(crate) fn set_model(&mut self, model: &str) {
+        if !model.is_empty() && *self.model != *model {
+            self.model = model.into();
+        }
+    }
+
+    /// A tool-call id for a provider that sends none: `call_<stream id>_<index>`, the stream id without its
+    /// `chatcmpl-` prefix. Unique per stream and the same on both backends.
+    pub(crate) fn tool_id(&self, index: i64) -> String {
+        let id = self.id.strip_prefix("chatcmpl-").unwrap_or(&self.id);
+        format!("call_{id}_{index}")
+    }
+
+    /// A chunk of one choice (index 0), when it carries something.
+    pub(crate) fn one(&mut self, delta: Delta, finish: Option<FinishReason>, usage: Option<Json>) -> Option<Chunk> {
+        let choice = Choice {
+            index: 0,
+            delta,
+            finish_reason: finish,
+            logprobs: None,
+            extras: None,
+        };
+        self.chunk(vec![choice], usage, None)
+    }
+
+    /// A chunk, when it carries something; the first one gets the role.
+    pub(crate) fn chunk(&mut self, mut choices: Vec<Choice>, usage: Option<Json>, psf: Option<Json>) -> Option<Chunk> {
+        if usage.is_none() && psf.is_none() && !choices.iter().any(|c| c.finish_reason.is_some() || carries(&c.delta)) {
+            return None;
+        }
+        if !self.role_sent {
+            if let Some(first) = choices.first_mut() {
+                first.delta.role = Some("assistant".to_owned());
+                self.role_sent = true;
+            }
+        }
+        Some(Chunk {
+            id: self.id.clone(),
+            created: self.created,
+            model: self.model.clone(),
+            system_fingerprint: None,
+            service_tier: None,
+            choices,
+            usage,
+            citations: None,
+            provider_specific_fields: psf,
+            extras: None,
+        })
+    }
+
+    /// Hands `chunk` on, if there is one.
+    pub(crate) fn emit(chunk: Option<Chunk>, pos: Pos, sink: &mut Sink<'_>) -> Result<(), Error> {
+        match chunk {
+            Some(chunk) => sink(chunk, pos),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the role went out yet (Gemini gives each candidate its own).
+    pub(crate) fn mark_role_sent(&mut self) {
+        self.role_sent = true;
+    }
+}
+
+/// Whether a delta says anything: a role, non-empty text, a tool call or a rare field.
+pub(crate) fn carries(delta: &Delta) -> bool {
+    let text = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+    delta.role.is_some()
+        || text(&delta.content)
+        || text(&delta.reasoning_content)
+        || delta.tool_calls.is_some()
+        || delta.rare.as_ref().is_some_and(|r| {
+            text(&r.refusal)
+                || r.function_call.is_some()
+                || r.thinking_blocks.is_some()
+                || r.provider_specific_fields.is_some()
+                || r.annotations.is_some()
+        })
+}
+
+/// Non-empty text, or `None`.
+pub(crate) fn nonempty(text: Option<Cow<'_, str>>) -> Option<String> {
+    text.filter(|t| !t.is_empty()).map(Cow::into_owned)
+}
+
+/// A delta with just this content.
+pub(crate) fn content(text: String) -> Delta {
+    Delta {
+        content: Some(text),
+        ..Delta::default()
+    }
+}
+
+/// The first delta of a stream that opens with an empty message: `{"role": "assistant", "content": ""}`.
+pub(crate) fn opening() -> Delta {
+    Delta {
+        content: Some(String::new()),
+        ..Delta::default()
+    }
+}
+
+/// A delta with reasoning text and, for providers whose thinking is signed, its thinking block.
+pub(crate) fn reasoning(text: String, block: bool) -> Delta {
+    let mut delta = Delta::default();
+    if block {
+        delta.rare_mut().thinking_blocks = Some(thinking_block("thinking", "thinking", &text, None));
+    }
+    delta.reasoning_content = Some(text);
+    delta
+}
+
+/// A delta with one thinking block: `{"type":"thinking","thinking":"","signature":...}` or
+/// `{"type":"redacted_thinking","data":...}`.
+pub(crate) fn signature(signature: &str) -> Delta {
+    let mut delta = Delta::default();
+    delta.rare_mut().thinking_blocks = Some(thinking_block("thinking", "thinking", "", Some(signature)));
+    delta
+}
+
+pub(crate) fn redacted(data: &str) -> Delta {
+    let mut delta = Delta::default();
+    delta.rare_mut().thinking_blocks = Some(thinking_block("redacted_thinking", "data", data, None));
+    delta
+}
+
+fn thinking_block(kind: &str, field: &str, text: &str, signature: Option<&str>) -> Json {
+    let mut out = format!(r#"[{{"type":"{kind}","{field}":"#);
+    push_json_string(&mut out, text);
+    if let Some(signature) = signature {
+        out.push_str(r#","signature":"#);
+        push_json_string(&mut out, signature);
+    }
+    out.push_str("}]");
+    Json(out.into_boxed_str())
+}
+
+/// A delta whose `provider_specific_fields` is `{name: raw}`.
+pub(crate) fn provider_field(name: &'static str, raw: &str) -> Delta {
+    let mut delta = Delta::default();
+    delta.rare_mut().provider_specific_fields = Some(single(name, raw));
+    delta
+}
+
+/// `{name: raw}`.
+pub(crate) fn single(name: &'static str, raw: &str) -> Json {
+    let mut fields = ObjectBuilder::default();
+    fields.push_named(name, raw);
+    fields.finish().unwrap_or_else(|| Json("{}".into()))
+}
+
+/// `[raw, ...]`.
+pub(crate) fn list_of(items: &[&str]) -> String {
+    format!("[{}]", items.join(","))
+}
+
+/// A delta with one tool call.
+pub(crate) fn tool_delta(call: ToolCall) -> Delta {
+    Delta {
+        tool_calls: Some(vec![call]),
+        ..Delta::default()
+    }
+}
+
+/// The first delta of a tool call: its id and name, arguments to follow.
+pub(crate) fn tool_start(index: i64, id: Option<String>, name: Option<String>, arguments: Arguments) -> ToolCall {
+    ToolCall {
+        index,
+        id,
+        kind: None,
+        function: Function {
+            name,
+            arguments,
+            extras: None,
+        },
+        extras: None,
+    }
+}
+
+/// A fragment of a tool call's arguments.
+pub(crate) fn tool_arguments(index: i64, fragment: String) -> ToolCall {
+    tool_start(index, None, None, Arguments::Text(fragment))
+}
+
+/// The tool calls of a stream, by the provider's key for them (a content-block or event index): their
+/// `OpenAI` index (counted from 0 in order of appearance), and whether any non-empty arguments arrived.
+#[derive(Debug, Default)]
+pub(crate) struct Tools {
+    calls: Vec<(i64, i64, bool)>,
+}
+
+impl Tools {
+    /// Registers a new call under `key`; returns its index.
+    pub(crate) fn start(&mut self, key: i64) -> i64 {
+        let index = self.calls.len() as i64;
+        self.calls.retain(|&(k, _, _)| k != key);
+        self.calls.push((key, index, false));
+        index
+    }
+
+    /// Registers a call whose key is its index (Cohere numbers its calls itself).
+    pub(crate) fn start_at(&mut self, index: i64) {
+        self.calls.retain(|&(k, _, _)| k != index);
+        self.calls.push((index, index, false));
+    }
+
+    /// The index of the call under `key`, noting that it got arguments.
+    pub(crate) fn arguments(&mut self, key: i64) -> Option<i64> {
+        let call = self.calls.iter_mut().rev().find(|(k, _, _)| *k == key)?;
+        call.2 = true;
+        Some(call.1)
+    }
+
+    /// At the end of the call under `key`: its index when it got no arguments at all (and is then done).
+    pub(crate) fn without_arguments(&mut self, key: i64) -> Option<i64> {
+        let at = self.calls.iter().rposition(|(k, _, _)| *k == key)?;
+        let (_, index, got) = self.calls[at];
+        self.calls[at].2 = true;
+        (!got).then_some(index)
+    }
+
+    pub(crate) fn any(&self) -> bool {
+        !self.calls.is_empty()
+    }
+
+    pub(crate) fn count(&self) -> i64 {
+        self.calls.len() as i64
+    }
+}
+
+/// Usage in `OpenAI`'s shape, written as JSON in a fixed key order (the Python twin builds the same dict).
+#[derive(Debug, Default)]
+pub(crate) struct UsageJson {
+    pub(crate) prompt: i64,
+    pub(crate) completion: i64,
+    /// `None`: prompt + completion.
+    pub(crate) total: Option<i64>,
+    pub(crate) prompt_details: Vec<(&'static str, i64)>,
+    pub(crate) completion_details: Vec<(&'static str, i64)>,
+    /// Extra keys with raw JSON values.
+    pub(crate) extras: Vec<(&'static str, String)>,
+}
+
+impl UsageJson {
+    pub(crate) fn json(&self) -> Json {
+        use std::fmt::Write as _;
+        let total = self.total.unwrap_or(self.prompt + self.completion);
+        let mut out = format!(
+            r#"{{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{total}"#,
+            self.prompt, self.completion
+        );
+        for (name, details) in [
+            ("prompt_tokens_details", &self.prompt_details),
+            ("completion_tokens_details", &self.completion_details),
+        ] {
+            if details.is_empty() {
+                continue;
+            }
+            let _ = write!(out, r#","{name}":{{"#);
+            for (i, (key, value)) in details.iter().enumerate() {
+                let comma = if i == 0 { "" } else { "," };
+                let _ = write!(out, r#"{comma}"{key}":{value}"#);
+            }
+            out.push('}');
+        }
+        for (key, raw) in &self.extras {
+            let _ = write!(out, r#","{key}":{raw}"#);
+        }
+        out.push('}');
+        Json(out.into_boxed_str())
+    }
+}
