@@ -25,6 +25,21 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 # The folders of ../shared/fixtures/streams whose providers speak OpenAI's dialect.
 OPENAI_DIALECT = ("openai", "groq", "deepseek", "mistral", "xai", "openrouter", "perplexity", "zai", "llamacpp")
+# The folders of the native dialects, and the dialect each speaks.
+NATIVE_DIALECTS = {
+    "anthropic": "anthropic",
+    "cohere": "cohere",
+    "google": "gemini",
+    "ollama": "ollama",
+    "bedrock": "bedrock",
+}
+# The id the tests give a stream whose provider sends none.
+TEST_ID = "chatcmpl-test"
+
+
+def dialect_of(path: Path) -> str:
+    """The dialect of a recording, from its folder."""
+    return NATIVE_DIALECTS.get(path.parent.name, "openai")
 
 
 @dataclass(frozen=True)
@@ -98,9 +113,12 @@ class Outcome:
         return self.dumps(), self.error
 
 
-def decode(module: ModuleType, pieces: Sequence[bytes], **options: Any) -> Outcome:
+def decode(module: ModuleType, pieces: Sequence[bytes], dialect: str = "openai", **options: Any) -> Outcome:
     """Feeds `pieces` then finishes, stopping at the first error."""
-    decoder = module.StreamDecoder("openai", created=options.pop("created", 1700000000), **options)
+    options.setdefault("created", 1700000000)
+    if dialect != "openai":
+        options.setdefault("id", TEST_ID)
+    decoder = module.StreamDecoder(dialect, **options)
     chunks: list[Any] = []
     try:
         for piece in pieces:

@@ -1,7 +1,7 @@
-"""Every recorded OpenAI-dialect stream in ../shared/fixtures/streams, on both backends: fed whole, one
-byte at a time and split at many offsets, the output must not change; Rust and Python must agree; and the
-merged response must match the golden expectation in tests/golden/, which was derived from the recording
-independently of rillm and reviewed against it (tests/golden/README.md)."""
+"""Every recorded stream in ../shared/fixtures/streams, OpenAI's dialect and the native ones, on both
+backends: fed whole, one byte at a time and split at many offsets, the output must not change; Rust and
+Python must agree; and the merged response must match the golden expectation in tests/golden/, which was
+derived from the recording independently of rillm and reviewed against it (tests/golden/README.md)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,22 @@ import rillm
 from rillm import _fallback
 from rillm._builder import build_response
 
-from .conftest import GOLDEN, Backend, decode, recording_id, recordings
+from .conftest import GOLDEN, NATIVE_DIALECTS, OPENAI_DIALECT, Backend, decode, dialect_of, recording_id, recordings
 
-RECORDINGS = recordings()
+RECORDINGS = recordings((*OPENAI_DIALECT, *NATIVE_DIALECTS))
+
+
+def decode_recording(backend: Backend, pieces: list[bytes], path: Path) -> Any:
+    return decode(backend.module, pieces, dialect_of(path))
 
 
 def golden(path: Path) -> dict[str, Any]:
     return json.loads((GOLDEN / path.parent.name / (path.stem + ".json")).read_text())
 
 
-def summary(backend: Backend, chunks: list[Any]) -> dict[str, Any]:
-    """The merged response in the golden files' shape."""
+def summary(backend: Backend, chunks: list[Any], extra: bool) -> dict[str, Any]:
+    """The merged response in the golden files' shape (`extra`: with thinking blocks and provider fields,
+    which the native dialects' goldens hold)."""
     response = build_response(backend.module.merge_chunks(chunks), None)
     usage = response.usage
     return {
@@ -42,6 +47,14 @@ def summary(backend: Backend, chunks: list[Any]) -> dict[str, Any]:
                     {"id": t.id, "name": t.function.name, "arguments": t.function.arguments}
                     for t in c.message.tool_calls or []
                 ],
+                **(
+                    {
+                        "thinking_blocks": c.message.thinking_blocks,
+                        "provider_specific_fields": c.message.provider_specific_fields,
+                    }
+                    if extra
+                    else {}
+                ),
             }
             for c in response.choices
         ],
@@ -62,7 +75,7 @@ def summary(backend: Backend, chunks: list[Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
 def test_matches_the_golden_expectation(backend: Backend, path: Path) -> None:
     expected = golden(path)
-    outcome = decode(backend.module, [path.read_bytes()])
+    outcome = decode_recording(backend, [path.read_bytes()], path)
     assert len(outcome.chunks) == expected["chunks"]
     if expected["error"] is None:
         assert outcome.error is None
@@ -72,7 +85,7 @@ def test_matches_the_golden_expectation(backend: Backend, path: Path) -> None:
         error = error.get("error", error)
         assert outcome.exception.body is not None
         assert error["message"] in str(outcome.exception)
-    assert summary(backend, outcome.chunks) == expected["response"]
+    assert summary(backend, outcome.chunks, path.parent.name in NATIVE_DIALECTS) == expected["response"]
 
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
@@ -80,10 +93,10 @@ def test_the_same_however_it_is_split(backend: Backend, path: Path) -> None:
     from .conftest import cuts
 
     data = path.read_bytes()
-    whole = decode(backend.module, [data]).comparable()
-    assert decode(backend.module, [data[i : i + 1] for i in range(len(data))]).comparable() == whole
+    whole = decode_recording(backend, [data], path).comparable()
+    assert decode_recording(backend, [data[i : i + 1] for i in range(len(data))], path).comparable() == whole
     for cut in cuts(data):
-        assert decode(backend.module, [data[:cut], data[cut:]]).comparable() == whole, f"split at {cut}"
+        assert decode_recording(backend, [data[:cut], data[cut:]], path).comparable() == whole, f"split at {cut}"
 
 
 @pytest.mark.rust
@@ -91,8 +104,8 @@ def test_the_same_however_it_is_split(backend: Backend, path: Path) -> None:
 def test_rust_and_python_agree(both: tuple[Backend, Backend], path: Path) -> None:
     rust, python = both
     data = path.read_bytes()
-    rust_outcome = decode(rust.module, [data])
-    python_outcome = decode(python.module, [data])
+    rust_outcome = decode_recording(rust, [data], path)
+    python_outcome = decode_recording(python, [data], path)
     assert rust_outcome.comparable() == python_outcome.comparable()
     assert [repr(c) for c in rust_outcome.chunks] == [repr(c) for c in python_outcome.chunks]
     assert rust.module.merge_chunks(rust_outcome.chunks) == python.module.merge_chunks(python_outcome.chunks)
@@ -101,7 +114,7 @@ def test_rust_and_python_agree(both: tuple[Backend, Backend], path: Path) -> Non
 @pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
 def test_every_chunk_validates_as_an_openai_chunk(backend: Backend, path: Path) -> None:
     openai_types = pytest.importorskip("openai.types.chat")
-    for chunk in decode(backend.module, [path.read_bytes()]).chunks:
+    for chunk in decode_recording(backend, [path.read_bytes()], path).chunks:
         openai_types.ChatCompletionChunk.model_validate(chunk.model_dump())
 
 

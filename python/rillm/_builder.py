@@ -55,17 +55,12 @@ def build_response(merged: dict[str, Any], messages: list[Any] | None) -> ModelR
 
 def _choice(c: dict[str, Any]) -> Choices:
     fields: dict[str, Any] = {}
-    psf: dict[str, Any] = {}
-    for part in c["provider_specific_fields"]:
-        if isinstance(part, dict):
-            psf.update(part)
-    blocks = [block for part in c["thinking_blocks"] for block in (part if isinstance(part, list) else [part])]
     for name, value in (
         ("reasoning_content", c["reasoning_content"]),
         ("refusal", c["refusal"]),
         ("annotations", c["annotations"]),
-        ("thinking_blocks", blocks or None),
-        ("provider_specific_fields", psf or None),
+        ("thinking_blocks", merge_thinking_blocks(c["thinking_blocks"])),
+        ("provider_specific_fields", merge_provider_fields(c["provider_specific_fields"])),
     ):
         if value is not None:
             fields[name] = value
@@ -80,6 +75,51 @@ def _choice(c: dict[str, Any]) -> Choices:
     return Choices(
         finish_reason=c["finish_reason"], index=c["index"], message=message, logprobs=merge_logprobs(c["logprobs"])
     )
+
+
+def merge_thinking_blocks(parts: list[Any]) -> list[dict[str, Any]] | None:
+    """One choice's thinking blocks, as LiteLLM rebuilds them: thinking text accumulates until a signature
+    closes the block (`{"type": "thinking", "thinking", "signature"}`); a redacted block drops the pending
+    text and is kept whole. Text never signed is left out (it is still in `reasoning_content`), since a
+    thinking block without its signature cannot be sent back to the provider."""
+    blocks: list[dict[str, Any]] = []
+    pending: list[str] = []
+    for part in parts:
+        for block in part if isinstance(part, list) else [part]:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "redacted_thinking":
+                pending = []
+                if block.get("data"):
+                    blocks.append({"type": "redacted_thinking", "data": block["data"]})
+                continue
+            text = block.get("thinking")
+            if isinstance(text, str) and text:
+                pending.append(text)
+            signature = block.get("signature")
+            if signature:
+                blocks.append({"type": "thinking", "thinking": "".join(pending), "signature": signature})
+                pending = []
+    return blocks or None
+
+
+def merge_provider_fields(parts: list[Any]) -> dict[str, Any] | None:
+    """One choice's `provider_specific_fields`, merged in order: each `citation` (Anthropic, Bedrock) is
+    collected into `citations`, a list is appended to the same key's list (Cohere's citations, Gemini's
+    thought signatures, server tool uses), and any other value replaces the key's."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        for key, value in part.items():
+            if key == "citation":
+                key, value = "citations", [value]
+            previous = merged.get(key)
+            if isinstance(value, list) and isinstance(previous, list):
+                merged[key] = previous + value
+            else:
+                merged[key] = list(value) if isinstance(value, list) else value
+    return merged or None
 
 
 def merge_logprobs(parts: list[Any]) -> ChoiceLogprobs | None:

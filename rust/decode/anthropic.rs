@@ -5,26 +5,31 @@
 //! none, so a proxy that drops `event:` lines changes nothing); `event: error` is always an error.
 //! - `message_start`: the message id and served model become every chunk's; a chunk opens the message
 //!   (`role`, empty content) with the usage so far.
-//! - `content_block_start`: non-empty text or thinking; a `tool_use`/`server_tool_use` block starts a tool
-//!   call (the tool index counts tool blocks from 0); `redacted_thinking` is a thinking block; a
-//!   `*_tool_result` block goes to `provider_specific_fields` (`web_search_results` or `tool_results`).
-//! - `content_block_delta`: `text_delta` content; `input_json_delta` argument fragments (inside tool blocks
-//!   only); `thinking_delta` reasoning plus a thinking block; `signature_delta` a signed thinking block;
-//!   `citations_delta` `provider_specific_fields.citation`.
+//! - `content_block_start`: non-empty text or thinking; a `tool_use` block starts a tool call (the tool
+//!   index counts tool blocks from 0); `redacted_thinking` is a thinking block; a `*_tool_result` block
+//!   goes to `provider_specific_fields` (`web_search_results` or `tool_results`).
+//! - `content_block_delta`: `text_delta` content; `input_json_delta` argument fragments; `thinking_delta`
+//!   reasoning plus a thinking block; `signature_delta` a signed thinking block; `citations_delta`
+//!   `provider_specific_fields.citation`.
 //! - `content_block_stop`: a tool block that streamed no arguments gets its start `input` (when not
 //!   empty) or `{}`.
+//! - A `server_tool_use` block (a web search or code run Anthropic performs itself) is not a tool call the
+//!   client should run: its input fragments are collected and the whole block goes to
+//!   `provider_specific_fields.server_tool_use` at its stop. (LiteLLM streams it as a tool call and then
+//!   finishes with `tool_calls`, which sends clients to re-run a search Anthropic already ran.)
 //! - `message_delta`: the finish reason (a refusal also carries `stop_details.explanation` as the refusal
 //!   text) and the usage, cumulative over `message_start`'s.
 //! - `message_stop` ends the stream; `ping` and unknown types are ignored; `error` raises.
 //!
 //! Usage: `prompt_tokens` is input plus cache-creation plus cache-read tokens, as LiteLLM counts it;
-//! `prompt_tokens_details` has `cached_tokens` (read), `cache_creation_tokens` and `text_tokens`.
+//! `prompt_tokens_details` has `cached_tokens` (read), `cache_creation_tokens` and `text_tokens`;
+//! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
 use super::native::{
     is_nonempty_object, nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single,
     tool_arguments, tool_delta, tool_start, Bad, Header, Obj, Tools, UsageJson, R,
 };
-use super::raw::{trim_json_ws, utf8_lossy, ObjectBuilder};
+use super::raw::{is_complete_json, push_json_string, trim_json_ws, utf8_lossy, ObjectBuilder};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
 use crate::error::{Error, Pos};
@@ -36,7 +41,19 @@ pub(crate) struct AnthropicDecoder {
     /// Tool blocks by content-block index, with the `input` their start carried when it was not empty.
     tool_blocks: Vec<(i64, Option<String>)>,
     tools: Tools,
+    /// Server tool blocks by content-block index.
+    server_tools: Vec<ServerTool>,
     usage: Counts,
+}
+
+#[derive(Debug)]
+struct ServerTool {
+    index: i64,
+    id: Option<String>,
+    name: Option<String>,
+    /// The start's `input` object.
+    input: Option<String>,
+    fragments: String,
 }
 
 /// The usage counts reported so far (`message_delta`'s are cumulative and may omit some).
@@ -46,7 +63,10 @@ struct Counts {
     output: Option<i64>,
     cache_creation: Option<i64>,
     cache_read: Option<i64>,
+    thinking: Option<i64>,
     server_tool_use: Option<String>,
+    /// Whether any usage arrived.
+    seen: bool,
 }
 
 enum Step {
@@ -61,6 +81,7 @@ impl AnthropicDecoder {
             header: Header::new(options),
             tool_blocks: Vec::new(),
             tools: Tools::default(),
+            server_tools: Vec::new(),
             usage: Counts::default(),
         }
     }
@@ -143,7 +164,18 @@ impl AnthropicDecoder {
         let delta = match &*kind {
             "text" => nonempty(block.str("text")?).map(super::native::content),
             "thinking" => nonempty(block.str("thinking")?).map(|text| reasoning(text, true)),
-            "tool_use" | "server_tool_use" => {
+            "server_tool_use" => {
+                self.server_tools.retain(|t| t.index != index);
+                self.server_tools.push(ServerTool {
+                    index,
+                    id: block.string("id")?,
+                    name: block.string("name")?,
+                    input: block.raw_obj("input")?.map(str::to_owned),
+                    fragments: String::new(),
+                });
+                None
+            }
+            "tool_use" => {
                 let input = block.raw_obj("input")?.filter(|raw| is_nonempty_object(raw));
                 let tool = self.tools.start(index);
                 self.tool_blocks.retain(|(i, _)| *i != index);
@@ -175,6 +207,12 @@ impl AnthropicDecoder {
         let out = match &*kind {
             "text_delta" => nonempty(delta.str("text")?).map(super::native::content),
             "input_json_delta" => match nonempty(delta.str("partial_json")?) {
+                Some(fragment) if self.server_tools.iter().any(|t| t.index == index) => {
+                    if let Some(tool) = self.server_tools.iter_mut().find(|t| t.index == index) {
+                        tool.fragments.push_str(&fragment);
+                    }
+                    None
+                }
                 Some(fragment) if self.is_tool_block(index) => self
                     .tools
                     .arguments(index)
@@ -191,6 +229,11 @@ impl AnthropicDecoder {
 
     fn block_stop(&mut self, event: &Obj<'_>) -> R<Option<Chunk>> {
         let index = event.int("index")?.unwrap_or(0);
+        if let Some(at) = self.server_tools.iter().position(|t| t.index == index) {
+            let tool = self.server_tools.remove(at);
+            let delta = provider_field("server_tool_use", &format!("[{}]", tool.json()));
+            return Ok(self.header.one(delta, None, None));
+        }
         let Some(at) = self.tool_blocks.iter().position(|(i, _)| *i == index) else {
             return Ok(None);
         };
@@ -231,13 +274,10 @@ impl AnthropicDecoder {
                 out.rare_mut().provider_specific_fields = Some(single("stop_reason", stop_raw));
             }
         }
-        let usage = match event.obj("usage")? {
-            Some(counts) => {
-                self.usage.update(&counts)?;
-                Some(self.usage.json())
-            }
-            None => None,
-        };
+        if let Some(counts) = event.obj("usage")? {
+            self.usage.update(&counts)?;
+        }
+        let usage = self.usage.seen.then(|| self.usage.json());
         Ok(self.header.one(out, finish, usage))
     }
 
@@ -246,8 +286,35 @@ impl AnthropicDecoder {
     }
 }
 
+impl ServerTool {
+    /// The block as Anthropic's non-streaming response has it; the input is the collected fragments when
+    /// they are one JSON value, else the start's input, else `{}`.
+    fn json(&self) -> String {
+        let mut out = String::from(r#"{"type":"server_tool_use","id":"#);
+        push_optional(&mut out, self.id.as_deref());
+        out.push_str(r#","name":"#);
+        push_optional(&mut out, self.name.as_deref());
+        out.push_str(r#","input":"#);
+        if is_complete_json(&self.fragments) {
+            out.push_str(&self.fragments);
+        } else {
+            out.push_str(self.input.as_deref().unwrap_or("{}"));
+        }
+        out.push('}');
+        out
+    }
+}
+
+fn push_optional(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(text) => push_json_string(out, text),
+        None => out.push_str("null"),
+    }
+}
+
 impl Counts {
     fn update(&mut self, usage: &Obj<'_>) -> R<()> {
+        self.seen = true;
         for (name, slot) in [
             ("input_tokens", &mut self.input),
             ("output_tokens", &mut self.output),
@@ -256,6 +323,11 @@ impl Counts {
         ] {
             if let Some(count) = usage.int(name)? {
                 *slot = Some(count);
+            }
+        }
+        if let Some(details) = usage.obj("output_tokens_details")? {
+            if let Some(count) = details.int("thinking_tokens")? {
+                self.thinking = Some(count);
             }
         }
         if let Some(raw) = usage.raw_obj("server_tool_use")? {
@@ -276,6 +348,7 @@ impl Counts {
                 ("cache_creation_tokens", creation),
                 ("text_tokens", input),
             ],
+            completion_details: self.thinking.map(|n| ("reasoning_tokens", n)).into_iter().collect(),
             extras: vec![
                 ("cache_creation_input_tokens", creation.to_string()),
                 ("cache_read_input_tokens", read.to_string()),

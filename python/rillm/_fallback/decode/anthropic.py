@@ -1,11 +1,15 @@
 # Twin of rust/decode/anthropic.rs, which documents the mapping.
-"""Anthropic's Messages stream (also served by Vertex AI, and wrapped by Bedrock's invoke stream)."""
+"""Anthropic's Messages stream (also served by Vertex AI, and wrapped by Bedrock's invoke stream).
+
+A `server_tool_use` block (a search or code run Anthropic performs itself) is reported whole in
+`provider_specific_fields.server_tool_use`, not as a tool call the client should run."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rillm import _shared
+from rillm._fallback import jsonutil
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
 from rillm._fallback.decode import native
 from rillm._fallback.decode.native import Bad, Header, Tools, get_int, get_obj, get_str
@@ -17,13 +21,15 @@ _ERROR = object()
 
 
 class AnthropicDecoder:
-    __slots__ = ("header", "tool_blocks", "tools", "usage")
+    __slots__ = ("header", "server_tools", "tool_blocks", "tools", "usage")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
         self.header = Header(id_, model, created)
         # Tool blocks by content-block index, with the `input` their start carried when it was not empty.
         self.tool_blocks: dict[int, Any] = {}
         self.tools = Tools()
+        # Server tool blocks by content-block index: [id, name, start input, collected fragments].
+        self.server_tools: dict[int, list[Any]] = {}
         self.usage = Counts()
 
     def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
@@ -101,7 +107,10 @@ class AnthropicDecoder:
             text = get_str(block, "thinking")
             if text:
                 delta = native.reasoning(text, True)
-        elif kind in ("tool_use", "server_tool_use"):
+        elif kind == "server_tool_use":
+            self.server_tools.pop(index, None)
+            self.server_tools[index] = [get_str(block, "id"), get_str(block, "name"), get_obj(block, "input"), ""]
+        elif kind == "tool_use":
             tool_input = get_obj(block, "input")
             tool = self.tools.start(index)
             self.tool_blocks.pop(index, None)
@@ -128,7 +137,9 @@ class AnthropicDecoder:
                 out = native.content(text)
         elif kind == "input_json_delta":
             fragment = get_str(delta, "partial_json")
-            if fragment and index in self.tool_blocks:
+            if fragment and index in self.server_tools:
+                self.server_tools[index][3] += fragment
+            elif fragment and index in self.tool_blocks:
                 tool = self.tools.arguments(index)
                 if tool is not None:
                     out = native.tool_delta(native.tool_arguments(tool, fragment))
@@ -148,6 +159,14 @@ class AnthropicDecoder:
 
     def block_stop(self, event: dict[str, Any]) -> ModelResponseStream | None:
         index = get_int(event, "index") or 0
+        if index in self.server_tools:
+            id_, name, start_input, fragments = self.server_tools.pop(index)
+            try:
+                tool_input = jsonutil.loads(fragments)
+            except jsonutil.JsonError:
+                tool_input = {} if start_input is None else start_input
+            block = {"type": "server_tool_use", "id": id_, "name": name, "input": tool_input}
+            return self.header.one(native.provider_field("server_tool_use", [block]))
         if index not in self.tool_blocks:
             return None
         tool_input = self.tool_blocks.pop(index)
@@ -173,27 +192,29 @@ class AnthropicDecoder:
                 out.provider_specific_fields = {"stop_reason": stop, "stop_details": details}
             elif refusal or stop == "pause_turn":
                 out.provider_specific_fields = {"stop_reason": stop}
-        usage = None
         counts = get_obj(event, "usage")
         if counts is not None:
             self.usage.update(counts)
-            usage = self.usage.json()
-        return self.header.one(out, finish, usage)
+        return self.header.one(out, finish, self.usage.json() if self.usage.seen else None)
 
 
 class Counts:
     """The usage counts reported so far (`message_delta`'s are cumulative and may omit some)."""
 
-    __slots__ = ("cache_creation", "cache_read", "input", "output", "server_tool_use")
+    __slots__ = ("cache_creation", "cache_read", "input", "output", "seen", "server_tool_use", "thinking")
 
     def __init__(self) -> None:
         self.input: int | None = None
         self.output: int | None = None
         self.cache_creation: int | None = None
         self.cache_read: int | None = None
+        self.thinking: int | None = None
         self.server_tool_use: Any = None
+        # Whether any usage arrived.
+        self.seen = False
 
     def update(self, usage: dict[str, Any]) -> None:
+        self.seen = True
         for name, attr in (
             ("input_tokens", "input"),
             ("output_tokens", "output"),
@@ -203,6 +224,11 @@ class Counts:
             count = get_int(usage, name)
             if count is not None:
                 setattr(self, attr, count)
+        details = get_obj(usage, "output_tokens_details")
+        if details is not None:
+            thinking = get_int(details, "thinking_tokens")
+            if thinking is not None:
+                self.thinking = thinking
         server_tool_use = get_obj(usage, "server_tool_use")
         if server_tool_use is not None:
             self.server_tool_use = server_tool_use
@@ -218,5 +244,6 @@ class Counts:
             input_ + creation + read,
             self.output or 0,
             prompt_details={"cached_tokens": read, "cache_creation_tokens": creation, "text_tokens": input_},
+            completion_details=None if self.thinking is None else {"reasoning_tokens": self.thinking},
             extras=extras,
         )
