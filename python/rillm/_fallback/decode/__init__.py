@@ -50,7 +50,7 @@ class StreamDecoder:
         model: str | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         created: int | None = None,
-        id: str | None = None,  # noqa: A002 - the keyword LiteLLM and OpenAI use
+        id: str | None = None,
     ) -> None:
         if not isinstance(dialect, str):
             raise TypeError(f"dialect must be a str, not {type(dialect).__name__}")
