@@ -1,4 +1,4 @@
-//! The core decoder over every recorded OpenAI-dialect stream in ../shared/fixtures/streams: whole, one
+//! The core decoder over every recorded stream in ../shared/fixtures/streams, in every dialect: whole, one
 //! byte at a time and split at every offset, the chunks and the outcome must not change.
 
 use std::path::PathBuf;
@@ -20,6 +20,15 @@ const OPENAI_DIALECT: &[&str] = &[
     "llamacpp",
 ];
 
+/// The folders of the native dialects, and the dialect each speaks.
+const NATIVE_DIALECTS: &[(&str, &str)] = &[
+    ("anthropic", "anthropic"),
+    ("cohere", "cohere"),
+    ("google", "gemini"),
+    ("ollama", "ollama"),
+    ("bedrock", "bedrock"),
+];
+
 fn fixtures() -> PathBuf {
     std::env::var_os("RILLM_FIXTURES").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/streams"),
@@ -27,9 +36,14 @@ fn fixtures() -> PathBuf {
     )
 }
 
-fn recordings() -> Vec<(String, Vec<u8>)> {
+/// (name, dialect, bytes) of every recording.
+fn recordings() -> Vec<(String, &'static str, Vec<u8>)> {
     let mut out = Vec::new();
-    for folder in OPENAI_DIALECT {
+    let folders = OPENAI_DIALECT
+        .iter()
+        .map(|f| (*f, "openai"))
+        .chain(NATIVE_DIALECTS.iter().copied());
+    for (folder, dialect) in folders {
         let dir = fixtures().join(folder);
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -38,27 +52,23 @@ fn recordings() -> Vec<(String, Vec<u8>)> {
         entries.sort_by_key(std::fs::DirEntry::path);
         for entry in entries {
             let name = format!("{folder}/{}", entry.file_name().to_string_lossy());
-            out.push((name, std::fs::read(entry.path()).unwrap()));
+            out.push((name, dialect, std::fs::read(entry.path()).unwrap()));
         }
     }
-    assert!(
-        out.len() >= 30,
-        "expected the OpenAI-dialect recordings, found {}",
-        out.len()
-    );
+    assert!(out.len() >= 80, "expected the 80 recordings, found {}", out.len());
     out
 }
 
 type Outcome = (Vec<(Chunk, Pos)>, Result<(), Error>);
 
-fn decode(pieces: &[&[u8]]) -> Outcome {
+fn decode(dialect: &str, pieces: &[&[u8]]) -> Outcome {
     let options = Options {
         model: String::new(),
-        id: String::new(),
+        id: "chatcmpl-test".to_owned(),
         created: 0,
         max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
     };
-    let mut decoder = StreamDecoder::new("openai", &options).unwrap();
+    let mut decoder = StreamDecoder::new(dialect, &options).unwrap();
     let mut chunks = Vec::new();
     let mut sink = |chunk, pos| {
         chunks.push((chunk, pos));
@@ -100,21 +110,22 @@ fn cuts(bytes: &[u8]) -> Vec<usize> {
 
 #[test]
 fn every_recording_decodes_the_same_however_it_is_split() {
-    for (name, bytes) in recordings() {
-        let whole = decode(&[&bytes]);
+    for (name, dialect, bytes) in recordings() {
+        let whole = decode(dialect, &[&bytes]);
         assert!(!whole.0.is_empty(), "{name}: no chunks");
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        assert_eq!(decode(&singles), whole, "{name}: one byte at a time");
+        assert_eq!(decode(dialect, &singles), whole, "{name}: one byte at a time");
         for cut in cuts(&bytes) {
-            assert_eq!(decode(&[&bytes[..cut], &bytes[cut..]]), whole, "{name}: split at {cut}");
+            let split = decode(dialect, &[&bytes[..cut], &bytes[cut..]]);
+            assert_eq!(split, whole, "{name}: split at {cut}");
         }
     }
 }
 
 #[test]
 fn only_the_error_recordings_fail_and_they_fail_as_provider_errors() {
-    for (name, bytes) in recordings() {
-        let (_, result) = decode(&[&bytes]);
+    for (name, dialect, bytes) in recordings() {
+        let (_, result) = decode(dialect, &[&bytes]);
         if name.contains("error") {
             assert!(matches!(result, Err(Error::Provider { .. })), "{name}: {result:?}");
         } else {
@@ -128,6 +139,25 @@ fn truncation_is_reported() {
     let bytes = std::fs::read(fixtures().join("openai/gpt4o-finish-length.sse")).unwrap();
     let text = String::from_utf8(bytes.clone()).unwrap();
     let cut = text.find("\"finish_reason\":\"length\"").unwrap();
-    let (_, result) = decode(&[&bytes[..cut]]);
+    let (_, result) = decode("openai", &[&bytes[..cut]]);
     assert!(matches!(result, Err(Error::Incomplete { .. })), "{result:?}");
+}
+
+#[test]
+fn every_native_recording_cut_short_is_incomplete() {
+    for (name, dialect, bytes) in recordings().into_iter().filter(|r| r.1 != "openai") {
+        if name.contains("error") {
+            continue;
+        }
+        // Cut half-way, inside an event (SSE, JSON array) or frame (event-stream): incomplete. An NDJSON last
+        // line without its newline is still read at the end, and cut short it is not JSON.
+        let cut = bytes.len() / 2;
+        let (_, result) = decode(dialect, &[&bytes[..cut]]);
+        let ok = match result {
+            Err(Error::Incomplete { .. }) => true,
+            Err(Error::Decode { .. }) => name.ends_with(".ndjson"),
+            _ => false,
+        };
+        assert!(ok, "{name}: {result:?}");
+    }
 }

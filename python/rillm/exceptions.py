@@ -444,6 +444,27 @@ _STATUS_BY_TYPE = {
     "internal_server_error": 500,
     "service_unavailable": 503,
     "timeout_error": 504,
+    # Bedrock's exception frames
+    "validationException": 400,
+    "accessDeniedException": 403,
+    "resourceNotFoundException": 404,
+    "modelTimeoutException": 408,
+    "throttlingException": 429,
+    "serviceQuotaExceededException": 429,
+    "internalServerException": 500,
+    "modelStreamErrorException": 500,
+    "serviceUnavailableException": 503,
+    "modelNotReadyException": 503,
+    # Google's statuses (Gemini, Vertex AI)
+    "INVALID_ARGUMENT": 400,
+    "FAILED_PRECONDITION": 400,
+    "UNAUTHENTICATED": 401,
+    "PERMISSION_DENIED": 403,
+    "NOT_FOUND": 404,
+    "RESOURCE_EXHAUSTED": 429,
+    "INTERNAL": 500,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
 }
 
 _CONTEXT_WINDOW = re.compile(
@@ -474,13 +495,13 @@ _STREAM_CLASS_BY_STATUS: dict[int, type[ProviderStreamError]] = {
 }
 
 
-def _status_of(error: dict[str, Any], code: Any) -> int:
+def _status_of(error: dict[str, Any], code: Any, kind: Any) -> int:
     for candidate in (error.get("status_code"), error.get("status"), code):
         if isinstance(candidate, int) and not isinstance(candidate, bool) and 400 <= candidate <= 599:
             return candidate
         if isinstance(candidate, str) and candidate.isdigit() and 400 <= int(candidate) <= 599:
             return int(candidate)
-    for name in (code, error.get("type")):
+    for name in (code, kind, error.get("status")):
         if isinstance(name, str) and name in _STATUS_BY_TYPE:
             return _STATUS_BY_TYPE[name]
     return 500
@@ -498,21 +519,28 @@ def provider_stream_error(
 ) -> ProviderStreamError:
     """The exception for an error a provider sent inside a stream: an `event: error` or a payload with an
     `error` (`{"error": {"message", "type", "code", "status_code"}}`, Anthropic's
-    `{"type": "error", "error": {...}}`, or a bare string). Both backends build their errors here.
+    `{"type": "error", "error": {...}}`, Gemini's `{"error": {"code", "message", "status"}}`, or a bare
+    string). `event_type` is the SSE event name, or the exception type of an AWS event-stream exception
+    frame (`throttlingException`, ...), which then names the error. Both backends build their errors here.
 
-    The status comes from `status_code`/`status`, a numeric `code` (OpenRouter), or the error's type or
-    code name (Groq's string codes such as "tool_use_failed" are names, not statuses); 500 otherwise."""
+    The status comes from `status_code`, a numeric `code` or `status` (OpenRouter, Gemini), or the error's
+    type, code or status name (Groq's string codes such as "tool_use_failed" are names, not statuses;
+    Bedrock's exception types and Google's statuses are too); 500 otherwise."""
     try:
         body: Any = json.loads(data)
     except ValueError:
         body = data
+    named = event_type if event_type not in ("", "error") else None
     error: Any = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
-        message = error.get("message") or error.get("detail") or json.dumps(error, ensure_ascii=False)
-        code, kind = error.get("code"), error.get("type")
-        status = _status_of(error, code)
+        message = error.get("message") or error.get("Message") or error.get("detail")
+        if message is None:
+            message = json.dumps(error, ensure_ascii=False)
+        code, kind = error.get("code"), error.get("type") or named
+        status = _status_of(error, code, kind)
     else:
-        message, code, kind, status = str(error), None, None, 500
+        message, code, kind = str(error), None, named
+        status = _STATUS_BY_TYPE.get(named, 500) if named else 500
     if not isinstance(message, str):
         message = json.dumps(message, ensure_ascii=False)
     cls = _STREAM_CLASS_BY_STATUS.get(status)
@@ -522,7 +550,7 @@ def provider_stream_error(
         cls = StreamContextWindowExceededError
     elif cls is StreamBadRequestError and _CONTENT_POLICY.search(f"{message} {code}"):
         cls = StreamContentPolicyViolationError
-    where = "an error event" if event_type == "error" else "an error"
+    where = "an error event" if event_type == "error" else f"a {event_type}" if named else "an error"
     location = f" ({where} in event {event} at byte {offset})" if event is not None else ""
     exc = cls(
         f"{message}{location}",

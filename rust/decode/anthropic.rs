@@ -112,11 +112,6 @@ impl AnthropicDecoder {
         }
     }
 
-    /// The stream ends only with `message_stop`.
-    pub(crate) fn complete(&self) -> bool {
-        false
-    }
-
     fn step(&mut self, data: &str, name: &[u8]) -> R<Step> {
         let event = Obj::parse(data)?;
         let kind = match event.str("type")? {

@@ -5,8 +5,12 @@
 //! the input is ignored; after `finish` or an error the decoder is closed.
 
 mod anthropic;
+mod bedrock;
+mod cohere;
+mod gemini;
 mod json;
 mod native;
+mod ollama;
 pub(crate) mod openai;
 mod openai_wire;
 mod raw;
@@ -48,12 +52,16 @@ pub struct Options {
 }
 
 /// The dialect names, as `python/rillm/_fallback/decode/__init__.py::DIALECTS` lists them.
-pub const DIALECTS: [&str; 2] = ["openai", "anthropic"];
+pub const DIALECTS: [&str; 6] = ["openai", "anthropic", "cohere", "gemini", "ollama", "bedrock"];
 
 #[derive(Debug)]
 enum Dialect {
     OpenAi(openai::OpenAiDecoder),
     Anthropic(anthropic::AnthropicDecoder),
+    Cohere(cohere::CohereDecoder),
+    Gemini(gemini::GeminiDecoder),
+    Ollama(ollama::OllamaDecoder),
+    Bedrock(bedrock::BedrockDecoder),
 }
 
 impl Dialect {
@@ -61,13 +69,20 @@ impl Dialect {
         match self {
             Dialect::OpenAi(d) => d.decode(event, sink),
             Dialect::Anthropic(d) => d.decode(event, sink),
+            Dialect::Cohere(d) => d.decode(event, sink),
+            Dialect::Gemini(d) => d.decode(event, sink),
+            Dialect::Ollama(d) => d.decode(event, sink),
+            Dialect::Bedrock(d) => d.decode(event, sink),
         }
     }
 
     fn complete(&self) -> bool {
         match self {
             Dialect::OpenAi(d) => d.complete(),
-            Dialect::Anthropic(d) => d.complete(),
+            Dialect::Gemini(d) => d.complete(),
+            Dialect::Bedrock(d) => d.complete(),
+            // These end only with their terminator event.
+            Dialect::Anthropic(_) | Dialect::Cohere(_) | Dialect::Ollama(_) => false,
         }
     }
 
@@ -76,6 +91,10 @@ impl Dialect {
         match self {
             Dialect::OpenAi(_) => "before [DONE] or a finish_reason for every choice",
             Dialect::Anthropic(_) => "before message_stop",
+            Dialect::Cohere(_) => "before message-end (or stream-end)",
+            Dialect::Gemini(_) => "before a finishReason for every candidate",
+            Dialect::Ollama(_) => "before its done line",
+            Dialect::Bedrock(_) => "before messageStop (or, for an invoke stream, message_stop)",
         }
     }
 }
@@ -107,6 +126,13 @@ impl StreamDecoder {
             "anthropic" => (
                 Dialect::Anthropic(anthropic::AnthropicDecoder::new(options)),
                 Framing::Auto,
+            ),
+            "cohere" => (Dialect::Cohere(cohere::CohereDecoder::new(options)), Framing::Auto),
+            "gemini" => (Dialect::Gemini(gemini::GeminiDecoder::new(options)), Framing::Auto),
+            "ollama" => (Dialect::Ollama(ollama::OllamaDecoder::new(options)), Framing::Ndjson),
+            "bedrock" => (
+                Dialect::Bedrock(bedrock::BedrockDecoder::new(options)),
+                Framing::EventStream,
             ),
             other => return Err(Error::UnknownDialect { name: other.to_owned() }),
         };

@@ -74,8 +74,14 @@ impl<'a> Obj<'a> {
             .filter(|v| *v != "null")
     }
 
+    /// Whether `name` is present and not null.
     pub(crate) fn has(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// Whether `name` is present, null or not.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.fields.iter().any(|(k, _)| k.name().as_ref() == name.as_bytes())
     }
 
     pub(crate) fn str(&self, name: &str) -> R<Option<Cow<'a, str>>> {
@@ -199,8 +205,9 @@ impl Header {
     }
 
     /// A tool-call id for a provider that sends none: `call_<stream id>_<index>`, the stream id without its
-    /// `chatcmpl-` prefix. Unique per stream and the same on both backends.
-    pub(crate) fn tool_id(&self, index: i64) -> String {
+    /// `chatcmpl-` prefix (`index` is the call's index, or `<choice>_<index>` beyond the first choice).
+    /// Unique per stream and the same on both backends.
+    pub(crate) fn tool_id(&self, index: impl std::fmt::Display) -> String {
         let id = self.id.strip_prefix("chatcmpl-").unwrap_or(&self.id);
         format!("call_{id}_{index}")
     }
@@ -285,9 +292,11 @@ pub(crate) fn content(text: String) -> Delta {
     }
 }
 
-/// The first delta of a stream that opens with an empty message: `{"role": "assistant", "content": ""}`.
+/// The first delta of a stream that opens with an empty message: `{"role": "assistant", "content": ""}`
+/// (a chunk of its own even when nothing else comes with it).
 pub(crate) fn opening() -> Delta {
     Delta {
+        role: Some("assistant".to_owned()),
         content: Some(String::new()),
         ..Delta::default()
     }
@@ -318,14 +327,19 @@ pub(crate) fn redacted(data: &str) -> Delta {
 }
 
 fn thinking_block(kind: &str, field: &str, text: &str, signature: Option<&str>) -> Json {
-    let mut out = format!(r#"[{{"type":"{kind}","{field}":"#);
+    Json(format!("[{}]", block_object(kind, field, text, signature)).into_boxed_str())
+}
+
+/// One thinking block: `{"type": kind, field: text}`, with a signature when given.
+pub(crate) fn block_object(kind: &str, field: &str, text: &str, signature: Option<&str>) -> String {
+    let mut out = format!(r#"{{"type":"{kind}","{field}":"#);
     push_json_string(&mut out, text);
     if let Some(signature) = signature {
         out.push_str(r#","signature":"#);
         push_json_string(&mut out, signature);
     }
-    out.push_str("}]");
-    Json(out.into_boxed_str())
+    out.push('}');
+    out
 }
 
 /// A delta whose `provider_specific_fields` is `{name: raw}`.
@@ -385,7 +399,7 @@ pub(crate) struct Tools {
 impl Tools {
     /// Registers a new call under `key`; returns its index.
     pub(crate) fn start(&mut self, key: i64) -> i64 {
-        let index = self.calls.len() as i64;
+        let index = self.count();
         self.calls.retain(|&(k, _, _)| k != key);
         self.calls.push((key, index, false));
         index
@@ -417,7 +431,7 @@ impl Tools {
     }
 
     pub(crate) fn count(&self) -> i64 {
-        self.calls.len() as i64
+        i64::try_from(self.calls.len()).unwrap_or(i64::MAX)
     }
 }
 

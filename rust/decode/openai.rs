@@ -209,7 +209,7 @@ fn provider_error(pos: Pos, data: &str) -> Error {
 
 /// The error payload for a stream a provider ended with finish reason `error` or `abort`.
 /// Keep in sync with `python/rillm/_fallback/decode/openai.py::finish_reason_error`.
-fn finish_reason_error(reason: &str) -> String {
+pub(crate) fn finish_reason_error(reason: &str) -> String {
     let mut message = String::from("the provider ended the stream with finish_reason ");
     push_json_string(&mut message, reason);
     let mut data = String::from(r#"{"error":{"message":"#);

@@ -14,18 +14,33 @@ from typing import Any
 from rillm import _shared, exceptions
 from rillm._fallback.chunk import ModelResponseStream
 from rillm._fallback.decode.anthropic import AnthropicDecoder
+from rillm._fallback.decode.bedrock import BedrockDecoder
+from rillm._fallback.decode.cohere import CohereDecoder
+from rillm._fallback.decode.gemini import GeminiDecoder
+from rillm._fallback.decode.ollama import OllamaDecoder
 from rillm._fallback.decode.openai import OpenAiDecoder
 from rillm._fallback.errors import incomplete
 from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, Framer
 
 # Keep in sync with rust/decode/mod.rs::DIALECTS.
-DIALECTS = ("openai", "anthropic")
+DIALECTS = ("openai", "anthropic", "cohere", "gemini", "ollama", "bedrock")
 
 # Each dialect's framing, and what is missing when its stream ends early.
-_FRAMING = {"openai": "sse", "anthropic": "auto"}
+_FRAMING = {
+    "openai": "sse",
+    "anthropic": "auto",
+    "cohere": "auto",
+    "gemini": "auto",
+    "ollama": "ndjson",
+    "bedrock": "eventstream",
+}
 _TERMINATOR = {
     "openai": "before [DONE] or a finish_reason for every choice",
     "anthropic": "before message_stop",
+    "cohere": "before message-end (or stream-end)",
+    "gemini": "before a finishReason for every candidate",
+    "ollama": "before its done line",
+    "bedrock": "before messageStop (or, for an invoke stream, message_stop)",
 }
 
 _OPEN, _DONE, _FINISHED, _FAILED = range(4)
@@ -152,7 +167,13 @@ class StreamDecoder:
         return f"StreamDecoder(dialect={self.dialect!r}, state={state!r}, bytes_fed={self.bytes_fed})"
 
 
-_DECODERS: dict[str, Any] = {"anthropic": AnthropicDecoder}
+_DECODERS: dict[str, Any] = {
+    "anthropic": AnthropicDecoder,
+    "cohere": CohereDecoder,
+    "gemini": GeminiDecoder,
+    "ollama": OllamaDecoder,
+    "bedrock": BedrockDecoder,
+}
 
 
 def _as_bytes(data: Any) -> bytes:

@@ -186,8 +186,11 @@ def content(text: str) -> Delta:
 
 
 def opening() -> Delta:
-    """The first delta of a stream that opens with an empty message: `{"role": "assistant", "content": ""}`."""
-    return content("")
+    """The first delta of a stream that opens with an empty message: `{"role": "assistant", "content": ""}`
+    (a chunk of its own even when nothing else comes with it)."""
+    delta = content("")
+    delta.role = "assistant"
+    return delta
 
 
 def reasoning(text: str, block: bool) -> Delta:
@@ -274,7 +277,7 @@ class Tools:
             if call[0] == key:
                 got = call[2]
                 call[2] = True
-                return None if got else call[1]  # type: ignore[no-any-return]
+                return None if got else call[1]
         return None
 
     def any(self) -> bool:

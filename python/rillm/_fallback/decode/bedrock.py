@@ -1,0 +1,141 @@
+# Twin of rust/decode/bedrock.rs, which documents the mapping.
+"""Bedrock's streams, in AWS event-stream frames: `ConverseStream` events, and
+`InvokeModelWithResponseStream` `chunk` events wrapping Anthropic Messages events."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
+from rillm._fallback.decode import native
+from rillm._fallback.decode.anthropic import AnthropicDecoder
+from rillm._fallback.decode.native import Bad, Header, Tools, get_int, get_obj, get_str
+from rillm._fallback.errors import ShapeError, provider_error
+from rillm._fallback.framing import Event
+
+
+class BedrockDecoder:
+    __slots__ = ("header", "invoke", "stopped", "tools")
+
+    def __init__(self, id_: str, model: str, created: int) -> None:
+        self.header = Header(id_, model, created)
+        self.tools = Tools()
+        # The invoke stream's Anthropic events.
+        self.invoke = AnthropicDecoder(id_, model, created)
+        self.stopped = False
+
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+        data = event.data.decode("utf-8", "replace")
+        if event.exception:
+            raise provider_error(event, data, event.kind.decode("utf-8", "replace"))
+        if event.kind == b"chunk":
+            try:
+                text = _invoke_payload(event, data)
+            except ShapeError as exc:
+                raise native.bad(event, exc, "bedrock") from None
+            return self.invoke.decode_text(event, text, b"", out)
+        if not data.strip(" \t\n\r"):
+            return False
+        payload = native.load(event, data, "bedrock")
+        try:
+            chunk, end = self.converse(event.kind.decode("utf-8", "replace"), payload)
+        except ShapeError as exc:
+            raise native.bad(event, exc, "bedrock") from None
+        if chunk is not None:
+            out.append(chunk)
+        return end
+
+    def complete(self) -> bool:
+        """A converse stream may end after `messageStop` when its `metadata` never comes."""
+        return self.stopped
+
+    def converse(self, kind: str, payload: dict[str, Any]) -> tuple[ModelResponseStream | None, bool]:
+        index = get_int(payload, "contentBlockIndex") or 0
+        delta = None
+        if kind == "contentBlockDelta":
+            block = get_obj(payload, "delta")
+            if block is not None:
+                delta = self.block_delta(index, block)
+        elif kind == "messageStart":
+            delta = native.opening()
+        elif kind == "contentBlockStart":
+            start = get_obj(payload, "start")
+            tool_use = None if start is None else get_obj(start, "toolUse")
+            if tool_use is not None:
+                started = self.tools.start(index)
+                id_ = get_str(tool_use, "toolUseId")
+                delta = native.tool_delta(native.tool_start(started, id_, get_str(tool_use, "name"), ""))
+        elif kind == "contentBlockStop":
+            stopped = self.tools.without_arguments(index)
+            if stopped is not None:
+                delta = native.tool_delta(native.tool_arguments(stopped, "{}"))
+        elif kind == "messageStop":
+            self.stopped = True
+            reason = get_str(payload, "stopReason")
+            finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
+            return self.header.one(native.empty_delta(), finish), False
+        elif kind == "metadata":
+            usage = get_obj(payload, "usage")
+            trace = payload.get("trace")
+            chunk = self.header.chunk(
+                [], None if usage is None else _usage(usage), None if trace is None else {"trace": trace}
+            )
+            return chunk, True
+        return (None if delta is None else self.header.one(delta)), False
+
+    def block_delta(self, index: int, block: dict[str, Any]) -> Any:
+        text = get_str(block, "text")
+        out = native.content(text) if text else native.empty_delta()
+        tool_use = get_obj(block, "toolUse")
+        if tool_use is not None:
+            fragment = get_str(tool_use, "input")
+            if fragment:
+                tool = self.tools.arguments(index)
+                if tool is not None:
+                    out.tool_calls = [native.tool_arguments(tool, fragment)]
+        thinking = get_obj(block, "reasoningContent")
+        if thinking is not None:
+            blocks: list[dict[str, Any]] = []
+            reasoning = get_str(thinking, "text")
+            if reasoning:
+                blocks.append({"type": "thinking", "thinking": reasoning})
+                out.reasoning_content = reasoning
+            sig = get_str(thinking, "signature")
+            if sig:
+                blocks.append({"type": "thinking", "thinking": "", "signature": sig})
+            data = get_str(thinking, "redactedContent")
+            if data:
+                blocks.append({"type": "redacted_thinking", "data": data})
+            if blocks:
+                out.thinking_blocks = blocks
+        for key in ("citation", "citationsContent"):
+            value = block.get(key)
+            if value is not None:
+                out.provider_specific_fields = {"citation": value}
+        return out
+
+
+def _invoke_payload(event: Event, data: str) -> str:
+    """The Anthropic event inside an invoke `chunk`: `{"bytes": base64}`."""
+    chunk = native.load(event, data, "bedrock")
+    encoded = get_str(chunk, "bytes")
+    if encoded is None:
+        raise Bad("`bytes`: expected a string")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise Bad("`bytes`: invalid base64") from None
+    return raw.decode("utf-8", "replace")
+
+
+def _usage(usage: dict[str, Any]) -> dict[str, Any]:
+    input_ = get_int(usage, "inputTokens") or 0
+    read = get_int(usage, "cacheReadInputTokens") or 0
+    write = get_int(usage, "cacheWriteInputTokens") or 0
+    return native.usage(
+        input_ + read + write,
+        get_int(usage, "outputTokens") or 0,
+        prompt_details={"cached_tokens": read, "cache_creation_tokens": write, "text_tokens": input_},
+    )

@@ -1,0 +1,413 @@
+# Twin of rust/decode/gemini.rs, which documents the mapping.
+"""Gemini's `streamGenerateContent` (Google AI Studio and Vertex AI): one `GenerateContentResponse` per SSE
+event, or per element of one JSON array."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rillm import _shared
+from rillm._fallback.chunk import ModelResponseStream, StreamingChoices, ascii_lower
+from rillm._fallback.decode import native
+from rillm._fallback.decode.native import Bad, Header, get_bool, get_int, get_list, get_obj, get_str
+from rillm._fallback.errors import ShapeError, provider_error
+from rillm._fallback.framing import Event
+
+_new = object.__new__
+
+_FILTERED = frozenset(
+    {
+        "safety",
+        "recitation",
+        "language",
+        "other",
+        "blocklist",
+        "prohibited_content",
+        "spii",
+        "image_safety",
+        "image_prohibited_content",
+        "no_image",
+        "image_recitation",
+        "image_other",
+        "escalation",
+    }
+)
+_COUNTS = (
+    "promptTokenCount",
+    "candidatesTokenCount",
+    "totalTokenCount",
+    "thoughtsTokenCount",
+    "toolUsePromptTokenCount",
+    "cachedContentTokenCount",
+)
+
+
+class Candidate:
+    __slots__ = ("finished", "index", "role_sent", "streaming", "tools")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.finished = False
+        self.role_sent = False
+        self.tools = 0
+        # The call whose arguments are being streamed.
+        self.streaming: ArgsWriter | None = None
+
+
+class GeminiDecoder:
+    __slots__ = ("blocked", "candidates", "header")
+
+    def __init__(self, id_: str, model: str, created: int) -> None:
+        self.header = Header(id_, model, created)
+        # Each candidate gets its own role (below).
+        self.header.role_sent = True
+        self.candidates: list[Candidate] = []
+        self.blocked = False
+
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+        data = event.data.decode("utf-8", "replace")
+        if event.kind == b"error":
+            raise provider_error(event, data, "error")
+        payload = data.strip(" \t\n\r")
+        if not payload or payload.startswith("[DONE]"):
+            return False
+        response = native.load(event, data, "gemini")
+        if response.get("error") is not None:
+            raise provider_error(event, data, "")
+        try:
+            chunk = self.response(response)
+        except ShapeError as exc:
+            raise native.bad(event, exc, "gemini") from None
+        if chunk is not None:
+            out.append(chunk)
+        return False
+
+    def complete(self) -> bool:
+        return self.blocked or (bool(self.candidates) and all(c.finished for c in self.candidates))
+
+    def response(self, response: dict[str, Any]) -> ModelResponseStream | None:
+        self.header.set_id(get_str(response, "responseId"))
+        self.header.set_model(get_str(response, "modelVersion"))
+        candidates = native.objects(get_list(response, "candidates") or [], "candidates")
+        choices = []
+        for position, candidate in enumerate(candidates):
+            choice = self.candidate(candidate, position)
+            if choice is not None:
+                choices.append(choice)
+        if not candidates:
+            feedback = get_obj(response, "promptFeedback")
+            if feedback is not None and get_str(feedback, "blockReason"):
+                self.blocked = True
+                delta = native.empty_delta()
+                delta.provider_specific_fields = {"prompt_feedback": feedback}
+                choices.append(self.choice(None, delta, "content_filter"))
+        metadata = get_obj(response, "usageMetadata")
+        usage = None if metadata is None else _usage(metadata)
+        return self.header.chunk(choices, usage, None)
+
+    def candidate(self, candidate: dict[str, Any], position: int) -> StreamingChoices | None:
+        index = get_int(candidate, "index")
+        index = position if index is None else index
+        state = next((c for c in self.candidates if c.index == index), None)
+        if state is None:
+            state = Candidate(index)
+            self.candidates.append(state)
+        text: list[str] = []
+        thoughts: list[str] = []
+        calls: list[Any] = []
+        signatures: list[Any] = []
+        other_parts: list[Any] = []
+        content = get_obj(candidate, "content")
+        parts = [] if content is None else (get_list(content, "parts") or [])
+        for part in parts:
+            if type(part) is not dict:
+                raise Bad("`parts`: expected an array of objects")
+            call = get_obj(part, "functionCall")
+            if call is not None:
+                self.function_call(state, call, part.get("thoughtSignature"), calls)
+                continue
+            piece = get_str(part, "text")
+            if piece is not None:
+                if get_bool(part, "thought") is True:
+                    thoughts.append(piece)
+                else:
+                    text.append(piece)
+                if part.get("thoughtSignature") is not None:
+                    signatures.append(get_str(part, "thoughtSignature"))
+            else:
+                other_parts.append(part)
+        reason = get_str(candidate, "finishReason")
+        finish = None
+        if reason:
+            state.finished = True
+            finish = _finish_reason(reason, state.tools > 0)
+        fields: dict[str, Any] = {}
+        if signatures:
+            fields["thought_signatures"] = signatures
+        if other_parts:
+            fields["content_parts"] = other_parts
+        for key, name in (("groundingMetadata", "grounding_metadata"), ("citationMetadata", "citation_metadata")):
+            value = candidate.get(key)
+            if value is not None:
+                fields[name] = value
+        if finish == "content_filter" and candidate.get("safetyRatings") is not None:
+            fields["safety_ratings"] = candidate["safetyRatings"]
+        delta = native.empty_delta()
+        delta.content = "".join(text) or None
+        delta.reasoning_content = "".join(thoughts) or None
+        delta.tool_calls = calls or None
+        delta.provider_specific_fields = fields or None
+        if finish is None and not native.carries(delta):
+            return None
+        return self.choice(state, delta, finish)
+
+    def choice(self, state: Candidate | None, delta: Any, finish: str | None) -> StreamingChoices:
+        """A choice for a candidate (None: a blocked prompt's, index 0), with the role the first time."""
+        first = True
+        if state is not None:
+            first = not state.role_sent
+            state.role_sent = True
+        if first:
+            delta.role = "assistant"
+        choice = _new(StreamingChoices)
+        choice.index = 0 if state is None else state.index
+        choice.delta = delta
+        choice._finish_reason = finish
+        choice._logprobs = None
+        choice._extras = None
+        return choice
+
+    def function_call(self, state: Candidate, call: dict[str, Any], signature: Any, calls: list[Any]) -> None:
+        """One `functionCall` part: a whole call, the start of a streamed one, or the next piece of it."""
+        name = get_str(call, "name") or None
+        will_continue = get_bool(call, "willContinue") is True
+        if name is None:
+            writer = state.streaming
+            if writer is None:
+                return
+            fragment: list[str] = []
+            for partial in native.objects(get_list(call, "partialArgs") or [], "partialArgs"):
+                writer.apply(partial, fragment)
+            if not will_continue:
+                fragment.append(writer.close())
+                state.streaming = None
+            text = "".join(fragment)
+            if text:
+                calls.append(native.tool_arguments(writer.tool, text))
+            return
+        if state.streaming is not None:
+            # A new call while one was still streaming: that one is over.
+            unfinished = state.streaming
+            state.streaming = None
+            calls.append(native.tool_arguments(unfinished.tool, unfinished.close()))
+        tool = state.tools
+        state.tools += 1
+        id_ = get_str(call, "id") or None
+        if id_ is None:
+            id_ = self.header.tool_id(tool if state.index == 0 else f"{state.index}_{tool}")  # type: ignore[arg-type]
+        args = get_obj(call, "args")
+        streaming = will_continue and args is None
+        if args is not None:
+            arguments = _shared.dumps(args)
+        else:
+            arguments = "" if streaming else "{}"
+        out = native.tool_start(tool, id_, name, arguments)
+        if signature is not None:
+            if type(signature) is not str:
+                raise Bad("`thoughtSignature`: expected a string")
+            out._extras = {"provider_specific_fields": {"thought_signature": signature}}
+        if streaming:
+            writer = ArgsWriter(tool)
+            pieces: list[str] = []
+            for partial in native.objects(get_list(call, "partialArgs") or [], "partialArgs"):
+                writer.apply(partial, pieces)
+            out.function.arguments += "".join(pieces)
+            state.streaming = writer
+        calls.append(out)
+
+
+def _finish_reason(reason: str, called_tools: bool) -> str:
+    lowered = ascii_lower(reason)
+    if lowered in ("max_tokens", "continuation"):
+        return "length"
+    if lowered in _FILTERED:
+        return "content_filter"
+    return "tool_calls" if called_tools else "stop"
+
+
+def _usage(metadata: dict[str, Any]) -> dict[str, Any] | None:
+    values = [get_int(metadata, name) for name in _COUNTS]
+    if all(v is None for v in values):
+        return None
+    prompt, candidates, total, thoughts, tool_use, cached = values
+    prompt = (prompt or 0) + (tool_use or 0)
+    candidates = candidates or 0
+    completion = candidates
+    if thoughts and total != prompt + candidates:
+        completion += thoughts
+    return native.usage(
+        prompt,
+        completion,
+        total or None,
+        prompt_details=None if cached is None else {"cached_tokens": cached},
+        completion_details=None if thoughts is None else {"reasoning_tokens": thoughts},
+    )
+
+
+class ArgsWriter:
+    """Writes a streamed call's `partialArgs` as JSON text, in the order they arrive. Twin of
+    rust/decode/gemini.rs::ArgsWriter."""
+
+    __slots__ = ("open", "open_string", "root", "tool")
+
+    def __init__(self, tool: int) -> None:
+        self.tool = tool
+        # The outermost container, once written: [is_array, has_members].
+        self.root: list[bool] | None = None
+        # The containers open below the root: (segment leading to it, [is_array, has_members]).
+        self.open: list[tuple[Any, list[bool]]] = []
+        # The path of a string value still being written.
+        self.open_string: list[Any] | None = None
+
+    def apply(self, partial: dict[str, Any], out: list[str]) -> None:
+        path = parse_path(get_str(partial, "jsonPath") or "")
+        will_continue = get_bool(partial, "willContinue") is True
+        value = _partial_value(partial)
+        if value is None:
+            return
+        if self.open_string is not None:
+            open_path = self.open_string
+            self.open_string = None
+            if open_path == path and value[0] == "text":
+                out.append(_string_body(value[1]))
+                if will_continue:
+                    self.open_string = open_path
+                else:
+                    out.append('"')
+                return
+            out.append('"')
+        parent, leaf = path[:-1], path[-1]
+        if self.root is None:
+            array = type(path[0]) is int
+            out.append("[" if array else "{")
+            self.root = [array, False]
+        common = 0
+        for (segment, _), wanted in zip(self.open, parent):
+            if segment != wanted or type(segment) is not type(wanted):
+                break
+            common += 1
+        while len(self.open) > common:
+            _, container = self.open.pop()
+            out.append("]" if container[0] else "}")
+        for j in range(common, len(parent)):
+            self.member(out, parent[j])
+            array = type(path[j + 1]) is int
+            out.append("[" if array else "{")
+            self.open.append((parent[j], [array, False]))
+        self.member(out, leaf)
+        if value[0] == "text":
+            out.append('"' + _string_body(value[1]))
+            if will_continue:
+                self.open_string = path
+            else:
+                out.append('"')
+        else:
+            out.append(value[1])
+
+    def member(self, out: list[str], segment: Any) -> None:
+        container = self.open[-1][1] if self.open else self.root
+        assert container is not None
+        if container[0] != (type(segment) is int):
+            raise Bad("`jsonPath`: does not match the arguments written so far")
+        if container[1]:
+            out.append(",")
+        container[1] = True
+        if type(segment) is str:
+            out.append(_shared.dumps(segment) + ":")
+
+    def close(self) -> str:
+        """What ends the arguments: an open string's quote and every open container (`{}` if nothing came)."""
+        out = []
+        if self.open_string is not None:
+            self.open_string = None
+            out.append('"')
+        while self.open:
+            _, container = self.open.pop()
+            out.append("]" if container[0] else "}")
+        root, self.root = self.root, None
+        out.append("{}" if root is None else ("]" if root[0] else "}"))
+        return "".join(out)
+
+
+def _partial_value(partial: dict[str, Any]) -> tuple[str, str] | None:
+    """A `partialArg`'s value as ("text", string) or ("raw", JSON text); None when it has none."""
+    if partial.get("stringValue") is not None:
+        return "text", get_str(partial, "stringValue")  # type: ignore[return-value]
+    number = partial.get("numberValue")
+    if number is not None:
+        return "raw", _number_text(number)
+    flag = get_bool(partial, "boolValue")
+    if flag is not None:
+        return "raw", "true" if flag else "false"
+    if "nullValue" in partial:
+        return "raw", "null"
+    return None
+
+
+def _number_text(value: Any) -> str:
+    """A number as `json.dumps` writes it, a float too large for a double as `null`."""
+    if type(value) is int:
+        return str(value)
+    if type(value) is float:
+        return repr(value) if math.isfinite(value) else "null"
+    raise Bad("`numberValue`: expected a number")
+
+
+def _string_body(text: str) -> str:
+    return _shared.dumps(text)[1:-1]
+
+
+def parse_path(path: str) -> list[Any]:
+    """A `jsonPath` below `$`: `.name`, `['name']` or `["name"]`, and `[N]` segments (names as str,
+    indexes as int)."""
+    bad = Bad(f"`jsonPath`: unsupported path {_debug(path)}")
+    if not path.startswith("$"):
+        raise bad
+    rest = path[1:]
+    segments: list[Any] = []
+    while rest:
+        if rest[0] == ".":
+            after = rest[1:]
+            ends = [i for i in (after.find("."), after.find("[")) if i != -1]
+            end = min(ends) if ends else len(after)
+            if end == 0:
+                raise bad
+            segments.append(after[:end])
+            rest = after[end:]
+        elif rest[0] == "[":
+            after = rest[1:]
+            if after[:1] in ("'", '"'):
+                quote, body = after[0], after[1:]
+                end = body.find(quote)
+                if end == -1 or body[end + 1 : end + 2] != "]":
+                    raise bad
+                segments.append(body[:end])
+                rest = body[end + 2 :]
+            else:
+                end = after.find("]")
+                digits = after[:end] if end != -1 else ""
+                if not digits or not all("0" <= c <= "9" for c in digits) or int(digits) >= 2**63:
+                    raise bad
+                segments.append(int(digits))
+                rest = after[end + 1 :]
+        else:
+            raise bad
+    if not segments:
+        raise bad
+    return segments
+
+
+def _debug(text: str) -> str:
+    """A string quoted as Rust's `{:?}` shows it (for the same message on both backends)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

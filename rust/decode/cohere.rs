@@ -1,0 +1,295 @@
+//! Cohere's chat stream: v2 (`/v2/chat`, SSE events with a `type`) and v1's `stream-json` (NDJSON lines
+//! with an `event_type`). Twin: `python/rillm/_fallback/decode/cohere.py`.
+//!
+//! v2: `message-start` opens the message (its `id` is every chunk's); `content-delta` text is content and
+//! `thinking` reasoning; `tool-plan-delta` (the model's plan before it calls tools) is reasoning too;
+//! `tool-call-start`/`-delta`/`-end` stream tool calls by their `index` (a call that streamed no arguments
+//! gets `{}` at its end); `citation-start` goes to `provider_specific_fields.citations`; `message-end`
+//! carries the finish reason and the usage (`tokens`, with `billed_units` kept) and ends the stream, as
+//! does `[DONE]`. LiteLLM 1.109.1 parses each line of this SSE body as JSON and fails on the first.
+//!
+//! v1: `stream-start` (`generation_id`), `text-generation`, `tool-calls-chunk`, `tool-calls-generation`
+//! (whole calls, used only when none were streamed), `citation-generation`, and `stream-end` with the
+//! finish reason and `response.meta` usage.
+//!
+//! A finish reason of `ERROR` means the generation failed: it raises the provider's error (LiteLLM maps
+//! it to `stop`, which hides the failure).
+
+use super::native::{
+    content, nonempty, objects, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta,
+    tool_start, Bad, Header, Obj, Tools, UsageJson, R,
+};
+use super::openai::finish_reason_error;
+use super::raw::{trim_json_ws, utf8_lossy};
+use super::{Options, Sink};
+use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json, ToolCall};
+use crate::error::Error;
+use crate::framing::{Event, Flow};
+
+#[derive(Debug)]
+pub(crate) struct CohereDecoder {
+    header: Header,
+    tools: Tools,
+}
+
+enum Step {
+    Chunk(Option<Chunk>),
+    /// The last chunk of the stream.
+    End(Option<Chunk>),
+    /// The stream finished with this reason, which says it failed.
+    Failed(String),
+}
+
+impl CohereDecoder {
+    pub(crate) fn new(options: &Options) -> Self {
+        CohereDecoder {
+            header: Header::new(options),
+            tools: Tools::default(),
+        }
+    }
+
+    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        let data = utf8_lossy(event.data);
+        if event.kind == b"error" {
+            return Err(provider_error(event.pos, "error", &data));
+        }
+        let payload = trim_json_ws(&data);
+        if payload.is_empty() {
+            return Ok(Flow::Continue);
+        }
+        if payload.starts_with("[DONE]") {
+            return Ok(Flow::Stop);
+        }
+        match self
+            .step(&data, event.kind)
+            .map_err(|bad| bad.at(event.pos, "cohere"))?
+        {
+            Step::Chunk(chunk) => Header::emit(chunk, event.pos, sink).map(|()| Flow::Continue),
+            Step::End(chunk) => Header::emit(chunk, event.pos, sink).map(|()| Flow::Stop),
+            Step::Failed(reason) => Err(provider_error(event.pos, "", &finish_reason_error(&reason))),
+        }
+    }
+
+    fn step(&mut self, data: &str, name: &[u8]) -> R<Step> {
+        let event = Obj::parse(data)?;
+        if let Some(kind) = event.str("type")? {
+            return self.v2(&kind, &event);
+        }
+        if let Some(kind) = event.str("event_type")? {
+            return self.v1(&kind, &event);
+        }
+        if !name.is_empty() {
+            return self.v2(&String::from_utf8_lossy(name), &event);
+        }
+        Err(Bad("expected an event with a `type` or an `event_type`".to_owned()))
+    }
+
+    fn v2(&mut self, kind: &str, event: &Obj<'_>) -> R<Step> {
+        let message = match event.obj("delta")? {
+            Some(delta) => delta.obj("message")?,
+            None => None,
+        };
+        let index = event.int("index")?;
+        let delta = match kind {
+            "content-delta" | "content-start" => match message.as_ref().map(|m| m.obj("content")).transpose()? {
+                Some(Some(part)) => text_and_thinking(&part)?,
+                _ => None,
+            },
+            "message-start" => {
+                if let Some(id) = event.str("id")? {
+                    self.header.set_id(&id);
+                }
+                Some(opening())
+            }
+            "tool-plan-delta" => match &message {
+                Some(message) => nonempty(message.str("tool_plan")?).map(|plan| reasoning(plan, false)),
+                None => None,
+            },
+            "tool-call-start" => {
+                let call = call_object(message.as_ref())?;
+                let index = index.unwrap_or(self.tools.count());
+                self.tools.start_at(index);
+                let (name, arguments) = match call.as_ref().map(|c| c.obj("function")).transpose()? {
+                    Some(Some(function)) => (function.string("name")?, function.string("arguments")?),
+                    _ => (None, None),
+                };
+                let arguments = arguments.unwrap_or_default();
+                if !arguments.is_empty() {
+                    self.tools.arguments(index);
+                }
+                let id = match &call {
+                    Some(call) => call.string("id")?,
+                    None => None,
+                };
+                Some(tool_delta(tool_start(index, id, name, Arguments::Text(arguments))))
+            }
+            "tool-call-delta" => {
+                let call = call_object(message.as_ref())?;
+                let fragment = match call.as_ref().map(|c| c.obj("function")).transpose()? {
+                    Some(Some(function)) => nonempty(function.str("arguments")?),
+                    _ => None,
+                };
+                fragment.map(|fragment| {
+                    let index = index.unwrap_or(0);
+                    self.tools.arguments(index);
+                    tool_delta(tool_arguments(index, fragment))
+                })
+            }
+            "tool-call-end" => self
+                .tools
+                .without_arguments(index.unwrap_or(0))
+                .map(|index| tool_delta(tool_arguments(index, "{}".to_owned()))),
+            "citation-start" => message
+                .as_ref()
+                .and_then(|m| m.get("citations"))
+                .map(|raw| provider_field("citations", &format!("[{raw}]"))),
+            "message-end" => {
+                let Some(end) = event.obj("delta")? else {
+                    return Ok(Step::End(self.header.one(
+                        Delta::default(),
+                        Some(FinishReason::Stop),
+                        None,
+                    )));
+                };
+                return self.end(end.str("finish_reason")?.as_deref(), end.obj("usage")?.as_ref());
+            }
+            _ => None,
+        };
+        Ok(Step::Chunk(delta.and_then(|delta| self.header.one(delta, None, None))))
+    }
+
+    fn v1(&mut self, kind: &str, event: &Obj<'_>) -> R<Step> {
+        let delta = match kind {
+            "text-generation" => nonempty(event.str("text")?).map(content),
+            "stream-start" => {
+                if let Some(id) = event.str("generation_id")? {
+                    self.header.set_id(&id);
+                }
+                Some(opening())
+            }
+            "tool-calls-chunk" => {
+                let mut delta = Delta::default();
+                if let Some(call) = event.obj("tool_call_delta")? {
+                    let index = call.int("index")?;
+                    if let Some(name) = nonempty(call.str("name")?) {
+                        let index = index.unwrap_or(self.tools.count());
+                        self.tools.start_at(index);
+                        let id = self.header.tool_id(index);
+                        delta.tool_calls = Some(vec![tool_start(index, Some(id), Some(name), Arguments::default())]);
+                    } else if let Some(fragment) = nonempty(call.str("parameters")?) {
+                        let index = index.unwrap_or((self.tools.count() - 1).max(0));
+                        self.tools.arguments(index);
+                        delta.tool_calls = Some(vec![tool_arguments(index, fragment)]);
+                    }
+                }
+                delta.reasoning_content = nonempty(event.str("text")?);
+                Some(delta)
+            }
+            "tool-calls-generation" if !self.tools.any() => {
+                let calls = objects(&event.list("tool_calls")?.unwrap_or_default(), "tool_calls")?;
+                let mut out: Vec<ToolCall> = Vec::with_capacity(calls.len());
+                for call in &calls {
+                    let index = self.tools.count();
+                    self.tools.start_at(index);
+                    let arguments = match call.raw_obj("parameters")? {
+                        Some(raw) => Arguments::Value(Json(raw.into())),
+                        None => Arguments::Text("{}".to_owned()),
+                    };
+                    out.push(tool_start(
+                        index,
+                        Some(self.header.tool_id(index)),
+                        call.string("name")?,
+                        arguments,
+                    ));
+                }
+                (!out.is_empty()).then(|| Delta {
+                    tool_calls: Some(out),
+                    ..Delta::default()
+                })
+            }
+            "citation-generation" => match event.list("citations")? {
+                Some(_) => event.get("citations").map(|raw| provider_field("citations", raw)),
+                None => None,
+            },
+            "stream-end" => {
+                let response = event.obj("response")?;
+                let mut reason = event.string("finish_reason")?;
+                if reason.is_none() {
+                    if let Some(response) = &response {
+                        reason = response.string("finish_reason")?;
+                    }
+                }
+                let meta = match &response {
+                    Some(response) => response.obj("meta")?,
+                    None => None,
+                };
+                return self.end(reason.as_deref(), meta.as_ref());
+            }
+            _ => None,
+        };
+        Ok(Step::Chunk(delta.and_then(|delta| self.header.one(delta, None, None))))
+    }
+
+    /// The last event: its finish reason, and the usage (v2's `usage` or v1's `meta`).
+    fn end(&mut self, reason: Option<&str>, usage: Option<&Obj<'_>>) -> R<Step> {
+        if let Some(reason) = reason.filter(|r| r.eq_ignore_ascii_case("error")) {
+            return Ok(Step::Failed(reason.to_owned()));
+        }
+        let finish = reason.and_then(FinishReason::map).or(Some(FinishReason::Stop));
+        let usage = match usage {
+            Some(usage) => Some(cohere_usage(usage)?),
+            None => None,
+        };
+        Ok(Step::End(self.header.one(Delta::default(), finish, usage)))
+    }
+}
+
+/// Content and thinking text of a v2 content part.
+fn text_and_thinking(part: &Obj<'_>) -> R<Option<Delta>> {
+    let text = nonempty(part.str("text")?);
+    let thinking = nonempty(part.str("thinking")?);
+    if text.is_none() && thinking.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Delta {
+        content: text,
+        reasoning_content: thinking,
+        ..Delta::default()
+    }))
+}
+
+/// `delta.message.tool_calls`, one call as an object.
+fn call_object<'a>(message: Option<&Obj<'a>>) -> R<Option<Obj<'a>>> {
+    match message {
+        Some(message) => message.obj("tool_calls"),
+        None => Ok(None),
+    }
+}
+
+/// `tokens` (else `billed_units`) as prompt and completion tokens, `cached_tokens` as cached, and
+/// `billed_units` kept.
+fn cohere_usage(usage: &Obj<'_>) -> R<Json> {
+    let counts = match usage.obj("tokens")? {
+        Some(tokens) => Some(tokens),
+        None => usage.obj("billed_units")?,
+    };
+    let (prompt, completion) = match &counts {
+        Some(counts) => (
+            counts.int("input_tokens")?.unwrap_or(0),
+            counts.int("output_tokens")?.unwrap_or(0),
+        ),
+        None => (0, 0),
+    };
+    let mut json = UsageJson {
+        prompt,
+        completion,
+        ..UsageJson::default()
+    };
+    if let Some(cached) = usage.int("cached_tokens")? {
+        json.prompt_details.push(("cached_tokens", cached));
+    }
+    if let Some(raw) = usage.raw_obj("billed_units")? {
+        json.extras.push(("billed_units", raw.to_owned()));
+    }
+    Ok(json.json())
+}

@@ -1,0 +1,159 @@
+//! Ollama's `/api/chat` stream: one JSON object per line. Twin: `python/rillm/_fallback/decode/ollama.py`.
+//!
+//! `message.content` is content, except text between `<think>` and `</think>` (the tags removed, a tag
+//! split across lines held back until it is whole), which is reasoning, as is `message.thinking`;
+//! `message.tool_calls` arrive whole, their object arguments written as JSON, with a running index and a
+//! generated id when they have none; the `done: true` line carries the finish reason (`done_reason`,
+//! `tool_calls` when the stream called tools), the usage (`prompt_eval_count`, `eval_count`) and ends the
+//! stream; an `error` line raises. Ollama sends no response id, so every chunk has the decoder's.
+
+use super::native::{objects, provider_error, Header, Obj, UsageJson, R};
+use super::raw::{trim_json_ws, utf8_lossy};
+use super::{Options, Sink};
+use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
+use crate::error::Error;
+use crate::framing::{Event, Flow};
+
+#[derive(Debug)]
+pub(crate) struct OllamaDecoder {
+    header: Header,
+    think: ThinkTags,
+    tools: i64,
+}
+
+impl OllamaDecoder {
+    pub(crate) fn new(options: &Options) -> Self {
+        OllamaDecoder {
+            header: Header::new(options),
+            think: ThinkTags::default(),
+            tools: 0,
+        }
+    }
+
+    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        let data = utf8_lossy(event.data);
+        if trim_json_ws(&data).is_empty() {
+            return Ok(Flow::Continue);
+        }
+        let line = Obj::parse(&data).map_err(|bad| bad.at(event.pos, "ollama"))?;
+        if line.has("error") {
+            return Err(provider_error(event.pos, "", &data));
+        }
+        let (chunk, done) = self.line(&line).map_err(|bad| bad.at(event.pos, "ollama"))?;
+        Header::emit(chunk, event.pos, sink)?;
+        Ok(if done { Flow::Stop } else { Flow::Continue })
+    }
+
+    fn line(&mut self, line: &Obj<'_>) -> R<(Option<Chunk>, bool)> {
+        if let Some(model) = line.str("model")? {
+            self.header.set_model(&model);
+        }
+        let done = line.bool("done")? == Some(true);
+        let mut content = String::new();
+        let mut reasoning = String::new();
+        let mut delta = Delta::default();
+        if let Some(message) = line.obj("message")? {
+            if let Some(thinking) = message.str("thinking")? {
+                reasoning.push_str(&thinking);
+            }
+            let text = message.str("content")?.unwrap_or_default();
+            self.think.feed(&text, &mut content, &mut reasoning);
+            let calls = objects(&message.list("tool_calls")?.unwrap_or_default(), "tool_calls")?;
+            let mut out = Vec::with_capacity(calls.len());
+            for call in &calls {
+                let function = call.obj("function")?;
+                let (name, arguments) = match &function {
+                    Some(function) => (function.string("name")?, arguments(function)?),
+                    None => (None, Arguments::Text("{}".to_owned())),
+                };
+                let id = match call.string("id")?.filter(|id| !id.is_empty()) {
+                    Some(id) => id,
+                    None => self.header.tool_id(self.tools),
+                };
+                out.push(super::native::tool_start(self.tools, Some(id), name, arguments));
+                self.tools += 1;
+            }
+            if !out.is_empty() {
+                delta.tool_calls = Some(out);
+            }
+        }
+        let mut finish = None;
+        let mut usage = None;
+        if done {
+            self.think.flush(&mut content, &mut reasoning);
+            let reason = line.str("done_reason")?.filter(|r| !r.is_empty());
+            let mapped = FinishReason::map(reason.as_deref().unwrap_or("stop")).unwrap_or(FinishReason::Stop);
+            finish = Some(if self.tools > 0 && mapped == FinishReason::Stop {
+                FinishReason::ToolCalls
+            } else {
+                mapped
+            });
+            let prompt = line.int("prompt_eval_count")?;
+            let completion = line.int("eval_count")?;
+            if prompt.is_some() || completion.is_some() {
+                let json = UsageJson {
+                    prompt: prompt.unwrap_or(0),
+                    completion: completion.unwrap_or(0),
+                    ..UsageJson::default()
+                };
+                usage = Some(json.json());
+            }
+        }
+        delta.content = (!content.is_empty()).then_some(content);
+        delta.reasoning_content = (!reasoning.is_empty()).then_some(reasoning);
+        Ok((self.header.one(delta, finish, usage), done))
+    }
+}
+
+/// A call's arguments: an object as JSON, a string as it is, none as `{}`.
+fn arguments(function: &Obj<'_>) -> R<Arguments> {
+    Ok(match function.get("arguments") {
+        Some(raw) if raw.starts_with('"') => Arguments::Text(function.string("arguments")?.unwrap_or_default()),
+        Some(_) => Arguments::Value(Json(function.raw_obj("arguments")?.unwrap_or("{}").into())),
+        None => Arguments::Text("{}".to_owned()),
+    })
+}
+
+/// Splits content on `<think>` ... `</think>`, holding back the start of a tag split across lines.
+#[derive(Debug, Default)]
+struct ThinkTags {
+    inside: bool,
+    held: String,
+}
+
+impl ThinkTags {
+    fn feed(&mut self, text: &str, content: &mut String, reasoning: &mut String) {
+        let mut buffer = std::mem::take(&mut self.held);
+        buffer.push_str(text);
+        let mut rest = buffer.as_str();
+        loop {
+            let tag = if self.inside { "</think>" } else { "<think>" };
+            let target = if self.inside { &mut *reasoning } else { &mut *content };
+            if let Some(at) = rest.find(tag) {
+                target.push_str(&rest[..at]);
+                rest = &rest[at + tag.len()..];
+                self.inside = !self.inside;
+                continue;
+            }
+            let hold = (1..tag.len())
+                .rev()
+                .find(|&n| {
+                    n <= rest.len() && rest.is_char_boundary(rest.len() - n) && tag.starts_with(&rest[rest.len() - n..])
+                })
+                .unwrap_or(0);
+            target.push_str(&rest[..rest.len() - hold]);
+            rest[rest.len() - hold..].clone_into(&mut self.held);
+            return;
+        }
+    }
+
+    /// At the end of the stream: held text is what it looked like.
+    fn flush(&mut self, content: &mut String, reasoning: &mut String) {
+        let held = std::mem::take(&mut self.held);
+        if self.inside {
+            reasoning.push_str(&held);
+        } else {
+            content.push_str(&held);
+        }
+    }
+}
