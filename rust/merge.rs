@@ -55,6 +55,9 @@ pub struct ToolCall {
     pub id: Option<String>,
     pub kind: Option<String>,
     pub function: Function,
+    /// A handle the caller attached with the first delta that had one (the bindings use it for the call's
+    /// `provider_specific_fields`, such as Gemini's thought signature).
+    pub extra: Option<usize>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -148,7 +151,15 @@ impl ChoiceMerger {
         self.reasoning.get_or_insert_with(String::new).push_str(piece);
     }
 
-    pub fn tool_call(&mut self, index: i64, id: Option<&str>, kind: Option<&str>, name: Option<&str>, arguments: &str) {
+    pub fn tool_call(
+        &mut self,
+        index: i64,
+        id: Option<&str>,
+        kind: Option<&str>,
+        name: Option<&str>,
+        arguments: &str,
+        extra: Option<usize>,
+    ) {
         let id = id.filter(|s| !s.is_empty());
         let latest = self.tool_calls.iter().rposition(|t| t.index == index);
         let at = match latest {
@@ -165,6 +176,9 @@ impl ChoiceMerger {
         fill(&mut call.id, id);
         fill(&mut call.kind, kind);
         fill(&mut call.function.name, name);
+        if call.extra.is_none() {
+            call.extra = extra;
+        }
         append_arguments(&mut call.function.arguments, arguments);
     }
 
@@ -242,11 +256,11 @@ mod tests {
     #[test]
     fn tool_calls_by_index_with_first_id_and_name() {
         let choice = merged(|c| {
-            c.tool_call(0, Some("call_a"), Some("function"), Some("get_weather"), "");
-            c.tool_call(1, Some("call_b"), Some("function"), Some("add"), "{\"a\":");
-            c.tool_call(0, None, None, Some(""), "{\"city\":");
-            c.tool_call(0, Some(""), None, None, "\"Paris\"}");
-            c.tool_call(1, None, None, None, "1}");
+            c.tool_call(0, Some("call_a"), Some("function"), Some("get_weather"), "", None);
+            c.tool_call(1, Some("call_b"), Some("function"), Some("add"), "{\"a\":", None);
+            c.tool_call(0, None, None, Some(""), "{\"city\":", None);
+            c.tool_call(0, Some(""), None, None, "\"Paris\"}", None);
+            c.tool_call(1, None, None, None, "1}", None);
             c.finish_reason(FinishReason::Stop);
         });
         let calls: Vec<_> = choice
@@ -274,9 +288,9 @@ mod tests {
     #[test]
     fn resends_are_not_doubled_and_empty_arguments_are_braces() {
         let choice = merged(|c| {
-            c.tool_call(0, Some("1"), None, Some("f"), "{\"x\":1}");
-            c.tool_call(0, None, None, None, "{\"x\":1}");
-            c.tool_call(1, Some("2"), None, Some("g"), "");
+            c.tool_call(0, Some("1"), None, Some("f"), "{\"x\":1}", None);
+            c.tool_call(0, None, None, None, "{\"x\":1}", None);
+            c.tool_call(1, Some("2"), None, Some("g"), "", None);
         });
         assert_eq!(choice.tool_calls[0].function.arguments, "{\"x\":1}");
         assert_eq!(choice.tool_calls[1].function.arguments, "{}");
@@ -286,9 +300,9 @@ mod tests {
     #[test]
     fn a_new_id_on_a_used_index_is_a_new_call() {
         let choice = merged(|c| {
-            c.tool_call(0, Some("a"), None, Some("f"), "{}");
-            c.tool_call(0, Some("b"), None, Some("g"), "{\"y\":");
-            c.tool_call(0, None, None, None, "2}");
+            c.tool_call(0, Some("a"), None, Some("f"), "{}", None);
+            c.tool_call(0, Some("b"), None, Some("g"), "{\"y\":", None);
+            c.tool_call(0, None, None, None, "2}", None);
         });
         let args: Vec<_> = choice
             .tool_calls

@@ -7,6 +7,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -25,6 +26,8 @@ struct Opaque<'py> {
     logprobs: Bound<'py, PyList>,
     provider_specific_fields: Bound<'py, PyList>,
     thinking_blocks: Bound<'py, PyList>,
+    /// Tool calls' `provider_specific_fields`, by the handle the core's merge keeps with each call.
+    tool_fields: Vec<Bound<'py, PyAny>>,
 }
 
 #[pyfunction]
@@ -99,7 +102,14 @@ fn merge_choice<'py>(
     if let Some(calls) = &delta.tool_calls {
         for call in calls.bind(py).cast::<PyList>()?.iter() {
             let call = call.cast_into::<PyToolCall>()?;
-            let call = call.borrow();
+            let mut call = call.borrow_mut();
+            let extra = match call.extras.get(py, intern!(py, "provider_specific_fields"))? {
+                Some(fields) if !fields.is_none() => {
+                    values.tool_fields.push(fields);
+                    Some(values.tool_fields.len() - 1)
+                }
+                _ => None,
+            };
             let Some(function) = &call.function else { continue };
             let function = function.bind(py).cast::<PyFunction>()?.borrow();
             acc.tool_call(
@@ -108,6 +118,7 @@ fn merge_choice<'py>(
                 Some(call.kind.as_deref().unwrap_or("function")),
                 function.name.as_deref(),
                 &function.arguments,
+                extra,
             );
         }
     }
@@ -145,6 +156,7 @@ fn opaque_for<'a, 'py>(py: Python<'py>, opaque: &'a mut Vec<Opaque<'py>>, index:
             logprobs: PyList::empty(py),
             provider_specific_fields: PyList::empty(py),
             thinking_blocks: PyList::empty(py),
+            tool_fields: Vec::new(),
         });
         opaque.len() - 1
     });
@@ -190,6 +202,9 @@ fn choice_dict<'py>(py: Python<'py>, c: merge::Choice, values: Option<&Opaque<'p
         t.set_item("id", call.id)?;
         t.set_item("type", call.kind)?;
         t.set_item("function", function_dict(py, call.function)?)?;
+        if let Some(fields) = call.extra.and_then(|at| values?.tool_fields.get(at)) {
+            t.set_item("provider_specific_fields", fields)?;
+        }
         calls.append(t)?;
     }
     d.set_item("tool_calls", calls)?;

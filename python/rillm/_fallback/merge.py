@@ -66,13 +66,15 @@ class Merger:
 
 
 class ToolCall:
-    __slots__ = ("arguments", "id", "index", "kind", "length", "name")
+    __slots__ = ("arguments", "fields", "id", "index", "kind", "length", "name")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.id: str | None = None
         self.kind: str | None = None
         self.name: str | None = None
+        # The call's `provider_specific_fields` (Gemini's thought signature), from the first delta with one.
+        self.fields: Any = None
         # Fragments, joined at the end (attribute `+=` would copy the whole string each time).
         self.arguments: list[str] = []
         self.length = 0
@@ -109,7 +111,9 @@ class ChoiceMerger:
         self.provider_specific_fields: list[Any] = []
         self.thinking_blocks: list[Any] = []
 
-    def tool_call(self, index: int, id_: str | None, kind: str | None, name: str | None, arguments: str) -> None:
+    def tool_call(
+        self, index: int, id_: str | None, kind: str | None, name: str | None, arguments: str, fields: Any = None
+    ) -> None:
         if not id_:
             id_ = None
         calls = self.tool_calls
@@ -126,6 +130,8 @@ class ChoiceMerger:
             call.kind = kind
         if call.name is None and name:
             call.name = name
+        if call.fields is None:
+            call.fields = fields
         append_arguments(call, arguments)
 
     def function(self, name: str | None, arguments: str) -> None:
@@ -139,15 +145,17 @@ class ChoiceMerger:
     def finish(self) -> dict[str, Any]:
         # Stable: calls that share an index keep their arrival order.
         calls = sorted(self.tool_calls, key=lambda c: c.index)
-        tool_calls = [
-            {
+        tool_calls = []
+        for c in calls:
+            call = {
                 "index": c.index,
                 "id": c.id,
                 "type": c.kind or "function",
                 "function": {"name": c.name, "arguments": "".join(c.arguments) or "{}"},
             }
-            for c in calls
-        ]
+            if c.fields is not None:
+                call["provider_specific_fields"] = c.fields
+            tool_calls.append(call)
         refusal = "".join(self.refusal) or None
         content: str | None = "".join(self.content)
         function_call = None
@@ -224,7 +232,8 @@ def merge_choice(acc: ChoiceMerger, choice: StreamingChoices) -> None:
     if delta.tool_calls:
         for call in delta.tool_calls:
             function = call.function
-            acc.tool_call(call.index, call.id, call.type, function.name, function.arguments)
+            fields = call.get("provider_specific_fields") if call._extras is not None or call.__dict__ else None
+            acc.tool_call(call.index, call.id, call.type, function.name, function.arguments, fields)
     if delta.function_call is not None:
         acc.function(delta.function_call.name, delta.function_call.arguments)
     if choice._finish_reason is not None:
