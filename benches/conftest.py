@@ -57,6 +57,50 @@ def tool_stream() -> tuple[bytes, str]:
     return "".join(events + _tail("tool_calls")).encode(), "".join(fragments)
 
 
+@cache
+def anthropic_stream() -> tuple[bytes, str]:
+    """(stream, its text): an Anthropic Messages stream with N_CHUNKS text deltas, shaped like
+    ../shared/fixtures/streams/anthropic/*.sse (`event:` lines, compact JSON)."""
+    words = [WORDS[i % len(WORDS)] for i in range(N_CHUNKS)]
+    usage = {"input_tokens": 364, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}
+    message = {"id": "msg_01T8kTq7cYyYJeQ5DxcVUc6D", "type": "message", "role": "assistant"}
+    message.update({"model": "claude-sonnet-4-5-20250929", "content": [], "stop_reason": None, "usage": usage})
+    events = [
+        {"type": "message_start", "message": message},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        *({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": w}} for w in words),
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": N_CHUNKS},
+        },
+        {"type": "message_stop"},
+    ]
+    body = "".join(
+        f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'), ensure_ascii=False)}\n\n" for e in events
+    )
+    return body.encode(), "".join(words)
+
+
+@cache
+def bedrock_stream() -> tuple[bytes, str]:
+    """(stream, its text): a Bedrock ConverseStream in AWS event-stream frames with N_CHUNKS text deltas,
+    shaped like ../shared/fixtures/streams/bedrock/converse-*.bin (payloads padded with a `p` field)."""
+    from tests.eventstream import event
+
+    pad = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    words = [WORDS[i % len(WORDS)] for i in range(N_CHUNKS)]
+    frames = [event("messageStart", {"p": pad[:17], "role": "assistant"})]
+    for i, word in enumerate(words):
+        frames.append(event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word}, "p": pad[: i % 53]}))
+    frames.append(event("contentBlockStop", {"contentBlockIndex": 0, "p": pad[:40]}))
+    frames.append(event("messageStop", {"p": pad[:15], "stopReason": "end_turn"}))
+    usage = {"inputTokens": 13, "outputTokens": N_CHUNKS, "totalTokens": N_CHUNKS + 13}
+    frames.append(event("metadata", {"metrics": {"latencyMs": 522}, "p": pad[:30], "usage": usage}))
+    return b"".join(frames), "".join(words)
+
+
 def pieces(stream: bytes) -> list[bytes]:
     return [stream[i : i + PIECE] for i in range(0, len(stream), PIECE)]
 

@@ -25,6 +25,7 @@
 //! `prompt_tokens_details` has `cached_tokens` (read), `cache_creation_tokens` and `text_tokens`;
 //! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
+use super::json::Parser;
 use super::native::{
     is_nonempty_object, nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single,
     tool_arguments, tool_delta, tool_start, Bad, Header, Obj, Tools, UsageJson, R,
@@ -101,6 +102,11 @@ impl AnthropicDecoder {
     ) -> Result<Flow, Error> {
         if name == b"error" {
             return Err(provider_error(pos, "error", data));
+        }
+        if let Some(text) = text_delta(data) {
+            // Most events of a stream; the general path below gives the same chunk, slower.
+            let chunk = (!text.is_empty()).then(|| self.header.one(super::native::content(text), None, None));
+            return Header::emit(chunk.flatten(), pos, sink).map(|()| Flow::Continue);
         }
         if trim_json_ws(data).is_empty() {
             return Ok(Flow::Continue);
@@ -278,6 +284,52 @@ impl AnthropicDecoder {
 
     fn is_tool_block(&self, index: i64) -> bool {
         self.tool_blocks.iter().any(|(i, _)| *i == index)
+    }
+}
+
+/// The text of the event most of a stream is made of, `{"type":"content_block_delta","index":N,
+/// "delta":{"type":"text_delta","text":"..."}}` (keys in any order, a repeated key's last value), read in
+/// one pass without building objects. `None` for anything else, which then takes the general path.
+fn text_delta(data: &str) -> Option<String> {
+    let mut p = Parser::new(data);
+    let mut kind_ok = false;
+    let mut text = None;
+    let mut key = p.first_key().ok()?;
+    while let Some(k) = key {
+        match k.raw {
+            "type" => kind_ok = p.cow().ok()?.is_some_and(|kind| kind == "content_block_delta"),
+            // Any integer or null: which block a text delta belongs to changes nothing.
+            "index" => drop(p.int().ok()?),
+            "delta" => text = Some(delta_text(&mut p)?),
+            _ => return None,
+        }
+        key = p.next_key().ok()?;
+    }
+    p.finish().ok()?;
+    if kind_ok {
+        text
+    } else {
+        None
+    }
+}
+
+/// `{"type":"text_delta","text":"..."}` and nothing else: its text.
+fn delta_text(p: &mut Parser<'_>) -> Option<String> {
+    let mut kind_ok = false;
+    let mut text = None;
+    let mut key = p.first_key().ok()?;
+    while let Some(k) = key {
+        match k.raw {
+            "type" => kind_ok = p.cow().ok()?.is_some_and(|kind| kind == "text_delta"),
+            "text" => text = Some(p.cow().ok()??.into_owned()),
+            _ => return None,
+        }
+        key = p.next_key().ok()?;
+    }
+    if kind_ok {
+        text
+    } else {
+        None
     }
 }
 

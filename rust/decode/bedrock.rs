@@ -15,6 +15,7 @@
 use base64::Engine as _;
 
 use super::anthropic::AnthropicDecoder;
+use super::json::Parser;
 use super::native::{
     block_object, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start, Bad,
     Header, Obj, Tools, UsageJson, R,
@@ -58,6 +59,13 @@ impl BedrockDecoder {
         if event.kind == b"chunk" {
             let text = invoke_payload(&data).map_err(|bad| bad.at(event.pos, "bedrock"))?;
             return self.invoke.decode_text(&text, b"", event.pos, sink);
+        }
+        if event.kind == b"contentBlockDelta" {
+            if let Some(text) = text_delta(&data) {
+                // Most events of a stream; the general path below gives the same chunk, slower.
+                let chunk = (!text.is_empty()).then(|| self.header.one(content(text), None, None));
+                return Header::emit(chunk.flatten(), event.pos, sink).map(|()| Flow::Continue);
+            }
         }
         if trim_json_ws(&data).is_empty() {
             return Ok(Flow::Continue);
@@ -160,6 +168,39 @@ impl BedrockDecoder {
         }
         Ok(out)
     }
+}
+
+/// The text of the `contentBlockDelta` most of a stream is made of, `{"contentBlockIndex":N,
+/// "delta":{"text":"..."}, ...}` (other top-level keys, such as the `p` padding, skipped; a repeated key's
+/// last value), read in one pass without building objects. `None` for anything else, which then takes the
+/// general path.
+fn text_delta(data: &str) -> Option<String> {
+    let mut p = Parser::new(data);
+    let mut text = None;
+    let mut key = p.first_key().ok()?;
+    while let Some(k) = key {
+        match k.raw {
+            // Any integer or null: which block a text delta belongs to changes nothing.
+            "contentBlockIndex" => drop(p.int().ok()?),
+            "delta" => {
+                let mut inner = p.first_key().ok()?;
+                let mut value = None;
+                while let Some(k) = inner {
+                    if k.raw != "text" {
+                        return None;
+                    }
+                    value = Some(p.cow().ok()??.into_owned());
+                    inner = p.next_key().ok()?;
+                }
+                text = Some(value?);
+            }
+            raw if raw.contains('\\') => return None,
+            _ => drop(p.any().ok()?),
+        }
+        key = p.next_key().ok()?;
+    }
+    p.finish().ok()?;
+    text
 }
 
 /// The Anthropic event inside an invoke `chunk`: `{"bytes": base64}`.

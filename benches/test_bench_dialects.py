@@ -1,0 +1,87 @@
+"""Decoding the native dialects' streams: a 20,000-delta Anthropic text stream and a 20,000-event Bedrock
+ConverseStream, fed in 4 KiB pieces, reading `choices[0].delta.content` of every chunk. rillm's Rust core vs
+its pure-Python twin vs LiteLLM end to end (`litellm.completion(..., stream=True)` over an httpx mock
+transport that serves the same pieces: LiteLLM's own decoding and stream wrapper, no network), each checked
+for the right answer before it is timed. LiteLLM takes tens of seconds, so it is timed once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import N_CHUNKS, anthropic_stream, backend_module, bedrock_stream, peer, pieces
+
+STREAMS = {"anthropic": anthropic_stream, "bedrock": bedrock_stream}
+LITELLM_MODELS = {
+    "anthropic": "anthropic/claude-sonnet-4-5-20250929",
+    "bedrock": "bedrock/converse/anthropic.claude-sonnet-4-5-20250929-v1:0",
+}
+
+
+def rillm_text(module: Any, dialect: str, data: list[bytes]) -> list[str]:
+    decoder = module.StreamDecoder(dialect)
+    out = []
+    for piece in data:
+        for chunk in decoder.feed(piece):
+            if chunk.choices:
+                out.append(chunk.choices[0].delta.content)
+    decoder.finish()
+    return out
+
+
+class Pieces(httpx.SyncByteStream):
+    def __init__(self, data: list[bytes]) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.data)
+
+
+def litellm_text(litellm: Any, dialect: str, data: list[bytes]) -> list[str]:
+    from litellm.llms.custom_httpx.http_handler import HTTPHandler
+
+    kind = "text/event-stream" if dialect == "anthropic" else "application/vnd.amazon.eventstream"
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": kind}, stream=Pieces(data))
+
+    client = HTTPHandler(client=httpx.Client(transport=httpx.MockTransport(serve)))
+    stream = litellm.completion(
+        model=LITELLM_MODELS[dialect],
+        messages=[{"role": "user", "content": "hi"}],
+        stream=True,
+        api_key="sk-bench" if dialect == "anthropic" else None,
+        client=client,
+    )
+    return [c.choices[0].delta.content for c in stream if c.choices]
+
+
+@pytest.mark.parametrize("impl", ["rust", "python", "litellm"])
+@pytest.mark.parametrize("dialect", ["anthropic", "bedrock"])
+def test_decode_native_text(benchmark: Any, dialect: str, impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    benchmark.group = f"(d) decode a {N_CHUNKS}-delta {dialect} text stream in 4 KiB pieces, reading delta.content"
+    stream, text = STREAMS[dialect]()
+    data = pieces(stream)
+    if impl == "litellm":
+        litellm = peer("litellm", benchmark)
+        for name, value in (("AWS_ACCESS_KEY_ID", "AKIDBENCH"), ("AWS_SECRET_ACCESS_KEY", "bench")):
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("AWS_REGION_NAME", "us-east-1")
+
+        def run() -> list[str]:
+            return litellm_text(litellm, dialect, data)
+    else:
+        module = backend_module(impl)
+
+        def run() -> list[str]:
+            return rillm_text(module, dialect, data)
+
+    assert "".join(s or "" for s in run()) == text
+    benchmark.extra_info["chunks"] = N_CHUNKS
+    if impl == "litellm":
+        benchmark.pedantic(run, rounds=1, iterations=1)
+    else:
+        benchmark(run)
