@@ -14,6 +14,9 @@ import pytest
 
 from .conftest import N_CHUNKS, anthropic_stream, backend_module, bedrock_stream, peer, pieces
 
+# The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
+
 STREAMS = {"anthropic": anthropic_stream, "bedrock": bedrock_stream}
 LITELLM_MODELS = {
     "anthropic": "anthropic/claude-sonnet-4-5-20250929",

@@ -12,6 +12,9 @@ import pytest
 
 from .conftest import N_CHUNKS, backend_module, peer, pieces, text_stream, tool_stream
 
+# The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
+
 BACKENDS = ["rust", "python"]
 
 

@@ -8,10 +8,13 @@ class StreamDecoder:
     """Turns one provider stream's bytes into OpenAI-shaped chunks.
 
     Args:
-        dialect: the wire format ("openai": OpenAI, Azure and every OpenAI-compatible server).
+        dialect: the wire format: "openai" (OpenAI, Azure and every OpenAI-compatible server),
+            "anthropic", "cohere", "gemini", "ollama" or "bedrock".
         model: the model name for chunks whose provider sends none.
         max_event_bytes: the most one event may buffer (default 64 MiB); past it, EventTooLargeError.
         created: the Unix time for chunks whose provider sends none (default: now).
+        id: the id for chunks whose provider sends none (default: a fresh "chatcmpl-<uuid>"; the
+            OpenAI dialect takes ids from its chunks).
     """
 
     def __init__(
@@ -21,6 +24,7 @@ class StreamDecoder:
         model: str | None = None,
         max_event_bytes: int = ...,
         created: int | None = None,
+        id: str | None = None,
     ) -> None: ...
     def feed(self, data: bytes | bytearray | memoryview) -> list[ModelResponseStream]:
         """Decodes every event `data` completes and returns their chunks."""
@@ -93,5 +97,6 @@ def merge_chunks(chunks: Any) -> dict[str, Any]:
 
 def frame_events(
     pieces: Any, framing: str = "sse", max_event_bytes: int = ...
-) -> tuple[list[tuple[bytes, bytes, int, int]], tuple[int, int] | None, bytes, int | None]:
-    """Frames pieces as one stream without decoding: events, the unterminated event, last id, retry."""
+) -> tuple[list[tuple[bytes, bytes, int, int, bool]], tuple[int, int] | None, bytes, int | None]:
+    """Frames pieces as one stream without decoding ("sse", "ndjson", "json_array", "eventstream" or
+    "auto"): (kind, data, number, offset, exception) of each event, the unterminated event, last id, retry."""
