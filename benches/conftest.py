@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterator
 from functools import cache
 
+import httpx
 import pytest
 
 N_CHUNKS = 20_000
@@ -99,6 +101,16 @@ def bedrock_stream() -> tuple[bytes, str]:
     usage = {"inputTokens": 13, "outputTokens": N_CHUNKS, "totalTokens": N_CHUNKS + 13}
     frames.append(event("metadata", {"metrics": {"latencyMs": 522}, "p": pad[:30], "usage": usage}))
     return b"".join(frames), "".join(words)
+
+
+class Pieces(httpx.SyncByteStream):
+    """A response body that yields ready pieces, as a transport would."""
+
+    def __init__(self, data: list[bytes]) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.data)
 
 
 def pieces(stream: bytes) -> list[bytes]:

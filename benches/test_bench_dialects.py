@@ -6,13 +6,12 @@ for the right answer before it is timed. LiteLLM takes tens of seconds, so it is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import N_CHUNKS, anthropic_stream, backend_module, bedrock_stream, peer, pieces
+from .conftest import N_CHUNKS, Pieces, anthropic_stream, backend_module, bedrock_stream, peer, pieces
 
 # The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
@@ -33,14 +32,6 @@ def rillm_text(module: Any, dialect: str, data: list[bytes]) -> list[str]:
                 out.append(chunk.choices[0].delta.content)
     decoder.finish()
     return out
-
-
-class Pieces(httpx.SyncByteStream):
-    def __init__(self, data: list[bytes]) -> None:
-        self.data = data
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.data)
 
 
 def litellm_text(litellm: Any, dialect: str, data: list[bytes]) -> list[str]:

@@ -4,13 +4,12 @@ before it is timed. `make bench` runs them; CI runs them once as smoke tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import N_CHUNKS, backend_module, peer, pieces, text_stream, tool_stream
+from .conftest import N_CHUNKS, Pieces, backend_module, peer, pieces, text_stream, tool_stream
 
 # The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
@@ -38,16 +37,6 @@ def rillm_arguments(module: Any, data: list[bytes]) -> list[str]:
                 out.append(chunk.choices[0].delta.tool_calls[0].function.arguments)
     decoder.finish()
     return out
-
-
-class Pieces(httpx.SyncByteStream):
-    """A response body that yields ready pieces, as a transport would."""
-
-    def __init__(self, data: list[bytes]) -> None:
-        self.data = data
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.data)
 
 
 def openai_sdk_stream(data: list[bytes]) -> Any:
