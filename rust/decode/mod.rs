@@ -57,11 +57,11 @@ pub const DIALECTS: [&str; 6] = ["openai", "anthropic", "cohere", "gemini", "oll
 #[derive(Debug)]
 enum Dialect {
     OpenAi(openai::OpenAiDecoder),
-    Anthropic(anthropic::AnthropicDecoder),
-    Cohere(cohere::CohereDecoder),
-    Gemini(gemini::GeminiDecoder),
-    Ollama(ollama::OllamaDecoder),
-    Bedrock(bedrock::BedrockDecoder),
+    Anthropic(Box<anthropic::AnthropicDecoder>),
+    Cohere(Box<cohere::CohereDecoder>),
+    Gemini(Box<gemini::GeminiDecoder>),
+    Ollama(Box<ollama::OllamaDecoder>),
+    Bedrock(Box<bedrock::BedrockDecoder>),
 }
 
 impl Dialect {
@@ -124,14 +124,23 @@ impl StreamDecoder {
                 Framing::Sse,
             ),
             "anthropic" => (
-                Dialect::Anthropic(anthropic::AnthropicDecoder::new(options)),
+                Dialect::Anthropic(Box::new(anthropic::AnthropicDecoder::new(options))),
                 Framing::Auto,
             ),
-            "cohere" => (Dialect::Cohere(cohere::CohereDecoder::new(options)), Framing::Auto),
-            "gemini" => (Dialect::Gemini(gemini::GeminiDecoder::new(options)), Framing::Auto),
-            "ollama" => (Dialect::Ollama(ollama::OllamaDecoder::new(options)), Framing::Ndjson),
+            "cohere" => (
+                Dialect::Cohere(Box::new(cohere::CohereDecoder::new(options))),
+                Framing::Auto,
+            ),
+            "gemini" => (
+                Dialect::Gemini(Box::new(gemini::GeminiDecoder::new(options))),
+                Framing::Auto,
+            ),
+            "ollama" => (
+                Dialect::Ollama(Box::new(ollama::OllamaDecoder::new(options))),
+                Framing::Ndjson,
+            ),
             "bedrock" => (
-                Dialect::Bedrock(bedrock::BedrockDecoder::new(options)),
+                Dialect::Bedrock(Box::new(bedrock::BedrockDecoder::new(options))),
                 Framing::EventStream,
             ),
             other => return Err(Error::UnknownDialect { name: other.to_owned() }),
