@@ -17,8 +17,8 @@ use base64::Engine as _;
 use super::anthropic::AnthropicDecoder;
 use super::json::Parser;
 use super::native::{
-    block_object, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start, Bad,
-    Header, Obj, Tools, UsageJson, R,
+    block_object, child, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start,
+    Bad, Header, Obj, Tools, UsageJson, R,
 };
 use super::raw::{trim_json_ws, utf8_lossy};
 use super::{Options, Sink};
@@ -92,21 +92,15 @@ impl BedrockDecoder {
                 None => None,
             },
             "messageStart" => Some(opening()),
-            "contentBlockStart" => {
-                let tool_use = match payload.obj("start")? {
-                    Some(start) => start.obj("toolUse")?,
-                    None => None,
-                };
-                match tool_use {
-                    Some(tool_use) => {
-                        let tool = self.tools.start(index);
-                        let id = tool_use.string("toolUseId")?;
-                        let call = tool_start(tool, id, tool_use.string("name")?, Arguments::default());
-                        Some(tool_delta(call))
-                    }
-                    None => None,
+            "contentBlockStart" => match child(payload.obj("start")?.as_ref(), "toolUse")? {
+                Some(tool_use) => {
+                    let tool = self.tools.start(index);
+                    let id = tool_use.string("toolUseId")?;
+                    let call = tool_start(tool, id, tool_use.string("name")?, Arguments::default());
+                    Some(tool_delta(call))
                 }
-            }
+                None => None,
+            },
             "contentBlockStop" => self
                 .tools
                 .without_arguments(index)

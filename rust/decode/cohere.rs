@@ -16,7 +16,7 @@
 //! it to `stop`, which hides the failure).
 
 use super::native::{
-    content, nonempty, objects, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta,
+    child, content, nonempty, objects, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta,
     tool_start, Bad, Header, Obj, Tools, UsageJson, R,
 };
 use super::openai::finish_reason_error;
@@ -85,15 +85,12 @@ impl CohereDecoder {
     }
 
     fn v2(&mut self, kind: &str, event: &Obj<'_>) -> R<Step> {
-        let message = match event.obj("delta")? {
-            Some(delta) => delta.obj("message")?,
-            None => None,
-        };
+        let message = child(event.obj("delta")?.as_ref(), "message")?;
         let index = event.int("index")?;
         let delta = match kind {
-            "content-delta" | "content-start" => match message.as_ref().map(|m| m.obj("content")).transpose()? {
-                Some(Some(part)) => text_and_thinking(&part)?,
-                _ => None,
+            "content-delta" | "content-start" => match child(message.as_ref(), "content")? {
+                Some(part) => text_and_thinking(&part)?,
+                None => None,
             },
             "message-start" => {
                 if let Some(id) = event.str("id")? {
@@ -106,12 +103,12 @@ impl CohereDecoder {
                 None => None,
             },
             "tool-call-start" => {
-                let call = call_object(message.as_ref())?;
+                let call = child(message.as_ref(), "tool_calls")?;
                 let index = index.unwrap_or(self.tools.count());
                 self.tools.start_at(index);
-                let (name, arguments) = match call.as_ref().map(|c| c.obj("function")).transpose()? {
-                    Some(Some(function)) => (function.string("name")?, function.string("arguments")?),
-                    _ => (None, None),
+                let (name, arguments) = match child(call.as_ref(), "function")? {
+                    Some(function) => (function.string("name")?, function.string("arguments")?),
+                    None => (None, None),
                 };
                 let arguments = arguments.unwrap_or_default();
                 if !arguments.is_empty() {
@@ -124,10 +121,10 @@ impl CohereDecoder {
                 Some(tool_delta(tool_start(index, id, name, Arguments::Text(arguments))))
             }
             "tool-call-delta" => {
-                let call = call_object(message.as_ref())?;
-                let fragment = match call.as_ref().map(|c| c.obj("function")).transpose()? {
-                    Some(Some(function)) => nonempty(function.str("arguments")?),
-                    _ => None,
+                let call = child(message.as_ref(), "tool_calls")?;
+                let fragment = match child(call.as_ref(), "function")? {
+                    Some(function) => nonempty(function.str("arguments")?),
+                    None => None,
                 };
                 fragment.map(|fragment| {
                     let index = index.unwrap_or(0);
@@ -219,10 +216,7 @@ impl CohereDecoder {
                         reason = response.string("finish_reason")?;
                     }
                 }
-                let meta = match &response {
-                    Some(response) => response.obj("meta")?,
-                    None => None,
-                };
+                let meta = child(response.as_ref(), "meta")?;
                 return self.end(reason.as_deref(), meta.as_ref());
             }
             _ => None,
@@ -256,14 +250,6 @@ fn text_and_thinking(part: &Obj<'_>) -> R<Option<Delta>> {
         reasoning_content: thinking,
         ..Delta::default()
     }))
-}
-
-/// `delta.message.tool_calls`, one call as an object.
-fn call_object<'a>(message: Option<&Obj<'a>>) -> R<Option<Obj<'a>>> {
-    match message {
-        Some(message) => message.obj("tool_calls"),
-        None => Ok(None),
-    }
 }
 
 /// `tokens` (else `billed_units`) as prompt and completion tokens, `cached_tokens` as cached, and

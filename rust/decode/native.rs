@@ -144,6 +144,14 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// The object `name` of `parent`, when there is a parent and it has one.
+pub(crate) fn child<'a>(parent: Option<&Obj<'a>>, name: &str) -> R<Option<Obj<'a>>> {
+    match parent {
+        Some(parent) => parent.obj(name),
+        None => Ok(None),
+    }
+}
+
 /// Each item of a raw array as an object.
 pub(crate) fn objects<'a>(items: &[&'a str], name: &str) -> R<Vec<Obj<'a>>> {
     items
