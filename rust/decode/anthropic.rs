@@ -25,10 +25,11 @@
 //! `prompt_tokens_details` has `cached_tokens` (read), `cache_creation_tokens` and `text_tokens`;
 //! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
+use super::fields::{is_nonempty_object, Bad, Obj, R};
 use super::json::Parser;
 use super::native::{
-    is_nonempty_object, nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single,
-    tool_arguments, tool_delta, tool_start, Bad, Header, Obj, Tools, UsageJson, R,
+    nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single, tool_arguments,
+    tool_delta, tool_start, Header, Tools, UsageJson,
 };
 use super::raw::{is_complete_json, push_json_string, trim_json_ws, utf8_lossy, ObjectBuilder};
 use super::{Options, Sink};

@@ -15,10 +15,11 @@
 use base64::Engine as _;
 
 use super::anthropic::AnthropicDecoder;
+use super::fields::{child, Bad, Obj, R};
 use super::json::Parser;
 use super::native::{
-    block_object, child, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start,
-    Bad, Header, Obj, Tools, UsageJson, R,
+    block_object, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start, Header,
+    Tools, UsageJson,
 };
 use super::raw::{trim_json_ws, utf8_lossy};
 use super::{Options, Sink};

@@ -15,9 +15,10 @@
 //! A finish reason of `ERROR` means the generation failed: it raises the provider's error (LiteLLM maps
 //! it to `stop`, which hides the failure).
 
+use super::fields::{child, objects, Bad, Obj, R};
 use super::native::{
-    child, content, nonempty, objects, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta,
-    tool_start, Bad, Header, Obj, Tools, UsageJson, R,
+    content, nonempty, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta, tool_start,
+    Header, Tools, UsageJson,
 };
 use super::openai::finish_reason_error;
 use super::raw::{trim_json_ws, utf8_lossy};

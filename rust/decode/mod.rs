@@ -7,7 +7,9 @@
 mod anthropic;
 mod bedrock;
 mod cohere;
+mod fields;
 mod gemini;
+mod gemini_args;
 mod json;
 mod native;
 mod ollama;

@@ -7,7 +7,8 @@
 //! `tool_calls` when the stream called tools), the usage (`prompt_eval_count`, `eval_count`) and ends the
 //! stream; an `error` line raises. Ollama sends no response id, so every chunk has the decoder's.
 
-use super::native::{objects, provider_error, Header, Obj, UsageJson, R};
+use super::fields::{objects, Obj, R};
+use super::native::{provider_error, Header, UsageJson};
 use super::raw::{trim_json_ws, utf8_lossy};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};

@@ -11,8 +11,9 @@ from typing import Any
 from rillm import _shared
 from rillm._fallback import jsonutil
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
-from rillm._fallback.decode import native
-from rillm._fallback.decode.native import Bad, Header, Tools, get_int, get_obj, get_str
+from rillm._fallback.decode import fields, native
+from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
+from rillm._fallback.decode.native import Header, Tools
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -41,11 +42,11 @@ class AnthropicDecoder:
             raise provider_error(event, data, "error")
         if not data.strip(" \t\n\r"):
             return False
-        obj = native.load(event, data, "anthropic")
+        obj = fields.load(event, data, "anthropic")
         try:
             step = self.step(obj, name)
         except ShapeError as exc:
-            raise native.bad(event, exc, "anthropic") from None
+            raise fields.bad(event, exc, "anthropic") from None
         if step is _STOP:
             return True
         if step is _ERROR:

@@ -9,9 +9,10 @@ import binascii
 from typing import Any
 
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
-from rillm._fallback.decode import native
+from rillm._fallback.decode import fields, native
 from rillm._fallback.decode.anthropic import AnthropicDecoder
-from rillm._fallback.decode.native import Bad, Header, Tools, get_int, get_obj, get_str
+from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
+from rillm._fallback.decode.native import Header, Tools
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -34,15 +35,15 @@ class BedrockDecoder:
             try:
                 text = _invoke_payload(event, data)
             except ShapeError as exc:
-                raise native.bad(event, exc, "bedrock") from None
+                raise fields.bad(event, exc, "bedrock") from None
             return self.invoke.decode_text(event, text, b"", out)
         if not data.strip(" \t\n\r"):
             return False
-        payload = native.load(event, data, "bedrock")
+        payload = fields.load(event, data, "bedrock")
         try:
             chunk, end = self.converse(event.kind.decode("utf-8", "replace"), payload)
         except ShapeError as exc:
-            raise native.bad(event, exc, "bedrock") from None
+            raise fields.bad(event, exc, "bedrock") from None
         if chunk is not None:
             out.append(chunk)
         return end
@@ -119,7 +120,7 @@ class BedrockDecoder:
 
 def _invoke_payload(event: Event, data: str) -> str:
     """The Anthropic event inside an invoke `chunk`: `{"bytes": base64}`."""
-    chunk = native.load(event, data, "bedrock")
+    chunk = fields.load(event, data, "bedrock")
     encoded = get_str(chunk, "bytes")
     if encoded is None:
         raise Bad("`bytes`: expected a string")

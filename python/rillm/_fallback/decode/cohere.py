@@ -8,8 +8,9 @@ from typing import Any
 
 from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, ascii_lower, map_finish_reason
-from rillm._fallback.decode import native
-from rillm._fallback.decode.native import Bad, Header, Tools, get_int, get_list, get_obj, get_str
+from rillm._fallback.decode import fields, native
+from rillm._fallback.decode.fields import Bad, get_int, get_list, get_obj, get_str
+from rillm._fallback.decode.native import Header, Tools
 from rillm._fallback.decode.openai import finish_reason_error
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
@@ -47,11 +48,11 @@ class CohereDecoder:
             return False
         if payload.startswith("[DONE]"):
             return True
-        obj = native.load(event, data, "cohere")
+        obj = fields.load(event, data, "cohere")
         try:
             step = self.step(obj, event.kind)
         except ShapeError as exc:
-            raise native.bad(event, exc, "cohere") from None
+            raise fields.bad(event, exc, "cohere") from None
         if type(step) is _Failed:
             raise provider_error(event, finish_reason_error(step.reason), "")
         if type(step) is _End:
@@ -157,7 +158,7 @@ class CohereDecoder:
                         delta.tool_calls = [native.tool_arguments(index, fragment)]
             delta.reasoning_content = get_str(event, "text") or None
         elif kind == "tool-calls-generation" and not self.tools.any():
-            calls = native.objects(get_list(event, "tool_calls") or [], "tool_calls")
+            calls = fields.objects(get_list(event, "tool_calls") or [], "tool_calls")
             out = []
             for call in calls:
                 index = self.tools.count()

@@ -1,12 +1,10 @@
 # Twin of rust/decode/native.rs.
-"""What the native dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share: reading a payload's fields
-with strict types, the stream-wide chunk header, usage and thinking blocks in OpenAI's shape, and tool
-calls.
+"""What the native dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share besides reading fields
+(`fields.py`): the stream-wide chunk header, usage and thinking blocks in OpenAI's shape, and tool calls.
 
-Rules every native dialect follows: a field read has the type the dialect expects or is absent/null
-(anything else fails the event with a decode error naming the field); one event yields at most one chunk,
-and only when it carries something (a role, text, a tool call, thinking blocks, provider fields, a finish
-reason or usage); the first chunk of the stream carries `role: "assistant"`.
+Rules every native dialect follows: one event yields at most one chunk, and only when it carries something
+(a role, text, a tool call, thinking blocks, provider fields, a finish reason or usage); the first chunk of
+the stream carries `role: "assistant"`.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from rillm import _shared
-from rillm._fallback import jsonutil
 from rillm._fallback.chunk import (
     ChatCompletionDeltaToolCall,
     Delta,
@@ -22,76 +19,8 @@ from rillm._fallback.chunk import (
     ModelResponseStream,
     StreamingChoices,
 )
-from rillm._fallback.errors import ShapeError, decode_error
-from rillm._fallback.framing import Event
 
 _new = object.__new__
-_I64 = range(-(2**63), 2**63)
-
-
-class Bad(ShapeError):
-    """A payload that is JSON but not the dialect's shape, or not JSON."""
-
-
-def load(event: Event, data: str, dialect: str) -> dict[str, Any]:
-    """The event's payload as an object; a decode error otherwise."""
-    try:
-        obj = jsonutil.loads(data)
-    except jsonutil.JsonError as exc:
-        raise decode_error(event, f"invalid {dialect} event: {exc}") from None
-    if type(obj) is not dict:
-        raise decode_error(event, f"invalid {dialect} event: expected an object")
-    return obj
-
-
-def bad(event: Event, exc: ShapeError, dialect: str) -> Exception:
-    return decode_error(event, f"invalid {dialect} event: {exc}")
-
-
-def _expected(name: str, what: str) -> Bad:
-    return Bad(f"`{name}`: expected {what}")
-
-
-def get_str(obj: dict[str, Any], name: str) -> str | None:
-    value = obj.get(name)
-    if value is not None and type(value) is not str:
-        raise _expected(name, "a string")
-    return value
-
-
-def get_int(obj: dict[str, Any], name: str) -> int | None:
-    value = obj.get(name)
-    if value is not None and (type(value) is not int or value not in _I64):
-        raise _expected(name, "an integer")
-    return value
-
-
-def get_bool(obj: dict[str, Any], name: str) -> bool | None:
-    value = obj.get(name)
-    if value is not None and type(value) is not bool:
-        raise _expected(name, "a boolean")
-    return value
-
-
-def get_obj(obj: dict[str, Any], name: str) -> dict[str, Any] | None:
-    value = obj.get(name)
-    if value is not None and type(value) is not dict:
-        raise _expected(name, "an object")
-    return value
-
-
-def get_list(obj: dict[str, Any], name: str) -> list[Any] | None:
-    value = obj.get(name)
-    if value is not None and type(value) is not list:
-        raise _expected(name, "an array")
-    return value
-
-
-def objects(items: list[Any], name: str) -> list[dict[str, Any]]:
-    for item in items:
-        if type(item) is not dict:
-            raise _expected(name, "an array of objects")
-    return items
 
 
 class Header:

@@ -7,8 +7,9 @@ from typing import Any
 
 from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
-from rillm._fallback.decode import native
-from rillm._fallback.decode.native import Header, get_bool, get_int, get_list, get_obj, get_str
+from rillm._fallback.decode import fields, native
+from rillm._fallback.decode.fields import get_bool, get_int, get_list, get_obj, get_str
+from rillm._fallback.decode.native import Header
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -25,13 +26,13 @@ class OllamaDecoder:
         data = event.data.decode("utf-8", "replace")
         if not data.strip(" \t\n\r"):
             return False
-        line = native.load(event, data, "ollama")
+        line = fields.load(event, data, "ollama")
         if line.get("error") is not None:
             raise provider_error(event, data, "")
         try:
             chunk, done = self.line(line)
         except ShapeError as exc:
-            raise native.bad(event, exc, "ollama") from None
+            raise fields.bad(event, exc, "ollama") from None
         if chunk is not None:
             out.append(chunk)
         return done
@@ -52,7 +53,7 @@ class OllamaDecoder:
             if thinking is not None:
                 reasoning.append(thinking)
             self.think.feed(get_str(message, "content") or "", content, reasoning)
-            calls = native.objects(get_list(message, "tool_calls") or [], "tool_calls")
+            calls = fields.objects(get_list(message, "tool_calls") or [], "tool_calls")
             out = []
             for call in calls:
                 function = get_obj(call, "function")

@@ -1,0 +1,178 @@
+# Twin of rust/framing.rs: same names, same order, same behaviour.
+"""Framing: bytes in, events out.
+
+Server-sent events follow the WHATWG interpretation rules
+(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation): one
+leading BOM is stripped; CR, LF and CRLF end lines (a CR at the end of one feed and an LF at the start of
+the next are one line end); `:` lines are comments; a field without a colon has an empty value; one space
+after the colon is dropped; `data` lines join with `\\n`; `id` persists across events unless it holds a
+NUL; `retry` is kept when it is all ASCII digits; a block without data dispatches nothing. NDJSON is one
+JSON value per LF-terminated line (a trailing CR is dropped, blank lines are skipped, and a last line
+without a newline is accepted at `finish`). A JSON array of objects (`json_array.py`) and AWS event-stream
+binary frames (`eventstream.py`) are the other two framings. "auto" looks at the first byte that is not a BOM
+or whitespace (which it skips): `{` is NDJSON, `[` a JSON array, anything else SSE.
+
+Framing works on bytes and never decodes UTF-8. Each byte is searched once and copied at most once, so
+time is linear however the input is fragmented; `max_event_bytes` bounds what one event may buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rillm._fallback.errors import event_too_large
+from rillm._fallback.framing.events import WHITESPACE, Event, Pending
+from rillm._fallback.framing.eventstream import EventStream
+from rillm._fallback.framing.json_array import JsonArray
+from rillm._fallback.framing.sse import BOM, Lines, SseState, ndjson_line
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "FRAMINGS", "Event", "Framer", "Pending", "frame_events"]
+
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
+
+
+FRAMINGS = ("sse", "ndjson", "json_array", "eventstream", "auto")
+
+
+class Framer:
+    """Incremental framer for one stream."""
+
+    __slots__ = ("array", "binary", "framing", "lines", "max_event_bytes", "sniff_bom", "sniffed", "sse")
+
+    def __init__(self, framing: str, max_event_bytes: int) -> None:
+        # "auto" until the first significant byte decides.
+        self.framing = framing
+        self.lines = Lines(framing == "sse")
+        self.sse = SseState()
+        self.array = JsonArray(0)
+        self.binary = EventStream()
+        # While "auto" is undecided: BOM bytes matched so far (None once past the stream start), and bytes
+        # skipped.
+        self.sniff_bom: int | None = 0
+        self.sniffed = 0
+        self.max_event_bytes = max_event_bytes
+
+    def feed(self, data: bytes) -> Iterator[Event]:
+        """Frames `data`, yielding each complete event. Stop iterating at the stream's terminator and
+        call `stopped()`: the rest of `data` is then never read."""
+        if self.framing == "auto":
+            data = self.sniff(data)
+            if self.framing == "auto":
+                return
+        sse, limit, framing = self.sse, self.max_event_bytes, self.framing
+        if framing == "sse":
+            for line, offset in self.lines.feed(data):
+                event = sse.line(line, offset, limit)
+                if event is not None:
+                    yield event
+        elif framing == "ndjson":
+            for line, offset in self.lines.feed(data):
+                event = ndjson_line(sse, line, offset, limit)
+                if event is not None:
+                    yield event
+        elif framing == "json_array":
+            yield from self.array.feed(data, limit)
+            return
+        else:
+            yield from self.binary.feed(data, limit)
+            return
+        self.check_partial()
+
+    def sniff(self, data: bytes) -> bytes:
+        """Skips a leading BOM and whitespace; at the first other byte decides the framing and returns the
+        input from that byte on. A BOM that breaks off after one or two bytes makes the stream SSE, whose
+        line splitter keeps those bytes as the start of the first line."""
+        for i, byte in enumerate(data):
+            matched = self.sniff_bom
+            if matched is not None:
+                if byte == BOM[matched]:
+                    self.sniff_bom = matched + 1 if matched + 1 < len(BOM) else None
+                    self.sniffed += 1
+                    continue
+                self.sniff_bom = None
+                if matched > 0:
+                    self.decide("sse", matched)
+                    return data[i:]
+            if byte in WHITESPACE:
+                self.sniffed += 1
+                continue
+            self.decide("ndjson" if byte == 0x7B else "json_array" if byte == 0x5B else "sse", None)
+            return data[i:]
+        return b""
+
+    def decide(self, framing: str, bom_matched: int | None) -> None:
+        self.framing = framing
+        self.lines = Lines(framing == "sse")
+        self.lines.bom_matched = bom_matched
+        self.lines.pos = self.sniffed
+        self.array = JsonArray(self.sniffed)
+
+    def stopped(self) -> None:
+        if self.framing in ("sse", "ndjson"):
+            self.lines.stopped_at_line()
+        elif self.framing == "json_array":
+            self.array.stopped()
+        else:
+            self.binary.stopped()
+
+    def finish(self) -> tuple[list[Event], Pending | None]:
+        """Ends the stream. NDJSON dispatches an unterminated last line; SSE never dispatches an
+        unterminated event (WHATWG) and instead returns where it started, for the caller to report; so do
+        the JSON-array and event-stream framings for an element or frame cut short."""
+        framing = self.framing
+        if framing == "json_array":
+            return [], self.array.pending()
+        if framing == "eventstream":
+            return [], self.binary.pending()
+        if framing == "auto":
+            return [], None
+        limit = self.max_event_bytes
+        taken = self.lines.take_partial()
+        if taken is None:
+            return [], self.sse.pending()
+        line, offset = taken
+        if framing == "sse":
+            self.sse.line(line, offset, limit)
+            return [], self.sse.pending()
+        event = ndjson_line(self.sse, line, offset, limit)
+        return ([event] if event is not None else []), None
+
+    def bytes_fed(self) -> int:
+        """Bytes fed so far, BOM included."""
+        framing = self.framing
+        if framing in ("sse", "ndjson"):
+            return self.lines.pos
+        if framing == "json_array":
+            return self.array.pos
+        if framing == "eventstream":
+            return self.binary.pos
+        return self.sniffed
+
+    def last_event_id(self) -> bytes:
+        return self.sse.last_event_id
+
+    def retry(self) -> int | None:
+        return self.sse.retry
+
+    def check_partial(self) -> None:
+        """Bounds what the event being assembled holds: its data plus the unterminated line."""
+        partial = len(self.lines.partial)
+        if partial and len(self.sse.data) + partial > self.max_event_bytes:
+            offset = self.sse.block_start if self.sse.block_start is not None else self.lines.partial_start
+            raise event_too_large(self.sse.dispatched, offset, self.max_event_bytes)
+
+
+def frame_events(
+    pieces: list[bytes], framing: str = "sse", max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+) -> tuple[list[tuple[bytes, bytes, int, int, bool]], tuple[int, int] | None, bytes, int | None]:
+    """Frames `pieces` as one stream: `(kind, data, number, offset, exception)` of every event, the unterminated
+    event at the end `(number, offset)` if any, and the last event id and retry. For tests and tools;
+    twin of rust/python/decoder.rs::frame_events."""
+    if framing not in FRAMINGS:
+        raise ValueError(f'unknown framing "{framing}"; expected one of: {", ".join(FRAMINGS)}')
+    framer = Framer(framing, max_event_bytes)
+    events = [tuple(e) for piece in pieces for e in framer.feed(bytes(piece))]
+    tail, pending = framer.finish()
+    events.extend(tuple(e) for e in tail)
+    where = None if pending is None else (pending.number, pending.offset)
+    return events, where, framer.last_event_id(), framer.retry()  # type: ignore[return-value]

@@ -1,0 +1,187 @@
+# Twin of rust/framing/sse.rs.
+"""Lines and server-sent events (the WHATWG rules), and NDJSON lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rillm._fallback.errors import event_too_large
+from rillm._fallback.framing.events import Event, Pending
+
+BOM = b"\xef\xbb\xbf"
+_LF = 0x0A
+_CR = 0x0D
+_COLON = 0x3A
+
+
+class Lines:
+    """Splits bytes into lines. Holds the unterminated tail of the input between feeds."""
+
+    __slots__ = ("bom_matched", "cr_ends_line", "partial", "partial_start", "pos", "pos_after_line", "skip_lf")
+
+    def __init__(self, cr_ends_line: bool) -> None:
+        self.cr_ends_line = cr_ends_line
+        # How many bytes of a leading BOM have matched so far; None once the stream start is past.
+        self.bom_matched: int | None = 0
+        # The previous feed ended with CR: an LF at the start of the next feed belongs to it.
+        self.skip_lf = False
+        self.partial = bytearray()
+        self.partial_start = 0
+        # Stream offset of the next byte to be fed, and where the last line yielded ended.
+        self.pos = 0
+        self.pos_after_line = 0
+
+    def feed(self, data: bytes) -> Iterator[tuple[bytes, int]]:
+        """Yields `(line, offset)` for every complete line in `data`, in order. The caller stops
+        iterating at the stream's terminator, and the rest of `data` is then never read."""
+        data = self.strip_bom(data)
+        n = len(data)
+        i = 0
+        if self.skip_lf and n:
+            self.skip_lf = False
+            if data[0] == _LF:
+                i = 1
+        cr_ends_line = self.cr_ends_line
+        # Where the next LF and CR are; -1 once there is none left (so each is searched once per feed).
+        next_lf = data.find(b"\n", i)
+        next_cr = data.find(b"\r", i) if cr_ends_line else -1
+        while i < n:
+            if next_lf != -1 and next_lf < i:
+                next_lf = data.find(b"\n", i)
+            if next_cr != -1 and next_cr < i:
+                next_cr = data.find(b"\r", i)
+            end = next_lf if next_cr == -1 or (next_lf != -1 and next_lf < next_cr) else next_cr
+            if end == -1:
+                if not self.partial:
+                    self.partial_start = self.pos + i
+                self.partial += data[i:]
+                break
+            if self.partial:
+                self.partial += data[i:end]
+                line = bytes(self.partial)
+                self.partial.clear()
+                offset = self.partial_start
+            else:
+                line = data[i:end]
+                offset = self.pos + i
+            i = end + 1
+            if data[end] == _CR:
+                if i == n:
+                    self.skip_lf = True
+                elif data[i] == _LF:
+                    i += 1
+            # The consumer may stop here: account for what was read first.
+            self.pos_after_line = self.pos + i
+            yield line, offset
+        self.pos += n
+
+    def stopped_at_line(self) -> None:
+        """The consumer stopped after the last line yielded: only the bytes up to it were read."""
+        self.pos = self.pos_after_line
+
+    def take_partial(self) -> tuple[bytes, int] | None:
+        """Takes the unterminated last line, if any, with its offset."""
+        if not self.partial:
+            return None
+        line = bytes(self.partial)
+        self.partial.clear()
+        return line, self.partial_start
+
+    def strip_bom(self, data: bytes) -> bytes:
+        """Drops one leading UTF-8 BOM, which may arrive split across feeds. Matched bytes that turn out
+        not to be a BOM are kept as the start of the first line (they hold no line end)."""
+        start = 0
+        while self.bom_matched is not None and start < len(data):
+            matched = self.bom_matched
+            if data[start] == BOM[matched]:
+                start += 1
+                self.pos += 1
+                self.bom_matched = None if matched + 1 == len(BOM) else matched + 1
+            else:
+                self.bom_matched = None
+                self.partial += BOM[:matched]
+                self.partial_start = 0
+        return data[start:] if start else data
+
+
+class SseState:
+    """The fields of the SSE event being assembled, and what persists across events."""
+
+    __slots__ = ("block_start", "data", "dispatched", "event_type", "has_data", "last_event_id", "retry")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.has_data = False
+        self.event_type = b""
+        # Offset of the first line of the current block (lines since the last blank line).
+        self.block_start: int | None = None
+        self.last_event_id = b""
+        self.retry: int | None = None
+        self.dispatched = 0
+
+    def line(self, line: bytes, offset: int, limit: int) -> Event | None:
+        if not line:
+            return self.dispatch()
+        if self.block_start is None:
+            self.block_start = offset
+        if len(self.data) + len(line) > limit:
+            raise event_too_large(self.dispatched, self.block_start, limit)
+        if line[0] == _COLON:
+            return None
+        colon = line.find(b":")
+        if colon == -1:
+            field, value = line, b""
+        else:
+            field = line[:colon]
+            skip = 2 if line[colon + 1 : colon + 2] == b" " else 1
+            value = line[colon + skip :]
+        if field == b"data":
+            if self.has_data:
+                self.data += b"\n"
+            self.data += value
+            self.has_data = True
+        elif field == b"event":
+            self.event_type = value
+        elif field == b"id":
+            if b"\0" not in value:
+                self.last_event_id = value
+        elif field == b"retry" and value and value.isdigit():
+            # A value too large for u64 is ignored, like any other unusable retry.
+            retry = int(value)
+            if retry < 2**64:
+                self.retry = retry
+        return None
+
+    def dispatch(self) -> Event | None:
+        start = self.block_start
+        self.block_start = None
+        if not self.has_data:
+            self.event_type = b""
+            return None
+        event = Event(self.event_type, bytes(self.data), self.dispatched, start or 0)
+        self.dispatched += 1
+        self.data.clear()
+        self.has_data = False
+        self.event_type = b""
+        return event
+
+    def pending(self) -> Pending | None:
+        """Where the event being assembled starts, if it holds data that was never dispatched."""
+        if not self.has_data:
+            return None
+        number, offset = self.dispatched, self.block_start or 0
+        return Pending(number, offset, f"inside event {number} starting at byte {offset}, before its blank line")
+
+
+def ndjson_line(sse: SseState, line: bytes, offset: int, limit: int) -> Event | None:
+    """One NDJSON line: blank lines are skipped, every other line is an event of its own. The size check
+    comes before the CR is trimmed, so it sees what the line buffer held whatever the feed boundaries."""
+    if len(line) > limit:
+        raise event_too_large(sse.dispatched, offset, limit)
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not line.strip(b" \t\r\n"):
+        return None
+    event = Event(b"", line, sse.dispatched, offset)
+    sse.dispatched += 1
+    return event
