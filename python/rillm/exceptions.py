@@ -92,6 +92,8 @@ class APIError(OpenAIError):
     `APIError(status_code, message, llm_provider, model, ...)`."""
 
     status_code: int = 500
+    # Set on an error raised while a stream was being read: the response built from what had arrived.
+    partial_response: Any = None
 
     def __init__(
         self,
@@ -507,30 +509,14 @@ def _status_of(error: dict[str, Any], code: Any, kind: Any) -> int:
     return 500
 
 
-def provider_stream_error(
-    data: str,
-    event_type: str = "",
-    *,
-    event: int | None = None,
-    offset: int | None = None,
-    chunks: list[Any] | None = None,
-    llm_provider: str | None = None,
-    model: str | None = None,
-) -> ProviderStreamError:
-    """The exception for an error a provider sent inside a stream: an `event: error` or a payload with an
-    `error` (`{"error": {"message", "type", "code", "status_code"}}`, Anthropic's
-    `{"type": "error", "error": {...}}`, Gemini's `{"error": {"code", "message", "status"}}`, or a bare
-    string). `event_type` is the SSE event name, or the exception type of an AWS event-stream exception
-    frame (`throttlingException`, ...), which then names the error. Both backends build their errors here.
-
-    The status comes from `status_code`, a numeric `code` or `status` (OpenRouter, Gemini), or the error's
-    type, code or status name (Groq's string codes such as "tool_use_failed" are names, not statuses;
-    Bedrock's exception types and Google's statuses are too); 500 otherwise."""
+def _parse_error(data: str | bytes, named: str | None) -> tuple[str, Any, Any, int, Any]:
+    """Reads a provider's error payload: `{"error": {"message", "type", "code", "status_code"}}`,
+    Anthropic's `{"type": "error", "error": {...}}`, Gemini's `{"error": {"code", "message", "status"}}`,
+    Bedrock's `{"message": ...}`, or plain text. Returns (message, code, type, status, body as parsed)."""
     try:
         body: Any = json.loads(data)
     except ValueError:
-        body = data
-    named = event_type if event_type not in ("", "error") else None
+        body = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     error: Any = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
         message = error.get("message") or error.get("Message") or error.get("detail")
@@ -543,12 +529,48 @@ def provider_stream_error(
         status = _STATUS_BY_TYPE.get(named, 500) if named else 500
     if not isinstance(message, str):
         message = json.dumps(message, ensure_ascii=False)
+    return message, code, kind, status, body
+
+
+def _refine(status_class: type[Any], bad_request: type[Any], message: str, code: Any) -> str | None:
+    """Whether a 400's text says the context window was exceeded or a content policy was hit (LiteLLM's
+    literal string checks, spec §6.2): "context", "policy" or None."""
+    if not issubclass(status_class, bad_request):
+        return None
+    if _CONTEXT_WINDOW.search(f"{message} {code}"):
+        return "context"
+    if _CONTENT_POLICY.search(f"{message} {code}"):
+        return "policy"
+    return None
+
+
+def provider_stream_error(
+    data: str,
+    event_type: str = "",
+    *,
+    event: int | None = None,
+    offset: int | None = None,
+    chunks: list[Any] | None = None,
+    llm_provider: str | None = None,
+    model: str | None = None,
+) -> ProviderStreamError:
+    """The exception for an error a provider sent inside a stream: an `event: error` or a payload with an
+    `error` (see `_parse_error` for the shapes read). `event_type` is the SSE event name, or the exception
+    type of an AWS event-stream exception frame (`throttlingException`, ...), which then names the error.
+    Both backends build their errors here.
+
+    The status comes from `status_code`, a numeric `code` or `status` (OpenRouter, Gemini), or the error's
+    type, code or status name (Groq's string codes such as "tool_use_failed" are names, not statuses;
+    Bedrock's exception types and Google's statuses are too); 500 otherwise."""
+    named = event_type if event_type not in ("", "error") else None
+    message, code, kind, status, body = _parse_error(data, named)
     cls = _STREAM_CLASS_BY_STATUS.get(status)
     if cls is None:
         cls = StreamBadRequestError if 400 <= status < 500 else StreamAPIError
-    if cls is StreamBadRequestError and _CONTEXT_WINDOW.search(f"{message} {code}"):
+    refined = _refine(cls, StreamBadRequestError, message, code)
+    if refined == "context":
         cls = StreamContextWindowExceededError
-    elif cls is StreamBadRequestError and _CONTENT_POLICY.search(f"{message} {code}"):
+    elif refined == "policy":
         cls = StreamContentPolicyViolationError
     where = "an error event" if event_type == "error" else f"a {event_type}" if named else "an error"
     location = f" ({where} in event {event} at byte {offset})" if event is not None else ""
@@ -565,4 +587,51 @@ def provider_stream_error(
         model=model,
     )
     exc.status_code = status
+    return exc
+
+
+# HTTP status -> class for an error response (spec §6.2). Other 4xx are BadRequestError, other 5xx APIError.
+_CLASS_BY_STATUS: dict[int, Any] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: Timeout,
+    413: BadRequestError,
+    422: BadRequestError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: BadGatewayError,
+    503: ServiceUnavailableError,
+    504: Timeout,
+    529: InternalServerError,  # Anthropic "overloaded"; LiteLLM reports it as a 500
+}
+
+
+def http_error(
+    status: int, body: bytes, *, llm_provider: str | None, model: str | None, response: Any = None
+) -> APIError:
+    """The exception for an HTTP error response: the class from the status, refined by the provider's error
+    body (a 400 that says the context window is exceeded is a ContextWindowExceededError). `body` keeps the
+    parsed error payload; the message is the provider's own, prefixed with who said it and the status."""
+    message, code, _kind, _status, parsed = _parse_error(body, None)
+    cls: Any = _CLASS_BY_STATUS.get(status) or (BadRequestError if 400 <= status < 500 else APIError)
+    refined = _refine(cls, BadRequestError, message, code)
+    if refined == "context":
+        cls = ContextWindowExceededError
+    elif refined == "policy":
+        cls = ContentPolicyViolationError
+    text = f"{llm_provider or 'provider'} returned HTTP {status}: {message}"
+    exc: APIError
+    if cls is APIError:
+        exc = APIError(status, text, llm_provider, model, body=parsed, response=response)
+    elif cls is Timeout:
+        exc = Timeout(text, model, llm_provider, exception_status_code=status, response=response)
+        exc.body = parsed
+    else:
+        exc = cls(text, llm_provider=llm_provider, model=model, response=response, body=parsed)
+    # The class says what kind of error; the status says exactly what the provider answered (413, 422, ...),
+    # except Anthropic's 529, which LiteLLM reports as 500.
+    exc.status_code = 500 if status == 529 else status
     return exc
