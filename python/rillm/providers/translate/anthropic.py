@@ -1,0 +1,289 @@
+"""Anthropic's Messages API (`POST /v1/messages`, spec §5.3; https://docs.anthropic.com/en/api/messages), and
+the same body on Bedrock's invoke endpoints for Claude (`bedrock_invoke`).
+
+Messages become content blocks in alternating user/assistant turns: system messages go to the top-level
+`system`, tool results are user turns of `tool_result` blocks, an assistant's tool calls are `tool_use`
+blocks after its `thinking_blocks` and text. A Message replays as the stream Anthropic would have sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rillm.providers.translate._common import (
+    DEFAULT_MAX_TOKENS,
+    BadBody,
+    Call,
+    Dialect,
+    Invalid,
+    Part,
+    Tool,
+    Turn,
+    anthropic_max_tokens,
+    anthropic_thinking,
+    get_list,
+    has_error,
+    merge_roles,
+    objects,
+    read_image,
+    read_messages,
+    read_stop,
+    read_tool_choice,
+    read_tools,
+    sse,
+)
+
+# response_format is left out: LiteLLM emulates it with a forced tool whose arguments it re-emits as
+# content (spec §5.3); rillm does not yet. n, seed, penalties and logprobs have no Anthropic equivalent.
+SUPPORTED = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "user",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "reasoning_effort",
+        "thinking",
+        # Served by the stream wrapper: Anthropic always reports usage.
+        "stream_options",
+    }
+)
+
+_TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
+# Bedrock's version string for the Messages body (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages.html).
+BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
+
+
+def build(model: str, messages: list[dict[str, Any]], params: dict[str, Any], stream: bool) -> dict[str, Any]:
+    """The Messages body; `stream: true` only when streaming (Anthropic's default is a whole response)."""
+    turns = read_messages(messages)
+    body: dict[str, Any] = {"model": model, "messages": conversation(turns)}
+    system = system_prompt(turns)
+    if system is not None:
+        body["system"] = system
+    body.update(options(params))
+    if stream:
+        body["stream"] = True
+    return body
+
+
+def build_invoke(model: str, messages: list[dict[str, Any]], params: dict[str, Any], stream: bool) -> dict[str, Any]:
+    """Bedrock's invoke body for Claude: the Messages body without `model` and `stream` (both are in the
+    URL: `/model/{id}/invoke` or `/invoke-with-response-stream`), with Bedrock's `anthropic_version`."""
+    body = build(model, messages, params, False)
+    del body["model"]
+    body["anthropic_version"] = BEDROCK_ANTHROPIC_VERSION
+    return body
+
+
+def options(params: dict[str, Any]) -> dict[str, Any]:
+    """max_tokens is required: the caller's, else DEFAULT_MAX_TOKENS (4096; plus the thinking budget when
+    thinking is on, as LiteLLM does)."""
+    out: dict[str, Any] = {}
+    thinking = anthropic_thinking(params)
+    max_tokens = anthropic_max_tokens(params, thinking)
+    out["max_tokens"] = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
+    if thinking is not None:
+        out["thinking"] = thinking
+    for name in ("temperature", "top_p"):
+        if params.get(name) is not None:
+            out[name] = params[name]
+    stop = read_stop(params)
+    if stop is not None:
+        out["stop_sequences"] = stop
+    tools = read_tools(params)
+    if tools:
+        out["tools"] = [_tool(tool) for tool in tools]
+    choice = tool_choice(params)
+    if choice is not None:
+        out["tool_choice"] = choice
+    if params.get("user") is not None:
+        out["metadata"] = {"user_id": params["user"]}
+    return out
+
+
+def _tool(tool: Tool) -> dict[str, Any]:
+    """`{name, description, input_schema}`; a tool of Anthropic's own (web search, ...) is sent as given."""
+    if tool.function is None:
+        return tool.raw
+    function = tool.function
+    out: dict[str, Any] = {"name": function["name"]}
+    if function.get("description"):
+        out["description"] = function["description"]
+    out["input_schema"] = function.get("parameters") or {"type": "object", "properties": {}}
+    if "cache_control" in tool.raw:
+        out["cache_control"] = tool.raw["cache_control"]
+    return out
+
+
+def tool_choice(params: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's choice as Anthropic's; `parallel_tool_calls=False` is `disable_parallel_tool_use`, which
+    lives on the choice (auto when none was given)."""
+    read = read_tool_choice(params)
+    out: dict[str, Any] | None = None
+    if read is not None:
+        kind, name = read
+        out = {"type": "tool", "name": name} if kind == "function" else dict(_TOOL_CHOICE[kind])
+    if params.get("parallel_tool_calls") is False:
+        out = {"type": "auto", **(out or {}), "disable_parallel_tool_use": True}
+    return out
+
+
+def system_prompt(turns: list[Turn]) -> str | list[dict[str, Any]] | None:
+    """Every system message's text, wherever it stood (Anthropic has no system turns): a string when it is
+    one part, text blocks when there are several or any carries `cache_control` (which only blocks hold)."""
+    parts = [part for turn in turns if turn.role == "system" for part in turn.parts]
+    for part in parts:
+        if part.kind != "text":
+            raise Invalid(part.where, "system messages take only text")
+    if not parts:
+        return None
+    if len(parts) == 1 and "cache_control" not in parts[0].raw:
+        return parts[0].value
+    return [content_block(part) for part in parts]
+
+
+def conversation(turns: list[Turn]) -> list[dict[str, Any]]:
+    """User, assistant and tool messages as alternating turns (a turn with nothing to say is left out)."""
+    out = []
+    for turn in turns:
+        if turn.role == "system":
+            continue
+        blocks = _blocks(turn)
+        if blocks:
+            out.append({"role": "assistant" if turn.role == "assistant" else "user", "content": blocks})
+    return merge_roles(out, "content")
+
+
+def _blocks(turn: Turn) -> list[dict[str, Any]]:
+    if turn.role == "tool":
+        return [tool_result(turn)]
+    blocks = [content_block(part) for part in turn.parts]
+    if turn.role == "assistant":
+        blocks = thinking_blocks(turn) + blocks + [_tool_use(call) for call in turn.calls]
+    return blocks
+
+
+def content_block(part: Part) -> dict[str, Any]:
+    """A text or image block, with the part's `cache_control`. An image is a base64 source from a data: URL,
+    else a URL source."""
+    if part.kind == "text":
+        block: dict[str, Any] = {"type": "text", "text": part.value}
+    else:
+        image = read_image(part)
+        source: dict[str, Any]
+        if image.data is None:
+            source = {"type": "url", "url": image.url}
+        else:
+            source = {"type": "base64", "media_type": image.media_type, "data": image.data}
+        block = {"type": "image", "source": source}
+    if "cache_control" in part.raw:
+        block["cache_control"] = part.raw["cache_control"]
+    return block
+
+
+def thinking_blocks(turn: Turn) -> list[dict[str, Any]]:
+    """An assistant's `thinking_blocks`, sent back first: Anthropic needs the signed thinking that preceded
+    a tool call when the conversation continues with thinking on."""
+    raw = turn.message.get("thinking_blocks")
+    if not raw:
+        return []
+    where = f"{turn.where}.thinking_blocks"
+    if not isinstance(raw, list):
+        raise Invalid(where, "expected a list")
+    out = []
+    for position, block in enumerate(raw):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "thinking" and isinstance(block.get("signature"), str):
+            out.append({"type": "thinking", "thinking": block.get("thinking") or "", "signature": block["signature"]})
+        elif kind == "redacted_thinking" and isinstance(block.get("data"), str):
+            out.append({"type": "redacted_thinking", "data": block["data"]})
+        else:
+            raise Invalid(
+                f"{where}[{position}]",
+                'expected {"type": "thinking", "thinking", "signature"} or {"type": "redacted_thinking", "data"}',
+            )
+    return out
+
+
+def _tool_use(call: Call) -> dict[str, Any]:
+    if call.id is None:
+        raise Invalid(f"{call.where}.id", "Anthropic needs the call's id to pair it with its result")
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": call.input()}
+
+
+def tool_result(turn: Turn) -> dict[str, Any]:
+    """A `tool_result` block: text content as a string, content with images as blocks."""
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": turn.tool_call_id}
+    if any(part.kind != "text" for part in turn.parts):
+        block["content"] = [content_block(part) for part in turn.parts]
+    elif turn.parts:
+        block["content"] = turn.text()
+    return block
+
+
+# --- the non-streaming response, replayed --------------------------------------------------------------
+
+
+def replay(message: dict[str, Any]) -> bytes:
+    """A Message as its stream: message_start (id, model, usage), each content block as start, deltas and
+    stop, message_delta (stop reason, usage), message_stop. An error body is an `error` event."""
+    if has_error(message):
+        return sse(message, "error")
+    blocks = objects(get_list(message, "content", ""), "content")
+    start = {key: message.get(key) for key in ("id", "type", "role", "model")}
+    start.update(content=[], stop_reason=None, stop_sequence=None)
+    if message.get("usage") is not None:
+        start["usage"] = message["usage"]
+    out = [sse({"type": "message_start", "message": start}, "message_start")]
+    for index, block in enumerate(blocks):
+        out.extend(_block_events(index, block))
+    delta = {key: message.get(key) for key in ("stop_reason", "stop_sequence")}
+    if message.get("stop_details") is not None:
+        delta["stop_details"] = message["stop_details"]
+    end: dict[str, Any] = {"type": "message_delta", "delta": delta}
+    if message.get("usage") is not None:
+        end["usage"] = message["usage"]
+    out.append(sse(end, "message_delta"))
+    out.append(sse({"type": "message_stop"}, "message_stop"))
+    return b"".join(out)
+
+
+def _block_events(index: int, block: dict[str, Any]) -> list[bytes]:
+    """One content block's events. Text, tool input and thinking start empty and arrive as deltas, as
+    Anthropic streams them; other blocks (redacted thinking, server tools and their results) come whole in
+    their start."""
+    kind = block.get("type")
+    deltas: list[dict[str, Any]] = []
+    start = block
+    if kind == "text":
+        start = {"type": "text", "text": ""}
+        citations = get_list(block, "citations", "content[].")
+        deltas = [{"type": "citations_delta", "citation": citation} for citation in citations]
+        deltas.append({"type": "text_delta", "text": block.get("text")})
+    elif kind == "tool_use":
+        start = {**block, "input": {}}
+        # LiteLLM's non-streaming arguments are json.dumps(input) (transform_response), default separators.
+        deltas = [{"type": "input_json_delta", "partial_json": json.dumps(block.get("input", {}))}]
+    elif kind == "thinking":
+        start = {"type": "thinking", "thinking": ""}
+        deltas = [{"type": "thinking_delta", "thinking": block.get("thinking")}]
+        if block.get("signature") is not None:
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+    elif not isinstance(kind, str):
+        raise BadBody(f"`content[{index}].type`: expected a string")
+    events = [sse({"type": "content_block_start", "index": index, "content_block": start}, "content_block_start")]
+    for delta in deltas:
+        events.append(sse({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta"))
+    events.append(sse({"type": "content_block_stop", "index": index}, "content_block_stop"))
+    return events
+
+
+DIALECT = Dialect(SUPPORTED, build, replay, "anthropic")
+# Bedrock's invoke endpoints answer with the same Message JSON.
+BEDROCK_INVOKE = Dialect(SUPPORTED, build_invoke, replay, "anthropic")

@@ -1,0 +1,259 @@
+"""Bedrock's Converse API (`POST /model/{id}/converse` and `/converse-stream`, spec §5.10;
+https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html).
+
+Messages become alternating user/assistant turns of content blocks (text, image, toolUse, toolResult,
+reasoningContent); system messages become `system`; sampling goes in `inferenceConfig`, Claude's thinking
+in `additionalModelRequestFields`. The model and streaming are in the URL, so the body has neither. A
+Converse response replays as the AWS event-stream frames ConverseStream sends.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from typing import Any
+
+from rillm.providers.translate._common import (
+    BadBody,
+    Call,
+    Dialect,
+    Invalid,
+    Part,
+    Tool,
+    Turn,
+    anthropic_max_tokens,
+    anthropic_thinking,
+    copy_params,
+    dumps,
+    get_list,
+    get_obj,
+    has_error,
+    inline_image,
+    merge_roles,
+    objects,
+    read_messages,
+    read_stop,
+    read_tool_choice,
+    read_tools,
+)
+from rillm.providers.translate.anthropic import thinking_blocks
+
+# response_format is left out (LiteLLM emulates it with a forced tool; rillm does not yet), as are n,
+# seed, user, penalties and logprobs, which Converse has no field for.
+SUPPORTED = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "tools",
+        "tool_choice",
+        "reasoning_effort",
+        "thinking",
+        # Served by the stream wrapper: Bedrock always reports usage.
+        "stream_options",
+    }
+)
+
+_INFERENCE = {"temperature": "temperature", "top_p": "topP"}
+# OpenAI's tool_choice as the key of Converse's (`{"auto": {}}`, `{"any": {}}`).
+_TOOL_CHOICE = {"auto": "auto", "required": "any"}
+# Converse's image formats (ImageBlock.format), by media type.
+_IMAGE_FORMATS = {
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+
+
+def build(model: str, messages: list[dict[str, Any]], params: dict[str, Any], stream: bool) -> dict[str, Any]:
+    """No maxTokens unless given (Converse uses the model's default), or thinking needs one above its budget."""
+    turns = read_messages(messages)
+    body: dict[str, Any] = {"messages": conversation(turns)}
+    system = [{"text": turn.text()} for turn in turns if turn.role == "system" and turn.parts]
+    if system:
+        body["system"] = system
+    thinking = anthropic_thinking(params)
+    inference = copy_params(params, _INFERENCE)
+    max_tokens = anthropic_max_tokens(params, thinking)
+    if max_tokens is not None:
+        inference["maxTokens"] = max_tokens
+    stop = read_stop(params)
+    if stop is not None:
+        inference["stopSequences"] = stop
+    if inference:
+        body["inferenceConfig"] = inference
+    tool_config = _tool_config(params)
+    if tool_config is not None:
+        body["toolConfig"] = tool_config
+    if thinking is not None:
+        # Claude's thinking goes to the model as it is (maxTokens then exceeds its budget, as on Anthropic).
+        body["additionalModelRequestFields"] = {"thinking": thinking}
+    return body
+
+
+def _tool_config(params: dict[str, Any]) -> dict[str, Any] | None:
+    tools = read_tools(params)
+    choice = read_tool_choice(params)
+    if not tools:
+        return None
+    config: dict[str, Any] = {"tools": [_tool(tool) for tool in tools]}
+    if choice is not None:
+        kind, name = choice
+        if kind == "none":
+            # As LiteLLM (map_tool_choice_values): Converse has no "none", and leaving the tools out would
+            # break a conversation that holds toolUse blocks.
+            raise Invalid("tool_choice", "Bedrock Converse has no tool_choice 'none'", unsupported=True)
+        config["toolChoice"] = {"tool": {"name": name}} if kind == "function" else {_TOOL_CHOICE[kind]: {}}
+    return config
+
+
+def _tool(tool: Tool) -> dict[str, Any]:
+    """`{toolSpec: {name, description, inputSchema: {json}}}`; another entry (a cachePoint, a systemTool) is
+    sent as given."""
+    if tool.function is None:
+        return tool.raw
+    spec: dict[str, Any] = {"name": tool.function["name"]}
+    if tool.function.get("description"):
+        spec["description"] = tool.function["description"]
+    spec["inputSchema"] = {"json": tool.function.get("parameters") or {"type": "object", "properties": {}}}
+    return {"toolSpec": spec}
+
+
+def conversation(turns: list[Turn]) -> list[dict[str, Any]]:
+    """Tool results are user turns; consecutive turns of one role are merged, as Converse wants them to
+    alternate (and parallel calls' results in one turn)."""
+    out = []
+    for turn in turns:
+        if turn.role == "system":
+            continue
+        if turn.role == "tool":
+            blocks = [_tool_result(turn)]
+        else:
+            blocks = [_block(part) for part in turn.parts]
+        if turn.role == "assistant":
+            blocks = _reasoning(turn) + blocks + [_tool_use(call) for call in turn.calls]
+        if blocks:
+            out.append({"role": "assistant" if turn.role == "assistant" else "user", "content": blocks})
+    return merge_roles(out, "content")
+
+
+def _block(part: Part) -> dict[str, Any]:
+    """Text, or an image's bytes (base64 in JSON) from a data: URL: Converse takes no image URLs but S3's."""
+    if part.kind == "text":
+        return {"text": part.value}
+    image = inline_image(part, "Bedrock Converse")
+    image_format = _IMAGE_FORMATS.get(image.media_type or "")
+    if image_format is None:
+        why = f"Converse takes png, jpeg, gif or webp images, not {image.media_type}"
+        raise Invalid(f"{part.where}.image_url.url", why)
+    return {"image": {"format": image_format, "source": {"bytes": image.data}}}
+
+
+def _reasoning(turn: Turn) -> list[dict[str, Any]]:
+    """An assistant's `thinking_blocks` (checked as for Anthropic) as reasoningContent, sent back first as
+    Claude requires when thinking is on and the turn called tools."""
+    out: list[dict[str, Any]] = []
+    for block in thinking_blocks(turn):
+        if block["type"] == "redacted_thinking":
+            out.append({"reasoningContent": {"redactedContent": block["data"]}})
+        else:
+            text = {"text": block["thinking"], "signature": block["signature"]}
+            out.append({"reasoningContent": {"reasoningText": text}})
+    return out
+
+
+def _tool_use(call: Call) -> dict[str, Any]:
+    if call.id is None:
+        raise Invalid(f"{call.where}.id", "Bedrock needs the call's id to pair it with its result")
+    return {"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.input()}}
+
+
+def _tool_result(turn: Turn) -> dict[str, Any]:
+    content = [_block(part) for part in turn.parts] or [{"text": ""}]
+    return {"toolResult": {"toolUseId": turn.tool_call_id, "content": content}}
+
+
+# --- the non-streaming response, replayed --------------------------------------------------------------
+
+
+def replay(response: dict[str, Any]) -> bytes:
+    """A Converse response as ConverseStream's frames: messageStart, each content block as
+    contentBlockStart/Delta/Stop, messageStop (stop reason, additional fields), metadata (usage, metrics,
+    trace). An error body (`{"message"}` without `output`, or `{"error"}`) is an exception frame."""
+    if has_error(response) or ("output" not in response and "message" in response):
+        return _frame(":exception-type", "error", "exception", dumps(response))
+    if "output" not in response:
+        raise BadBody("`output`: expected the Converse output object")
+    message = get_obj(get_obj(response, "output", ""), "message", "output.")
+    frames = [_event("messageStart", {"role": message.get("role", "assistant")})]
+    for index, block in enumerate(objects(get_list(message, "content", "output.message."), "output.message.content")):
+        frames.extend(_block_events(index, block))
+    stop: dict[str, Any] = {k: response[k] for k in ("stopReason", "additionalModelResponseFields") if k in response}
+    frames.append(_event("messageStop", stop))
+    metadata: dict[str, Any] = {key: response[key] for key in ("usage", "metrics", "trace") if key in response}
+    frames.append(_event("metadata", metadata))
+    return b"".join(frames)
+
+
+def _block_events(index: int, block: dict[str, Any]) -> list[bytes]:
+    """One content block's frames: a tool use starts with its id and name and streams its input as JSON
+    text (json.dumps, as LiteLLM's non-streaming arguments); reasoning streams its text, then signature."""
+    deltas: list[dict[str, Any]] = []
+    frames = []
+    tool_use = block.get("toolUse")
+    reasoning = block.get("reasoningContent")
+    if isinstance(tool_use, dict):
+        start = {"toolUse": {"toolUseId": tool_use.get("toolUseId"), "name": tool_use.get("name")}}
+        frames.append(_event("contentBlockStart", {"contentBlockIndex": index, "start": start}))
+        deltas.append({"toolUse": {"input": json.dumps(tool_use.get("input", {}))}})
+    elif isinstance(reasoning, dict):
+        text = get_obj(reasoning, "reasoningText", f"output.message.content[{index}].reasoningContent.")
+        for key in ("text", "signature"):
+            if text.get(key):
+                deltas.append({"reasoningContent": {key: text[key]}})
+        if reasoning.get("redactedContent"):
+            deltas.append({"reasoningContent": {"redactedContent": reasoning["redactedContent"]}})
+    elif "text" in block:
+        deltas.append({"text": block["text"]})
+    elif "citationsContent" in block:
+        # Whole, the cited text and its citations are one block; streamed, text deltas then citation deltas.
+        where = f"output.message.content[{index}].citationsContent."
+        cited = get_obj(block, "citationsContent", f"output.message.content[{index}].")
+        deltas += [{"text": part.get("text")} for part in objects(get_list(cited, "content", where), where)]
+        deltas += [{"citation": citation} for citation in get_list(cited, "citations", where)]
+    for delta in deltas:
+        frames.append(_event("contentBlockDelta", {"contentBlockIndex": index, "delta": delta}))
+    frames.append(_event("contentBlockStop", {"contentBlockIndex": index}))
+    return frames
+
+
+def _event(kind: str, payload: dict[str, Any]) -> bytes:
+    return _frame(":event-type", kind, "event", dumps(payload))
+
+
+def _frame(type_header: str, kind: str, message_type: str, payload: str) -> bytes:
+    """One event-stream message: prelude (total length, headers length, their CRC32), string headers,
+    payload, CRC32 of everything before it (spec §5.10). Keep in sync with what
+    rillm/_fallback/framing/eventstream.py reads."""
+    headers = b"".join(
+        _header(name, value)
+        for name, value in ((type_header, kind), (":content-type", "application/json"), (":message-type", message_type))
+    )
+    data = payload.encode()
+    prelude = struct.pack(">II", 16 + len(headers) + len(data), len(headers))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + data
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def _header(name: str, value: str) -> bytes:
+    """A header of value type 7 (string): name length, name, type, value length, value."""
+    encoded_name, encoded_value = name.encode(), value.encode()
+    return bytes([len(encoded_name)]) + encoded_name + b"\x07" + struct.pack(">H", len(encoded_value)) + encoded_value
+
+
+DIALECT = Dialect(SUPPORTED, build, replay, "bedrock")
