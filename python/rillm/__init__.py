@@ -1,6 +1,8 @@
 """rillm: a LiteLLM-compatible streaming client whose hot path is Rust.
 
 `rillm.BACKEND` says whether the Rust extension or its pure-Python twin is live (`RILLM_BACKEND`).
+`rillm.drop_params = True` leaves out parameters a provider does not support instead of raising, for
+every call (the `drop_params=` argument does it for one).
 """
 
 from rillm import exceptions
@@ -14,6 +16,8 @@ from rillm._backend import (
     StreamingChoices,
 )
 from rillm._builder import stream_chunk_builder
+from rillm._completion import acompletion, completion
+from rillm._stream import CustomStreamWrapper
 from rillm._version import __version__
 from rillm.exceptions import (
     APIConnectionError,
@@ -53,6 +57,8 @@ from rillm.types import (
     Usage,
 )
 
+drop_params = False
+
 __all__ = [
     "BACKEND",
     "APIConnectionError",
@@ -68,6 +74,7 @@ __all__ = [
     "CompletionTokensDetailsWrapper",
     "ContentPolicyViolationError",
     "ContextWindowExceededError",
+    "CustomStreamWrapper",
     "Delta",
     "EventTooLargeError",
     "Function",
@@ -95,6 +102,9 @@ __all__ = [
     "UnsupportedParamsError",
     "Usage",
     "__version__",
+    "acompletion",
+    "completion",
+    "drop_params",
     "exceptions",
     "stream_chunk_builder",
 ]

@@ -1,0 +1,106 @@
+"""Streams made in advance: `mock_response`, and fake streaming (spec §1.9 and §4).
+
+Both are turned into OpenAI chunk events and decoded by the live backend's StreamDecoder, so their
+chunks are the same objects, with the same rules, as a real stream's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rillm import _backend
+from rillm._shared import new_response_id
+from rillm.exceptions import APIError, ContextWindowExceededError, InternalServerError, RateLimitError
+from rillm.types import Choices, Message, ModelResponse, Usage
+
+__all__ = ["mock_error", "mock_response", "mock_stream", "response_chunks"]
+
+# LiteLLM's test hooks: these strings as mock_response raise the error at call time.
+_MOCK_ERRORS: dict[str, Any] = {
+    "RateLimitError": RateLimitError,
+    "ContextWindowExceededError": ContextWindowExceededError,
+    "InternalServerError": InternalServerError,
+}
+# LiteLLM's token counts for a mock that is not streamed.
+_MOCK_PROMPT_TOKENS, _MOCK_COMPLETION_TOKENS = 10, 20
+
+
+def _decode(events: list[dict[str, Any]], model: str) -> list[Any]:
+    body = b"".join(b"data: " + json.dumps(event).encode() + b"\n\n" for event in events) + b"data: [DONE]\n\n"
+    decoder = _backend.StreamDecoder("openai", model=model)
+    return [*decoder.feed(body), *decoder.finish()]
+
+
+def mock_error(value: Any, model: str) -> BaseException | None:
+    """The exception a mock_response asks for: an exception instance, or "litellm.RateLimitError" and
+    friends (also spelled "rillm.")."""
+    if isinstance(value, BaseException):
+        return value
+    if isinstance(value, str):
+        prefix, _, name = value.partition(".")
+        cls = _MOCK_ERRORS.get(name) if prefix in ("litellm", "rillm") else None
+        if cls is not None:
+            error: APIError = cls(f"mock_response={value}", llm_provider="openai", model=model)
+            return error
+    return None
+
+
+def mock_response(value: Any, model: str) -> ModelResponse:
+    """A non-streamed mock: the text as the message, LiteLLM's 10/20 token counts."""
+    if isinstance(value, ModelResponse):
+        return value
+    usage = Usage(
+        prompt_tokens=_MOCK_PROMPT_TOKENS,
+        completion_tokens=_MOCK_COMPLETION_TOKENS,
+        total_tokens=_MOCK_PROMPT_TOKENS + _MOCK_COMPLETION_TOKENS,
+    )
+    return ModelResponse(
+        id=new_response_id(),
+        created=int(time.time()),
+        model=model,
+        choices=[Choices(finish_reason="stop", index=0, message=Message(content=str(value)))],
+        usage=usage,
+    )
+
+
+def mock_stream(value: Any, model: str) -> list[Any]:
+    """A streamed mock: the text in 3-character pieces, the role on the first, then a `stop` chunk, as
+    LiteLLM's mock streams do. A ModelResponse is streamed whole."""
+    if isinstance(value, ModelResponse):
+        return response_chunks(value)
+    text = str(value)
+    head = {"id": new_response_id(), "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+    events = [
+        {
+            **head,
+            "choices": [{"index": 0, "delta": {"content": text[i : i + 3], **({} if i else {"role": "assistant"})}}],
+        }
+        for i in range(0, len(text), 3)
+    ] or [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+    events.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    return _decode(events, model)
+
+
+def response_chunks(response: ModelResponse) -> list[Any]:
+    """A whole response as a stream, as LiteLLM's fake streams deliver it (spec §4.2): one chunk with each
+    choice's whole message, then the finish reasons, then the usage."""
+    head = {
+        "id": response.id,
+        "object": "chat.completion.chunk",
+        "created": response.created,
+        "model": response.model,
+        "system_fingerprint": response.system_fingerprint,
+    }
+    deltas, finishes = [], []
+    for choice in response.choices:
+        delta = choice.message.model_dump(exclude_none=True)
+        for index, call in enumerate(delta.get("tool_calls") or ()):
+            call["index"] = index
+        deltas.append({"index": choice.index, "delta": delta})
+        finishes.append({"index": choice.index, "delta": {}, "finish_reason": choice.finish_reason})
+    events = [{**head, "choices": deltas}, {**head, "choices": finishes}]
+    if response.usage is not None:
+        events.append({**head, "choices": [], "usage": response.usage.model_dump(exclude_none=True)})
+    return _decode(events, response.model)

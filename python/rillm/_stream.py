@@ -1,0 +1,272 @@
+"""`CustomStreamWrapper`: what `completion(stream=True)` returns.
+
+It iterates (sync or async) over the provider's chunks as the StreamDecoder makes them, and owns the HTTP
+response: the response is closed when the stream ends, fails, is closed (`close()`, `aclose()`, a `with`
+block), or is dropped after a `break` (the loop's iterator is a generator that holds the response but
+not the wrapper, so nothing keeps it alive in a reference cycle).
+
+Per chunk it does nothing but yield: each piece of the body is fed to the decoder once, the batch is kept
+for the final response, and its chunks are yielded. Per stream, it decides whether chunks without choices
+are shown (the OpenAI dialect's Azure filter results, usage and moderation chunks): only when the caller
+asked for `stream_options={"include_usage": True}`, as LiteLLM does; they are kept either way, so
+`stream_chunk_builder(stream.chunks)` sees the usage.
+
+An error while reading carries `partial_response`: the `ModelResponse` built from every chunk that had
+arrived (None when none had). A broken connection is an IncompleteStreamError (also an APIConnectionError)
+naming how many bytes had arrived; a stall past the read timeout is a Timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+
+from rillm._builder import stream_chunk_builder
+from rillm._http import HttpRequest, Response, transport_error
+from rillm.exceptions import APIError, IncompleteStreamError, StreamError
+
+__all__ = ["CustomStreamWrapper"]
+
+
+class _State:
+    """What one stream's generator needs: no reference back to the wrapper."""
+
+    __slots__ = ("chunks", "decoder", "messages", "request", "response", "show_empty")
+
+    def __init__(
+        self,
+        response: Response | None,
+        decoder: Any,
+        request: HttpRequest | None,
+        messages: list[Any] | None,
+        show_empty: bool,
+    ) -> None:
+        self.response = response
+        self.decoder = decoder
+        self.request = request
+        self.messages = messages
+        self.show_empty = show_empty
+        self.chunks: list[Any] = []
+
+    def failed(self, exc: APIError) -> APIError:
+        """Attaches the partial response (everything decoded, including what the failing call decoded)."""
+        if isinstance(exc, StreamError):
+            self.chunks += exc.chunks
+        exc.partial_response = stream_chunk_builder(self.chunks, self.messages) if self.chunks else None
+        return exc
+
+    def broken(self, exc: httpx.HTTPError, received: int) -> APIError:
+        """The exception for a connection that failed while the body was being read."""
+        assert self.request is not None
+        if isinstance(exc, httpx.TimeoutException):
+            return self.failed(transport_error(exc, self.request, received))
+        where = self.request.url.split("?")[0]
+        return self.failed(
+            IncompleteStreamError(
+                f"the connection to {where} broke after {received} bytes of the stream: {type(exc).__name__}: {exc}",
+                offset=received,
+                llm_provider=self.request.provider,
+                model=self.request.model,
+            )
+        )
+
+
+def _visible(state: _State, batch: list[Any]) -> list[Any]:
+    """The chunks of a batch the caller sees (see the module docstring)."""
+    state.chunks += batch
+    if state.show_empty:
+        return batch
+    return [chunk for chunk in batch if chunk.choices]
+
+
+def _read(state: _State) -> Iterator[Any]:
+    """Reads the response body to its end, yielding chunks; closes the response on every exit."""
+    response, decoder = state.response, state.decoder
+    assert response is not None
+    feed = decoder.feed
+    received = 0
+    try:
+        try:
+            for piece in response.iter_bytes():
+                received += len(piece)
+                batch = feed(piece)
+                if batch:
+                    yield from _visible(state, batch)
+            yield from _visible(state, decoder.finish())
+        except StreamError as exc:
+            raise state.failed(exc) from None
+        except httpx.HTTPError as exc:
+            raise state.broken(exc, received) from None
+    finally:
+        response.close()
+
+
+async def _aread(state: _State) -> AsyncIterator[Any]:
+    """The async twin of `_read`; a cancelled task still closes the response."""
+    response, decoder = state.response, state.decoder
+    assert response is not None
+    feed = decoder.feed
+    received = 0
+    try:
+        try:
+            async for piece in response.aiter_bytes():
+                received += len(piece)
+                batch = feed(piece)
+                if batch:
+                    for chunk in _visible(state, batch):
+                        yield chunk
+            for chunk in _visible(state, decoder.finish()):
+                yield chunk
+        except StreamError as exc:
+            raise state.failed(exc) from None
+        except httpx.HTTPError as exc:
+            raise state.broken(exc, received) from None
+    finally:
+        await response.aclose()
+
+
+def _replay(state: _State, chunks: list[Any]) -> Iterator[Any]:
+    """A stream made in advance: a mock response or a faked stream (one non-streaming request)."""
+    yield from _visible(state, chunks)
+
+
+async def _areplay(state: _State, chunks: list[Any]) -> AsyncIterator[Any]:
+    for chunk in _visible(state, chunks):
+        yield chunk
+
+
+class CustomStreamWrapper:
+    """A streamed completion: iterate it (`for` for `completion()`, `async for` for `acompletion()`), or use
+    it as a context manager, which closes it on exit. `chunks` holds every chunk received so far (also the
+    ones without choices that were not shown), for `stream_chunk_builder(stream.chunks, messages)`."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        llm_provider: str,
+        response: Response | None = None,
+        decoder: Any = None,
+        request: HttpRequest | None = None,
+        replay: list[Any] | None = None,
+        messages: list[Any] | None = None,
+        include_usage: bool = False,
+        is_async: bool = False,
+        hidden_params: dict[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.custom_llm_provider = llm_provider
+        self.is_async = is_async
+        self._hidden_params: dict[str, Any] = hidden_params or {}
+        self._state = _State(response, decoder, request, messages, include_usage)
+        self._replay = replay
+        self._iterator: Iterator[Any] | None = None
+        self._aiterator: AsyncIterator[Any] | None = None
+        self._closed = False
+
+    @property
+    def chunks(self) -> list[Any]:
+        return self._state.chunks
+
+    @property
+    def hidden_params(self) -> dict[str, Any]:
+        return self._hidden_params
+
+    @property
+    def response(self) -> Response | None:
+        """The HTTP response being read (None for a mock or a faked stream)."""
+        return self._state.response
+
+    def __repr__(self) -> str:
+        return f"<CustomStreamWrapper {self.custom_llm_provider}/{self.model} chunks={len(self._state.chunks)}>"
+
+    # -- sync ---------------------------------------------------------------------------------------------
+
+    def _sync(self) -> Iterator[Any]:
+        if self._iterator is None:
+            if self._closed:
+                self._iterator = iter(())
+            elif self._replay is not None:
+                self._iterator = _replay(self._state, self._replay)
+            elif self.is_async:
+                raise TypeError("this stream came from acompletion(): iterate it with `async for`")
+            else:
+                self._iterator = _read(self._state)
+        return self._iterator
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._sync()
+
+    def __next__(self) -> Any:
+        return next(self._sync())
+
+    def close(self) -> None:
+        """Stops the stream and closes its HTTP response; later iteration ends at once."""
+        self._closed = True
+        if self._iterator is not None:
+            close = getattr(self._iterator, "close", None)
+            if close is not None:
+                close()
+            self._iterator = iter(())
+        elif self._state.response is not None and not self.is_async:
+            self._state.response.close()
+        self._aiterator = None if self.is_async else self._aiterator
+
+    def __enter__(self) -> CustomStreamWrapper:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- async --------------------------------------------------------------------------------------------
+
+    def _async(self) -> AsyncIterator[Any]:
+        if self._aiterator is None:
+            if self._closed:
+                self._aiterator = _areplay(self._state, [])
+            elif self._replay is not None:
+                self._aiterator = _areplay(self._state, self._replay)
+            elif not self.is_async:
+                self._aiterator = _threaded(self._sync())
+            else:
+                self._aiterator = _aread(self._state)
+        return self._aiterator
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._async()
+
+    async def __anext__(self) -> Any:
+        return await self._async().__anext__()
+
+    async def aclose(self) -> None:
+        """The async `close()`: the HTTP response is released even if the caller is being cancelled."""
+        self._closed = True
+        if self._aiterator is not None:
+            aclose = getattr(self._aiterator, "aclose", None)
+            self._aiterator = _areplay(self._state, [])
+            if aclose is not None:
+                await aclose()
+        elif self._state.response is not None and self.is_async:
+            await self._state.response.aclose()
+        if not self.is_async:
+            self.close()
+
+    async def __aenter__(self) -> CustomStreamWrapper:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+async def _threaded(iterator: Iterator[Any]) -> AsyncIterator[Any]:
+    """`async for` over a stream from the sync `completion()`: each blocking read runs in a worker thread,
+    as LiteLLM does, so the event loop is not blocked."""
+    done = object()
+    while True:
+        chunk = await asyncio.to_thread(next, iterator, done)
+        if chunk is done:
+            return
+        yield chunk
