@@ -1,8 +1,9 @@
 """Decoding the native dialects' streams: a 20,000-delta Anthropic text stream and a 20,000-event Bedrock
 ConverseStream, fed in 4 KiB pieces, reading `choices[0].delta.content` of every chunk. rillm's Rust core vs
-its pure-Python twin vs LiteLLM end to end (`litellm.completion(..., stream=True)` over an httpx mock
-transport that serves the same pieces: LiteLLM's own decoding and stream wrapper, no network), each checked
-for the right answer before it is timed. LiteLLM takes tens of seconds, so it is timed once."""
+its pure-Python twin (the StreamDecoder alone, and `rillm.completion(..., stream=True)` end to end) vs LiteLLM
+end to end (`litellm.completion(..., stream=True)`). Both end-to-end runs go over an httpx mock transport
+that serves the same pieces: request building, signing, the stream wrapper and the decoding, no network.
+Each is checked for the right answer before it is timed. LiteLLM takes tens of seconds, so it is timed once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+
+import rillm
+from rillm import _backend, _http
 
 from .conftest import N_CHUNKS, Pieces, anthropic_stream, backend_module, bedrock_stream, peer, pieces
 
@@ -53,20 +57,51 @@ def litellm_text(litellm: Any, dialect: str, data: list[bytes]) -> list[str]:
     return [c.choices[0].delta.content for c in stream if c.choices]
 
 
-@pytest.mark.parametrize("impl", ["rust", "python", "litellm"])
+class _MockTransport(_http.HttpxTransport):
+    """rillm's transport seam with httpx's mock transport underneath."""
+
+    def __init__(self, serve: Any) -> None:
+        super().__init__()
+        self.mock = httpx.Client(transport=httpx.MockTransport(serve))
+
+    def client(self, provider: str) -> httpx.Client:
+        return self.mock
+
+
+def completion_text(dialect: str) -> list[str]:
+    api_key = "sk-bench" if dialect == "anthropic" else None  # Bedrock signs with SigV4, as LiteLLM does
+    stream = rillm.completion(
+        LITELLM_MODELS[dialect], [{"role": "user", "content": "hi"}], stream=True, api_key=api_key
+    )
+    return [c.choices[0].delta.content for c in stream if c.choices]
+
+
+@pytest.mark.parametrize("impl", ["rust", "python", "rust-completion", "python-completion", "litellm"])
 @pytest.mark.parametrize("dialect", ["anthropic", "bedrock"])
 def test_decode_native_text(benchmark: Any, dialect: str, impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
     benchmark.group = f"(d) decode a {N_CHUNKS}-delta {dialect} text stream in 4 KiB pieces, reading delta.content"
     stream, text = STREAMS[dialect]()
     data = pieces(stream)
+    for name, value in (("AWS_ACCESS_KEY_ID", "AKIDBENCH"), ("AWS_SECRET_ACCESS_KEY", "bench")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_REGION_NAME", "us-east-1")
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
     if impl == "litellm":
         litellm = peer("litellm", benchmark)
-        for name, value in (("AWS_ACCESS_KEY_ID", "AKIDBENCH"), ("AWS_SECRET_ACCESS_KEY", "bench")):
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("AWS_REGION_NAME", "us-east-1")
 
         def run() -> list[str]:
             return litellm_text(litellm, dialect, data)
+    elif impl.endswith("-completion"):
+        kind = "text/event-stream" if dialect == "anthropic" else "application/vnd.amazon.eventstream"
+
+        def serve(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers={"content-type": kind}, stream=Pieces(data))
+
+        monkeypatch.setattr(_http, "TRANSPORT", _MockTransport(serve))
+        monkeypatch.setattr(_backend, "StreamDecoder", backend_module(impl.split("-")[0]).StreamDecoder)
+
+        def run() -> list[str]:
+            return completion_text(dialect)
     else:
         module = backend_module(impl)
 

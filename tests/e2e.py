@@ -135,3 +135,31 @@ def assert_same(actual: Any, first: Any, second: Any, where: str = "response") -
             assert_same(a, f, s, f"{where}[{i}]")
     elif first == second:
         assert actual == first, where
+
+
+# What the provider must receive for MESSAGES (a system prompt and "Hello") with stream=True, in its own
+# shape: written from each provider's API reference, not from rillm's output.
+SYSTEM, USER = "Be brief.", "Hello"
+_OPENAI_BODY = {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}], "stream": True}
+_ANTHROPIC_MESSAGES = [{"role": "user", "content": [{"type": "text", "text": USER}]}]
+
+
+def expected_body(spec: Target) -> dict[str, Any]:
+    if spec.model.startswith("bedrock/invoke/"):
+        return {
+            "anthropic_version": "bedrock-2023-05-31",
+            "system": SYSTEM,
+            "messages": _ANTHROPIC_MESSAGES,
+            "max_tokens": 4096,
+        }
+    if spec.dialect == "bedrock":
+        return {"system": [{"text": SYSTEM}], "messages": [{"role": "user", "content": [{"text": USER}]}]}
+    if spec.dialect == "anthropic":
+        body = {"model": spec.provider_model, "system": SYSTEM, "messages": _ANTHROPIC_MESSAGES}
+        return {**body, "max_tokens": 4096, "stream": True}
+    if spec.dialect == "gemini":
+        return {
+            "systemInstruction": {"parts": [{"text": SYSTEM}]},
+            "contents": [{"role": "user", "parts": [{"text": USER}]}],
+        }
+    return {"model": spec.provider_model, **_OPENAI_BODY}

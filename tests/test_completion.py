@@ -16,7 +16,7 @@ import pytest
 
 import rillm
 from rillm.exceptions import StreamError
-from tests.e2e import API_KEY, AWS, Target, assert_same, check_auth, recordings, target
+from tests.e2e import API_KEY, AWS, Target, assert_same, check_auth, expected_body, recordings, target
 from tests.server import ReplayServer
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
@@ -108,6 +108,7 @@ def test_every_recording_through_completion(server: ReplayServer, recording: Pat
         assert request.query[key] == value
     check_auth(spec, request.headers)
     assert request.headers["content-type"] == "application/json"
+    assert request.json() == expected_body(spec)
     # A stream that ended normally read its reply to the end; one that failed may have left bytes unread.
     assert server.wait_closed(served) is False or error is not None
 

@@ -19,7 +19,7 @@ naming how many bytes had arrived; a stall past the read timeout is a Timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any
 
 import httpx
@@ -204,16 +204,14 @@ class CustomStreamWrapper:
         return next(self._sync())
 
     def close(self) -> None:
-        """Stops the stream and closes its HTTP response; later iteration ends at once."""
+        """Stops the stream and closes its HTTP response; later iteration ends at once. (A stream from
+        `acompletion()` is closed with `aclose()`.)"""
         self._closed = True
-        if self._iterator is not None:
-            close = getattr(self._iterator, "close", None)
-            if close is not None:
-                close()
-            self._iterator = iter(())
-        elif self._state.response is not None and not self.is_async:
+        iterator, self._iterator = self._iterator, iter(())
+        if isinstance(iterator, Generator):
+            iterator.close()
+        elif iterator is None and self._state.response is not None and not self.is_async:
             self._state.response.close()
-        self._aiterator = None if self.is_async else self._aiterator
 
     def __enter__(self) -> CustomStreamWrapper:
         return self
@@ -242,17 +240,15 @@ class CustomStreamWrapper:
         return await self._async().__anext__()
 
     async def aclose(self) -> None:
-        """The async `close()`: the HTTP response is released even if the caller is being cancelled."""
-        self._closed = True
-        if self._aiterator is not None:
-            aclose = getattr(self._aiterator, "aclose", None)
-            self._aiterator = _areplay(self._state, [])
-            if aclose is not None:
-                await aclose()
-        elif self._state.response is not None and self.is_async:
-            await self._state.response.aclose()
+        """The async `close()`."""
         if not self.is_async:
             self.close()
+        self._closed = True
+        iterator, self._aiterator = self._aiterator, _areplay(self._state, [])
+        if isinstance(iterator, AsyncGenerator):
+            await iterator.aclose()
+        elif iterator is None and self._state.response is not None and self.is_async:
+            await self._state.response.aclose()
 
     async def __aenter__(self) -> CustomStreamWrapper:
         return self
