@@ -10,6 +10,7 @@ are raised here, by the call, as LiteLLM raises them for every provider it opens
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sys
 import time
@@ -21,6 +22,7 @@ import httpx
 from rillm import _backend, _http
 from rillm._args import Args, check_args, check_messages, select_params
 from rillm._replay import mock_error, mock_response, mock_stream, response_chunks
+from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIConnectionError, APIError, RateLimitError
 from rillm.providers import Provider, endpoint, resolve, translate
@@ -54,15 +56,22 @@ class _Call:
             "api_base": self.request.url.split("?")[0],
             "model_id": None,
         }
-        decoder = None
+        make_decoder = None
         if response is not None:
             hidden["additional_headers"] = {f"llm_provider-{k}": v for k, v in response.headers.items()}
-            decoder = _backend.StreamDecoder(self.row.decoder_dialect, model=self.model)
+            # The same id and created for the live decoder and for re-decoding the kept bytes.
+            make_decoder = functools.partial(
+                _backend.StreamDecoder,
+                self.row.decoder_dialect,
+                model=self.model,
+                id=new_response_id(),
+                created=int(time.time()),
+            )
         return CustomStreamWrapper(
             model=self.model,
             llm_provider=self.row.name,
             response=response,
-            decoder=decoder,
+            make_decoder=make_decoder,
             request=self.request,
             replay=replay,
             messages=self.messages,

@@ -5,8 +5,8 @@ response: the response is closed when the stream ends, fails, is closed (`close(
 block), or is dropped after a `break` (the loop's iterator is a generator that holds the response but
 not the wrapper, so nothing keeps it alive in a reference cycle).
 
-Per chunk it does nothing but yield: each piece of the body is fed to the decoder once, the batch is kept
-for the final response, and its chunks are yielded. Per stream, it decides whether chunks without choices
+Per chunk it does nothing but yield: each piece of the body is fed to the decoder once and kept (as bytes),
+and the batch's chunks are yielded. Per stream, it decides whether chunks without choices
 are shown (the OpenAI dialect's Azure filter results, usage and moderation chunks): only when the caller
 asked for `stream_options={"include_usage": True}`, as LiteLLM does; they are kept either way, so
 `stream_chunk_builder(stream.chunks)` sees the usage.
@@ -19,7 +19,7 @@ naming how many bytes had arrived; a stall past the read timeout is a Timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
 import httpx
@@ -32,30 +32,65 @@ __all__ = ["CustomStreamWrapper"]
 
 
 class _State:
-    """What one stream's generator needs: no reference back to the wrapper."""
+    """What one stream's generator needs: no reference back to the wrapper.
 
-    __slots__ = ("chunks", "decoder", "messages", "request", "response", "show_empty")
+    It keeps the body's pieces, not the chunks: bytes objects cost the garbage collector nothing, where
+    20,000 retained chunks (each with its choices list) cost more than decoding them did. `chunks()`
+    decodes the pieces again, with a decoder made the same way (same id, model and created), when the whole
+    stream is wanted: for `stream.chunks` and for an error's partial response."""
+
+    __slots__ = (
+        "_chunks",
+        "decoder",
+        "finished",
+        "make_decoder",
+        "messages",
+        "pieces",
+        "request",
+        "response",
+        "show_empty",
+    )
 
     def __init__(
         self,
         response: Response | None,
-        decoder: Any,
+        make_decoder: Callable[[], Any] | None,
         request: HttpRequest | None,
         messages: list[Any] | None,
         show_empty: bool,
+        replay: list[Any] | None,
     ) -> None:
         self.response = response
-        self.decoder = decoder
+        self.make_decoder = make_decoder
+        self.decoder = make_decoder() if make_decoder is not None else None
         self.request = request
         self.messages = messages
         self.show_empty = show_empty
-        self.chunks: list[Any] = []
+        self.pieces: list[bytes] = []
+        self.finished = False
+        self._chunks = replay
+
+    def chunks(self) -> list[Any]:
+        """Every chunk received so far, including what a failing feed decoded before its error."""
+        if self._chunks is not None:
+            return self._chunks
+        if self.make_decoder is None:
+            return []
+        decoder, chunks = self.make_decoder(), []
+        try:
+            for piece in self.pieces:
+                chunks += decoder.feed(piece)
+            if self.finished:
+                chunks += decoder.finish()
+                self._chunks = chunks
+        except StreamError as exc:
+            chunks += exc.chunks
+        return chunks
 
     def failed(self, exc: APIError) -> APIError:
         """Attaches the partial response (everything decoded, including what the failing call decoded)."""
-        if isinstance(exc, StreamError):
-            self.chunks += exc.chunks
-        exc.partial_response = stream_chunk_builder(self.chunks, self.messages) if self.chunks else None
+        chunks = self.chunks()
+        exc.partial_response = stream_chunk_builder(chunks, self.messages) if chunks else None
         return exc
 
     def broken(self, exc: httpx.HTTPError, received: int) -> APIError:
@@ -76,7 +111,6 @@ class _State:
 
 def _visible(state: _State, batch: list[Any]) -> list[Any]:
     """The chunks of a batch the caller sees (see the module docstring)."""
-    state.chunks += batch
     if state.show_empty:
         return batch
     return [chunk for chunk in batch if chunk.choices]
@@ -85,17 +119,20 @@ def _visible(state: _State, batch: list[Any]) -> list[Any]:
 def _read(state: _State) -> Iterator[Any]:
     """Reads the response body to its end, yielding chunks; closes the response on every exit."""
     response, decoder = state.response, state.decoder
-    assert response is not None
-    feed = decoder.feed
+    assert response is not None and decoder is not None
+    feed, pieces = decoder.feed, state.pieces
     received = 0
     try:
         try:
             for piece in response.iter_bytes():
                 received += len(piece)
+                pieces.append(piece)
                 batch = feed(piece)
                 if batch:
                     yield from _visible(state, batch)
-            yield from _visible(state, decoder.finish())
+            batch = decoder.finish()
+            state.finished = True
+            yield from _visible(state, batch)
         except StreamError as exc:
             raise state.failed(exc) from None
         except httpx.HTTPError as exc:
@@ -107,18 +144,21 @@ def _read(state: _State) -> Iterator[Any]:
 async def _aread(state: _State) -> AsyncIterator[Any]:
     """The async twin of `_read`; a cancelled task still closes the response."""
     response, decoder = state.response, state.decoder
-    assert response is not None
-    feed = decoder.feed
+    assert response is not None and decoder is not None
+    feed, pieces = decoder.feed, state.pieces
     received = 0
     try:
         try:
             async for piece in response.aiter_bytes():
                 received += len(piece)
+                pieces.append(piece)
                 batch = feed(piece)
                 if batch:
                     for chunk in _visible(state, batch):
                         yield chunk
-            for chunk in _visible(state, decoder.finish()):
+            batch = decoder.finish()
+            state.finished = True
+            for chunk in _visible(state, batch):
                 yield chunk
         except StreamError as exc:
             raise state.failed(exc) from None
@@ -149,7 +189,7 @@ class CustomStreamWrapper:
         model: str,
         llm_provider: str,
         response: Response | None = None,
-        decoder: Any = None,
+        make_decoder: Callable[[], Any] | None = None,
         request: HttpRequest | None = None,
         replay: list[Any] | None = None,
         messages: list[Any] | None = None,
@@ -161,7 +201,7 @@ class CustomStreamWrapper:
         self.custom_llm_provider = llm_provider
         self.is_async = is_async
         self._hidden_params: dict[str, Any] = hidden_params or {}
-        self._state = _State(response, decoder, request, messages, include_usage)
+        self._state = _State(response, make_decoder, request, messages, include_usage, replay)
         self._replay = replay
         self._iterator: Iterator[Any] | None = None
         self._aiterator: AsyncIterator[Any] | None = None
@@ -169,7 +209,8 @@ class CustomStreamWrapper:
 
     @property
     def chunks(self) -> list[Any]:
-        return self._state.chunks
+        """Every chunk received so far (decoded again from the bytes kept; see `_State`)."""
+        return self._state.chunks()
 
     @property
     def hidden_params(self) -> dict[str, Any]:
@@ -181,7 +222,8 @@ class CustomStreamWrapper:
         return self._state.response
 
     def __repr__(self) -> str:
-        return f"<CustomStreamWrapper {self.custom_llm_provider}/{self.model} chunks={len(self._state.chunks)}>"
+        received = sum(len(piece) for piece in self._state.pieces)
+        return f"<CustomStreamWrapper {self.custom_llm_provider}/{self.model} received={received} bytes>"
 
     # -- sync ---------------------------------------------------------------------------------------------
 
