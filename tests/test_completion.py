@@ -8,6 +8,7 @@ StreamDecoder (an error recording raises the same error, with the same partial r
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 import rillm
 from rillm.exceptions import StreamError
 from tests.e2e import API_KEY, AWS, Target, assert_same, check_auth, expected_body, recordings, target
-from tests.server import ReplayServer
+from tests.server import ReplayServer, Reply
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 
@@ -98,6 +99,7 @@ def test_every_recording_through_completion(server: ReplayServer, recording: Pat
     except StreamError as exc:
         error = exc
     _check(recording, spec, stream.chunks, error)
+    assert stream.response is not None and stream.response.is_closed
     assert all(chunk.choices for chunk in seen), "chunks without choices are shown only with include_usage"
     visible = [c for c in stream.chunks if c.choices]
     assert visible == seen if error is None else visible[: len(seen)] == seen
@@ -113,28 +115,43 @@ def test_every_recording_through_completion(server: ReplayServer, recording: Pat
     assert server.wait_closed(served) is False or error is not None
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "anthropic/tool-use.sse",
-        "google/thinking-parts.sse",
-        "bedrock/converse-tool-use-claude.bin",
-        "openai/gpt4o-refusal.sse",
-    ],
-)
-def test_every_recording_through_acompletion(server: ReplayServer, name: str) -> None:
-    recording = next(p for p in recordings() if f"{p.parent.name}/{p.name}" == name)
+@pytest.mark.parametrize("recording", recordings(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_recording_through_acompletion(server: ReplayServer, recording: Path) -> None:
     spec = target(recording)
-    server.reply_file(name, piece_size=61)
+    served = server.reply_file(f"{recording.parent.name}/{recording.name}", piece_size=61)
 
-    async def run() -> rillm.CustomStreamWrapper:
+    async def run() -> tuple[rillm.CustomStreamWrapper, StreamError | None]:
         stream = await rillm.acompletion(spec.model, MESSAGES, **_call(server, spec))
-        async for _ in stream:
-            pass
-        return stream  # type: ignore[no-any-return]
+        try:
+            async for _ in stream:
+                pass
+        except StreamError as exc:
+            return stream, exc
+        return stream, None
 
-    stream = asyncio.run(run())
-    _check(recording, spec, stream.chunks, None)
+    stream, error = asyncio.run(run())
+    _check(recording, spec, stream.chunks, error)
+    assert stream.response is not None and stream.response.is_closed
+    assert served.request.json() == expected_body(spec)
+
+
+def test_not_streamed_with_acompletion(server: ReplayServer) -> None:
+    whole = {
+        "model": "llama3.2",
+        "created_at": "2025-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": "Hi"},
+        "done": True,
+        "done_reason": "stop",
+        "prompt_eval_count": 3,
+        "eval_count": 2,
+    }
+    body = json.dumps(whole).encode()
+    served = server.reply(Reply(body=body, headers={"content-type": "application/json"}))
+    response = asyncio.run(rillm.acompletion("ollama_chat/llama3.2", MESSAGES, api_base=server.url))
+    assert isinstance(response, rillm.ModelResponse)
+    assert response.choices[0].message.content == "Hi"
+    assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (3, 2)
+    assert served.request.json()["stream"] is False
 
 
 def test_include_usage_shows_the_usage_chunk_and_is_forwarded(server: ReplayServer) -> None:

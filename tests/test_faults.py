@@ -493,3 +493,12 @@ def test_connections_are_reused(server: ReplayServer) -> None:
     before = server.connections
     _drain(rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec)))
     assert server.connections == before
+
+
+def test_no_key_in_what_a_stream_shows(server: ReplayServer) -> None:
+    spec = _spec("anthropic/text-basic.sse")
+    server.reply_file("anthropic/text-basic.sse")
+    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec))
+    _drain(stream)
+    assert stream.response is not None
+    _no_secret(stream, stream.hidden_params, stream.response, stream.response.request, stream._state.request)

@@ -67,6 +67,18 @@ def test_resolve(model: str, provider: str, name: str) -> None:
     assert (row.name, resolved) == (provider, name)
 
 
+def test_get_llm_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENROUTER_API_BASE", raising=False)
+    monkeypatch.setenv("OPENROUTER_API_KEY", "or-key")
+    assert rillm.get_llm_provider("openrouter/anthropic/claude-3.5-sonnet") == (
+        "anthropic/claude-3.5-sonnet",
+        "openrouter",
+        "or-key",
+        "https://openrouter.ai/api/v1",
+    )
+    assert rillm.get_llm_provider("gpt-4o", api_key="k", api_base="http://h")[1:] == ("openai", "k", "http://h")
+
+
 def test_resolve_by_known_api_base_and_custom_llm_provider() -> None:
     row, model = resolve("llama-3.3-70b-versatile", api_base="https://api.groq.com/openai/v1")
     assert (row.name, model) == ("groq", "llama-3.3-70b-versatile")

@@ -45,6 +45,7 @@ from rillm.exceptions import (
     UnprocessableEntityError,
     UnsupportedParamsError,
 )
+from rillm.providers import get_llm_provider
 from rillm.types import (
     ChatCompletionMessageToolCall,
     ChoiceLogprobs,
@@ -106,5 +107,6 @@ __all__ = [
     "completion",
     "drop_params",
     "exceptions",
+    "get_llm_provider",
     "stream_chunk_builder",
 ]

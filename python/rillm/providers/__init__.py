@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rillm.exceptions import BadRequestError
 
-__all__ = ["Provider", "endpoint", "env_value", "get_provider", "providers", "resolve"]
+__all__ = ["Provider", "endpoint", "env_value", "get_llm_provider", "get_provider", "providers", "resolve"]
 
 Dialect = Literal["openai", "anthropic", "cohere", "gemini", "bedrock", "bedrock_invoke", "ollama"]
 Auth = Literal["bearer", "x-api-key", "api-key", "x-goog-api-key", "sigv4"]
@@ -145,6 +145,20 @@ def resolve(model: str, custom_llm_provider: str | None = None, api_base: str | 
         "for an OpenAI-compatible server",
         model=model,
         llm_provider=None,
+    )
+
+
+def get_llm_provider(
+    model: str, custom_llm_provider: str | None = None, api_base: str | None = None, api_key: str | None = None
+) -> tuple[str, str, str | None, str | None]:
+    """LiteLLM's `get_llm_provider`: (the provider's model name, the provider, the API key from the argument
+    or the row's env vars, the base URL from the argument, the row's env vars or its default)."""
+    row, name = resolve(model, custom_llm_provider, api_base)
+    return (
+        name,
+        row.name,
+        api_key or env_value(row.api_key_env),
+        api_base or env_value(row.api_base_env) or row.api_base,
     )
 
 
