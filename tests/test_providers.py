@@ -174,6 +174,11 @@ def test_key_styles(monkeypatch: pytest.MonkeyPatch) -> None:
     assert key_headers(get_provider("openai"), "k", "m") == {"Authorization": "Bearer k"}
     assert key_headers(get_provider("anthropic"), "k", "m") == {"x-api-key": "k"}
     assert key_headers(get_provider("azure"), "k", "m") == {"api-key": "k"}
+    for name in get_provider("azure").api_key_env:
+        monkeypatch.delenv(name, raising=False)
+    assert key_headers(get_provider("azure"), None, "m", "entra") == {"Authorization": "Bearer entra"}
+    monkeypatch.setenv("AZURE_AD_TOKEN", "from-env-token")
+    assert key_headers(get_provider("azure"), None, "m") == {"Authorization": "Bearer from-env-token"}
     assert key_headers(get_provider("gemini"), "k", "m") == {"x-goog-api-key": "k"}
     monkeypatch.delenv("OLLAMA_API_KEY", raising=False)
     assert key_headers(get_provider("ollama_chat"), None, "m") == {}

@@ -41,7 +41,7 @@ OPENAI_PARAMS = (
 )
 
 # Credentials are checked by hand (see `_secret`) so that a validation error cannot quote them.
-SECRETS = ("api_key", "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+SECRETS = ("api_key", "azure_ad_token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 

@@ -140,7 +140,7 @@ def _prepare(model: str, messages: Any, kwargs: dict[str, Any], is_async: bool =
     headers = {
         "Content-Type": "application/json",
         **row.headers,
-        **key_headers(row, secrets["api_key"], provider_model),
+        **key_headers(row, secrets["api_key"], provider_model, secrets["azure_ad_token"]),
     }
     headers.update(args.extra_headers or {})
     if row.auth == "sigv4" and "Authorization" not in headers:

@@ -45,6 +45,8 @@ class Provider(BaseModel):
     auth: Auth = "bearer"
     key_required: bool = True
     api_key_env: tuple[str, ...] = ()
+    # A bearer token used when there is no key (Azure's Entra ID token): `Authorization: Bearer`.
+    token_env: tuple[str, ...] = ()
     api_base_env: tuple[str, ...] = ()
     api_version: Optional[str] = None
     api_version_env: tuple[str, ...] = ()

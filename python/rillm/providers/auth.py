@@ -26,14 +26,18 @@ _HEADER = {
 _REGION_ENV = ("AWS_REGION_NAME", "AWS_REGION", "AWS_DEFAULT_REGION")
 
 
-def key_headers(row: Provider, api_key: str | None, model: str) -> dict[str, str]:
-    """The header carrying the key: the explicit `api_key`, else the row's env vars in order. A provider
-    that needs no key (Ollama, local servers) gets none when none is set. For SigV4 rows a key is a
-    Bedrock API key (bearer); without one the request is signed later by `sign_aws`."""
+def key_headers(row: Provider, api_key: str | None, model: str, token: str | None = None) -> dict[str, str]:
+    """The header carrying the key: the explicit `api_key`, else the row's env vars in order; without a key,
+    a bearer token (`azure_ad_token`, or the row's token env vars). A provider that needs no key (Ollama,
+    local servers) gets none when none is set. For SigV4 rows a key is a Bedrock API key (bearer); without
+    one the request is signed later by `sign_aws`."""
     key = api_key or env_value(row.api_key_env)
+    token = token or env_value(row.token_env)
+    if key is None and token is not None:
+        return {"Authorization": f"Bearer {token}"}
     if key is None:
         if row.key_required and row.auth != "sigv4":
-            names = ", ".join(row.api_key_env) or "api_key"
+            names = ", ".join(row.api_key_env + row.token_env) or "api_key"
             raise AuthenticationError(
                 f"no API key for {row.name}: pass api_key= or set {names}", llm_provider=row.name, model=model
             )
