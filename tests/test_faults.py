@@ -202,7 +202,10 @@ def test_error_event_after_200(server: ReplayServer, name: str, error: bytes, ex
         _drain(stream)
     assert caught.value.partial_response is not None
     assert caught.value.llm_provider is None or isinstance(caught.value.llm_provider, str)
-    assert not server.wait_closed(served)
+    # The stream stopped reading at the error and released the connection (the server may or may not have
+    # finished writing the message's last bytes by then, so its view of the close is not asserted).
+    assert stream.response is not None and stream.response.is_closed
+    served.finished.wait(5)
 
 
 def test_ollama_error_line(server: ReplayServer) -> None:
