@@ -266,6 +266,10 @@ def test_unsupported_param_and_drop_params(server: ReplayServer, monkeypatch: py
     kwargs = {"api_base": server.url, "api_key": API_KEY, "stream": True, "response_format": {"type": "json_object"}}
     with pytest.raises(rillm.UnsupportedParamsError, match="anthropic does not support response_format"):
         rillm.completion("anthropic/claude-x", MESSAGES, **kwargs)
+    with pytest.raises(rillm.UnsupportedParamsError, match="gemini does not support logprobs, top_logprobs"):
+        rillm.completion("gemini/gemini-2.5-flash", MESSAGES, api_key=API_KEY, logprobs=True, top_logprobs=2)
+    with pytest.raises(rillm.UnsupportedParamsError, match="perplexity does not support tools"):
+        rillm.completion("perplexity/sonar", MESSAGES, api_key=API_KEY, tools=[{"function": {"name": "f"}}])
     server.reply_file("anthropic/text-basic.sse")
     list(rillm.completion("anthropic/claude-x", MESSAGES, drop_params=True, **kwargs))
     assert "response_format" not in server.requests[-1].json()

@@ -404,8 +404,6 @@ def test_gemini_generation_config() -> None:
         seed=3,
         presence_penalty=0.5,
         frequency_penalty=0.6,
-        logprobs=True,
-        top_logprobs=2,
         response_format={"type": "json_schema", "json_schema": {"name": "w", "schema": SCHEMA}},
     )
     assert request["generationConfig"] == {
@@ -417,8 +415,6 @@ def test_gemini_generation_config() -> None:
         "seed": 3,
         "presencePenalty": 0.5,
         "frequencyPenalty": 0.6,
-        "responseLogprobs": True,
-        "logprobs": 2,
         "responseMimeType": "application/json",
         "responseJsonSchema": SCHEMA,
     }

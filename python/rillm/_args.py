@@ -18,26 +18,28 @@ __all__ = ["OPENAI_PARAMS", "Args", "check_args", "check_messages", "select_para
 # The OpenAI-named parameters that are translated per dialect; anything else a caller passes that is not
 # one of the control arguments below goes into the request body as it is (LiteLLM's provider-specific
 # parameters, e.g. `top_k=40` for Anthropic).
-OPENAI_PARAMS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "n",
-    "seed",
-    "user",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "response_format",
-    "logprobs",
-    "top_logprobs",
-    "reasoning_effort",
-    "thinking",
-    "stream_options",
-    "presence_penalty",
-    "frequency_penalty",
+OPENAI_PARAMS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "n",
+        "seed",
+        "user",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "logprobs",
+        "top_logprobs",
+        "reasoning_effort",
+        "thinking",
+        "stream_options",
+        "presence_penalty",
+        "frequency_penalty",
+    }
 )
 
 # Credentials are checked by hand (see `_secret`) so that a validation error cannot quote them.
@@ -168,7 +170,7 @@ def select_params(
     """The OpenAI-named parameters that were given, checked against what the provider supports: one it
     does not is an UnsupportedParamsError, or is left out when `drop_params` is on. `stream_options` is
     forwarded only to providers that take it and otherwise left out quietly, as LiteLLM does (spec §1.3)."""
-    given = {name: getattr(args, name) for name in OPENAI_PARAMS if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name in sorted(OPENAI_PARAMS) if getattr(args, name) is not None}
     if args.stream_options is not None and stream_options and args.stream:
         given["stream_options"] = args.stream_options.model_dump(exclude_none=True)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
     DEFAULT_MAX_TOKENS,
     BadBody,
@@ -36,23 +37,15 @@ from rillm.providers.translate._common import (
 
 # response_format is left out: LiteLLM emulates it with a forced tool whose arguments it re-emits as
 # content (spec §5.3); rillm does not yet. n, seed, penalties and logprobs have no Anthropic equivalent.
-SUPPORTED = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "user",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "reasoning_effort",
-        "thinking",
-        # Served by the stream wrapper: Anthropic always reports usage.
-        "stream_options",
-    }
-)
+SUPPORTED = OPENAI_PARAMS - {
+    "frequency_penalty",
+    "logprobs",
+    "n",
+    "presence_penalty",
+    "response_format",
+    "seed",
+    "top_logprobs",
+}
 
 _TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
 # Bedrock's version string for the Messages body (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages.html).

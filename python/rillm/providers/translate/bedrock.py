@@ -14,6 +14,7 @@ import struct
 import zlib
 from typing import Any
 
+from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
     BadBody,
     Call,
@@ -41,21 +42,17 @@ from rillm.providers.translate.anthropic import thinking_blocks
 
 # response_format is left out (LiteLLM emulates it with a forced tool; rillm does not yet), as are n,
 # seed, user, penalties and logprobs, which Converse has no field for.
-SUPPORTED = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "tools",
-        "tool_choice",
-        "reasoning_effort",
-        "thinking",
-        # Served by the stream wrapper: Bedrock always reports usage.
-        "stream_options",
-    }
-)
+SUPPORTED = OPENAI_PARAMS - {
+    "frequency_penalty",
+    "logprobs",
+    "n",
+    "parallel_tool_calls",
+    "presence_penalty",
+    "response_format",
+    "seed",
+    "top_logprobs",
+    "user",
+}
 
 _INFERENCE = {"temperature": "temperature", "top_p": "topP"}
 # OpenAI's tool_choice as the key of Converse's (`{"auto": {}}`, `{"any": {}}`).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
     Dialect,
     Invalid,
@@ -29,23 +30,15 @@ from rillm.providers.translate._common import (
 
 # Cohere has no n, user, logprobs the decoder reads, parallel_tool_calls, or OpenAI-shaped reasoning
 # controls (its `thinking` takes a `token_budget`; not translated yet).
-SUPPORTED = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "seed",
-        "tools",
-        "tool_choice",
-        "response_format",
-        "presence_penalty",
-        "frequency_penalty",
-        # Served by the stream wrapper: Cohere always reports usage.
-        "stream_options",
-    }
-)
+SUPPORTED = OPENAI_PARAMS - {
+    "logprobs",
+    "n",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "thinking",
+    "top_logprobs",
+    "user",
+}
 
 _SAME = {
     "temperature": "temperature",

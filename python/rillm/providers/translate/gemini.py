@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
     Call,
     Dialect,
@@ -31,29 +32,9 @@ from rillm.providers.translate._common import (
     sse,
 )
 
-# No user or parallel_tool_calls in Gemini's API.
-SUPPORTED = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "n",
-        "seed",
-        "tools",
-        "tool_choice",
-        "response_format",
-        "logprobs",
-        "top_logprobs",
-        "reasoning_effort",
-        "thinking",
-        "presence_penalty",
-        "frequency_penalty",
-        # Served by the stream wrapper: Gemini always reports usage.
-        "stream_options",
-    }
-)
+# No user or parallel_tool_calls in Gemini's API; logprobs are left out until the decoder reads Gemini's
+# logprobsResult (asking for them and dropping them would be worse than saying no).
+SUPPORTED = OPENAI_PARAMS - {"logprobs", "parallel_tool_calls", "top_logprobs", "user"}
 
 _GENERATION = {
     "temperature": "temperature",
@@ -62,8 +43,6 @@ _GENERATION = {
     "seed": "seed",
     "presence_penalty": "presencePenalty",
     "frequency_penalty": "frequencyPenalty",
-    "logprobs": "responseLogprobs",
-    "top_logprobs": "logprobs",
 }
 _MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE", "function": "ANY"}
 # LiteLLM puts a Gemini thought signature into the tool-call id after this marker (spec §5.9).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
     Dialect,
     Turn,
@@ -25,24 +26,7 @@ from rillm.providers.translate._common import (
 )
 
 # Ollama has no n, user, tool_choice, parallel_tool_calls or logprobs the decoder reads.
-SUPPORTED = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "seed",
-        "tools",
-        "response_format",
-        "reasoning_effort",
-        "thinking",
-        "presence_penalty",
-        "frequency_penalty",
-        # Served by the stream wrapper: Ollama always reports usage on its done line.
-        "stream_options",
-    }
-)
+SUPPORTED = OPENAI_PARAMS - {"logprobs", "n", "parallel_tool_calls", "tool_choice", "top_logprobs", "user"}
 
 _OPTIONS = {
     "temperature": "temperature",

@@ -6,33 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import Dialect, dumps, get_list, get_obj, has_error, objects
 
 # Every parameter passes through: this dialect's providers read OpenAI's names themselves (the provider
 # table narrows the set for a provider that refuses some).
-SUPPORTED = frozenset(
-    {
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "n",
-        "seed",
-        "user",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "response_format",
-        "logprobs",
-        "top_logprobs",
-        "reasoning_effort",
-        "thinking",
-        "stream_options",
-        "presence_penalty",
-        "frequency_penalty",
-    }
-)
+SUPPORTED = OPENAI_PARAMS
 
 
 def build(model: str, messages: list[dict[str, Any]], params: dict[str, Any], stream: bool) -> dict[str, Any]:
