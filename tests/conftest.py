@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -148,3 +148,27 @@ def cuts(data: bytes, budget: int = 300) -> list[int]:
     points.update(range(0, n + 1, step))
     points.add(n)
     return sorted(points)
+
+
+# -- the end-to-end tests' server ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Any]:
+    """One local replay server (tests/server.py) for every end-to-end test."""
+    from tests.server import ReplayServer
+
+    with ReplayServer() as running:
+        yield running
+
+
+@pytest.fixture
+def e2e_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean server queue, the test AWS credentials, and no stray tokens from the environment."""
+    from tests.e2e import AWS
+
+    server.clear()
+    for name, value in AWS.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "OLLAMA_API_KEY"):
+        monkeypatch.delenv(name, raising=False)

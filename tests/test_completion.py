@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,13 @@ import pytest
 
 import rillm
 from rillm.exceptions import StreamError
-from tests.e2e import API_KEY, AWS, Target, assert_same, check_auth, expected_body, recordings, target
+from tests.e2e import API_KEY, Target, assert_same, check_auth, expected_body, recordings, target
 from tests.server import ReplayServer, Reply
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _environment(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    server.clear()
-    for name, value in AWS.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "OLLAMA_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("e2e_env")
 
 
 def _decode(recording: Path, spec: Target) -> tuple[list[Any], StreamError | None]:

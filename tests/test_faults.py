@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,19 +28,7 @@ SAMPLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _environment(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    server.clear()
-    for name, value in AWS.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "OLLAMA_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("e2e_env")
 
 
 def _spec(name: str) -> Target:

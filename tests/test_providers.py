@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,7 @@ from tests.server import ReplayServer, Reply
 MESSAGES = [{"role": "user", "content": "Hello"}]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _clean(server: ReplayServer) -> None:
-    server.clear()
-
+pytestmark = pytest.mark.usefixtures("e2e_env")
 
 # -- the table -------------------------------------------------------------------------------------------------
 

@@ -93,9 +93,10 @@ class _State:
         exc.partial_response = stream_chunk_builder(chunks, self.messages) if chunks else None
         return exc
 
-    def broken(self, exc: httpx.HTTPError, received: int) -> APIError:
+    def broken(self, exc: httpx.HTTPError) -> APIError:
         """The exception for a connection that failed while the body was being read."""
         assert self.request is not None
+        received = sum(len(piece) for piece in self.pieces)
         if isinstance(exc, httpx.TimeoutException):
             return self.failed(transport_error(exc, self.request, received))
         where = self.request.url.split("?")[0]
@@ -121,11 +122,9 @@ def _read(state: _State) -> Iterator[Any]:
     response, decoder = state.response, state.decoder
     assert response is not None and decoder is not None
     feed, pieces = decoder.feed, state.pieces
-    received = 0
     try:
         try:
             for piece in response.iter_bytes():
-                received += len(piece)
                 pieces.append(piece)
                 batch = feed(piece)
                 if batch:
@@ -136,7 +135,7 @@ def _read(state: _State) -> Iterator[Any]:
         except StreamError as exc:
             raise state.failed(exc) from None
         except httpx.HTTPError as exc:
-            raise state.broken(exc, received) from None
+            raise state.broken(exc) from None
     finally:
         response.close()
 
@@ -146,11 +145,9 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
     response, decoder = state.response, state.decoder
     assert response is not None and decoder is not None
     feed, pieces = decoder.feed, state.pieces
-    received = 0
     try:
         try:
             async for piece in response.aiter_bytes():
-                received += len(piece)
                 pieces.append(piece)
                 batch = feed(piece)
                 if batch:
@@ -163,7 +160,7 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
         except StreamError as exc:
             raise state.failed(exc) from None
         except httpx.HTTPError as exc:
-            raise state.broken(exc, received) from None
+            raise state.broken(exc) from None
     finally:
         await response.aclose()
 
