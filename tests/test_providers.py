@@ -311,6 +311,14 @@ def test_mock_response_without_stream_and_async() -> None:
     assert [c.choices[0].delta.content for c in asyncio.run(run())] == ["abc", "def", None]
 
 
+def test_mock_response_object_streamed_whole() -> None:
+    whole = rillm.completion("gpt-4o", MESSAGES, mock_response="All at once")
+    chunks = list(rillm.completion("gpt-4o", MESSAGES, stream=True, mock_response=whole))
+    assert [c.choices[0].delta.content for c in chunks] == ["All at once"]
+    built = rillm.stream_chunk_builder(chunks)
+    assert built.choices[0].message.content == "All at once" and built.usage.total_tokens == 30
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -347,7 +355,9 @@ def test_fake_stream_sends_one_request_without_stream(server: ReplayServer) -> N
     chunks = list(stream)
     body = server.requests[-1].json()
     assert "stream" not in body and body["response_format"] == {"type": "json_object"}
-    assert [c.choices[0].delta.content for c in chunks] == ['{"a": 1}', None]
+    # The whole answer in one chunk, as the decoder makes it of the replayed response (LiteLLM splits the
+    # finish reason into a second chunk).
+    assert [c.choices[0].delta.content for c in chunks] == ['{"a": 1}']
     assert chunks[-1].choices[0].finish_reason == "stop"
     built = rillm.stream_chunk_builder(stream.chunks)
     assert built.usage.total_tokens == 18 and built.choices[0].message.content == '{"a": 1}'

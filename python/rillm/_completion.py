@@ -21,13 +21,12 @@ import httpx
 
 from rillm import _backend, _http
 from rillm._args import Args, check_args, check_messages, select_params
-from rillm._replay import mock_error, mock_response, mock_stream, response_chunks
+from rillm._replay import mock_error, mock_response, mock_stream
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIConnectionError, APIError, RateLimitError
 from rillm.providers import Provider, endpoint, resolve, translate
 from rillm.providers.auth import aws_region, key_headers, sign_aws
-from rillm.types import ModelResponse
 
 __all__ = ["acompletion", "completion"]
 
@@ -80,7 +79,11 @@ class _Call:
             hidden_params=hidden,
         )
 
-    def parse(self, body: bytes) -> ModelResponse:
+    def finish(self, body: bytes, *, is_async: bool) -> Any:
+        """A whole response body: the ModelResponse, or for a faked stream the wrapper over its chunks."""
+        if self.stream:
+            chunks = translate.response_chunks(self.row.dialect, body, model=self.model)
+            return self.wrap(replay=chunks, is_async=is_async)
         return translate.parse_response(self.row.dialect, body, model=self.model, messages=self.messages)
 
 
@@ -91,8 +94,7 @@ def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> 
     if not isinstance(prepared, _Call):
         return prepared
     if not prepared.stream or prepared.fake:
-        response = _retry(prepared, lambda: _read_whole(prepared))
-        return prepared.wrap(replay=response_chunks(response), is_async=False) if prepared.stream else response
+        return prepared.finish(_retry(prepared, lambda: _read_whole(prepared)), is_async=False)
     opened = _retry(prepared, lambda: _http.TRANSPORT.send(prepared.request))
     return prepared.wrap(response=opened, is_async=False)
 
@@ -103,8 +105,7 @@ async def acompletion(model: str, messages: list[Any] | None = None, **kwargs: A
     if not isinstance(prepared, _Call):
         return prepared
     if not prepared.stream or prepared.fake:
-        response = await _aretry(prepared, lambda: _aread_whole(prepared))
-        return prepared.wrap(replay=response_chunks(response), is_async=True) if prepared.stream else response
+        return prepared.finish(await _aretry(prepared, lambda: _aread_whole(prepared)), is_async=True)
     opened = await _aretry(prepared, lambda: _http.TRANSPORT.asend(prepared.request))
     return prepared.wrap(response=opened, is_async=True)
 
@@ -189,7 +190,7 @@ def _mock(args: Args, model: str, stream: bool, is_async: bool) -> Any:
     )
 
 
-def _read_whole(call: _Call) -> ModelResponse:
+def _read_whole(call: _Call) -> bytes:
     response = _http.TRANSPORT.send(call.request)
     try:
         body = response.read()
@@ -197,10 +198,10 @@ def _read_whole(call: _Call) -> ModelResponse:
         raise _http.transport_error(exc, call.request, 0) from None
     finally:
         response.close()
-    return call.parse(body)
+    return body
 
 
-async def _aread_whole(call: _Call) -> ModelResponse:
+async def _aread_whole(call: _Call) -> bytes:
     response = await _http.TRANSPORT.asend(call.request)
     try:
         body = await response.aread()
@@ -208,7 +209,7 @@ async def _aread_whole(call: _Call) -> ModelResponse:
         raise _http.transport_error(exc, call.request, 0) from None
     finally:
         await response.aclose()
-    return call.parse(body)
+    return body
 
 
 def _retryable(exc: APIError) -> bool:

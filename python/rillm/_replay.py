@@ -1,7 +1,8 @@
-"""Streams made in advance: `mock_response`, and fake streaming (spec §1.9 and §4).
+"""`mock_response` (spec §1.9): a response made without a network.
 
-Both are turned into OpenAI chunk events and decoded by the live backend's StreamDecoder, so their
-chunks are the same objects, with the same rules, as a real stream's.
+A streamed mock is turned into OpenAI chunk events and decoded by the live backend's StreamDecoder, so its
+chunks are the same objects, with the same rules, as a real stream's. (Fake streams, one real request
+replayed as a stream, are `providers.translate.response_chunks`.)
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 from rillm import _backend
 from rillm._shared import new_response_id
 from rillm.exceptions import APIError, ContextWindowExceededError, InternalServerError, RateLimitError
+from rillm.providers import translate
 from rillm.types import Choices, Message, ModelResponse, Usage
 
-__all__ = ["mock_error", "mock_response", "mock_stream", "response_chunks"]
+__all__ = ["mock_error", "mock_response", "mock_stream"]
 
 # LiteLLM's test hooks: these strings as mock_response raise the error at call time.
 _MOCK_ERRORS: dict[str, Any] = {
@@ -69,7 +71,8 @@ def mock_stream(value: Any, model: str) -> list[Any]:
     """A streamed mock: the text in 3-character pieces, the role on the first, then a `stop` chunk, as
     LiteLLM's mock streams do. A ModelResponse is streamed whole."""
     if isinstance(value, ModelResponse):
-        return response_chunks(value)
+        whole = json.dumps(value.model_dump(exclude_none=True)).encode()
+        return translate.response_chunks("openai", whole, model=value.model or model)
     text = str(value)
     head = {"id": new_response_id(), "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     events = [
@@ -81,26 +84,3 @@ def mock_stream(value: Any, model: str) -> list[Any]:
     ] or [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
     events.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     return _decode(events, model)
-
-
-def response_chunks(response: ModelResponse) -> list[Any]:
-    """A whole response as a stream, as LiteLLM's fake streams deliver it (spec §4.2): one chunk with each
-    choice's whole message, then the finish reasons, then the usage."""
-    head = {
-        "id": response.id,
-        "object": "chat.completion.chunk",
-        "created": response.created,
-        "model": response.model,
-        "system_fingerprint": response.system_fingerprint,
-    }
-    deltas, finishes = [], []
-    for choice in response.choices:
-        delta = choice.message.model_dump(exclude_none=True)
-        for index, call in enumerate(delta.get("tool_calls") or ()):
-            call["index"] = index
-        deltas.append({"index": choice.index, "delta": delta})
-        finishes.append({"index": choice.index, "delta": {}, "finish_reason": choice.finish_reason})
-    events = [{**head, "choices": deltas}, {**head, "choices": finishes}]
-    if response.usage is not None:
-        events.append({**head, "choices": [], "usage": response.usage.model_dump(exclude_none=True)})
-    return _decode(events, response.model)

@@ -28,7 +28,7 @@ from rillm.providers.translate import anthropic, bedrock, cohere, gemini, ollama
 from rillm.providers.translate._common import BadBody, Dialect, Invalid
 from rillm.types import ModelResponse
 
-__all__ = ["DIALECTS", "build_request", "parse_response", "supported_params"]
+__all__ = ["DIALECTS", "build_request", "parse_response", "response_chunks", "supported_params"]
 
 _TABLE: dict[str, Dialect] = {
     "openai": openai.DIALECT,
@@ -66,9 +66,19 @@ def build_request(
 def parse_response(
     dialect: str, body: bytes, *, model: str, messages: list[dict[str, Any]] | None = None
 ) -> ModelResponse:
-    """The non-streaming response (an HTTP 200 body) as a ModelResponse. A body that is not JSON or not the
-    dialect's shape raises StreamDecodeError; an error the body reports raises the provider's error, as the
-    stream decoder does. Either message says it came from the non-streaming response body."""
+    """The non-streaming response (an HTTP 200 body) as a ModelResponse: its chunks (`response_chunks`)
+    merged by `stream_chunk_builder`."""
+    response = stream_chunk_builder(response_chunks(dialect, body, model=model), messages)
+    if response is None:
+        raise StreamDecodeError(f"invalid {dialect} non-streaming response body: it holds no response", model=model)
+    return response
+
+
+def response_chunks(dialect: str, body: bytes, *, model: str) -> list[Any]:
+    """The non-streaming response as the chunks its stream would have had: the body replayed as the
+    dialect's own stream events through its StreamDecoder. A fake stream yields these. A body that is not
+    JSON or not the dialect's shape raises StreamDecodeError; an error the body reports raises the
+    provider's error, as the stream decoder does. Either message says it came from the response body."""
     entry = _dialect(dialect)
     try:
         stream = entry.replay(_load(dialect, body, model))
@@ -76,14 +86,10 @@ def parse_response(
         raise StreamDecodeError(f"invalid {dialect} non-streaming response body: {exc}", model=model) from None
     decoder = StreamDecoder(entry.decoder, model=model)
     try:
-        chunks = decoder.feed(stream) + decoder.finish()
+        return [*decoder.feed(stream), *decoder.finish()]
     except StreamError as exc:
         _from_body(exc, dialect)
         raise
-    response = stream_chunk_builder(chunks, messages)
-    if response is None:
-        raise StreamDecodeError(f"invalid {dialect} non-streaming response body: it holds no response", model=model)
-    return response
 
 
 def _dialect(dialect: str) -> Dialect:
