@@ -14,8 +14,9 @@ import functools
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -29,6 +30,8 @@ from rillm.providers import Provider, endpoint, resolve, translate
 from rillm.providers.auth import aws_region, key_headers, sign_aws
 
 __all__ = ["acompletion", "completion"]
+
+T = TypeVar("T")
 
 # LiteLLM's default request timeout in seconds (COMPLETION_HTTP_FALLBACK_SECONDS).
 DEFAULT_TIMEOUT = 600.0
@@ -217,7 +220,7 @@ def _retryable(exc: APIError) -> bool:
     return isinstance(exc, (APIConnectionError, RateLimitError)) or exc.status_code >= 500
 
 
-def _retry(call: _Call, attempt: Any) -> Any:
+def _retry(call: _Call, attempt: Callable[[], T]) -> T:
     for tries in range(call.retries + 1):
         try:
             return attempt()
@@ -229,7 +232,7 @@ def _retry(call: _Call, attempt: Any) -> Any:
     raise AssertionError("unreachable")
 
 
-async def _aretry(call: _Call, attempt: Any) -> Any:
+async def _aretry(call: _Call, attempt: Callable[[], Awaitable[T]]) -> T:
     for tries in range(call.retries + 1):
         try:
             return await attempt()
