@@ -350,6 +350,16 @@ def test_status_mapping(server: ReplayServer, status: int, expected: type) -> No
     assert "nope" in str(caught.value)
 
 
+def test_an_html_error_page_is_cut_short_in_the_message(server: ReplayServer) -> None:
+    spec = _spec("mistral/text.sse")
+    page = b"<html><body>" + b"Bad gateway. " * 1000 + b"</body></html>"
+    server.reply(Reply(status=502, body=page, headers={"content-type": "text/html"}))
+    with pytest.raises(rillm.BadGatewayError) as caught:
+        rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec))
+    assert len(caught.value.message) < 2200 and f"({len(page)} characters)" in caught.value.message
+    assert caught.value.body == page.decode()
+
+
 def test_connection_refused_is_an_api_connection_error() -> None:
     with pytest.raises(rillm.APIConnectionError) as caught:
         rillm.completion("openai/gpt-4o", MESSAGES, api_base="http://127.0.0.1:9/v1", api_key=API_KEY, stream=True)

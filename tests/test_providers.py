@@ -128,6 +128,22 @@ def test_every_row_reads_its_base_url_variable(provider: str, variable: str, mon
     assert endpoint(row, "m", stream=True).startswith("http://127.0.0.1:9999/base/")
 
 
+@pytest.mark.parametrize("row", list(providers().values()), ids=lambda row: row.name)
+def test_every_base_url_variable_of_every_row(row: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of a row's variables is read alone, and the first one set wins, as LiteLLM reads them."""
+    assert row.api_base_env, f"{row.name} has no base-URL variable"
+    for name in row.api_base_env:
+        monkeypatch.delenv(name, raising=False)
+    for port, name in enumerate(row.api_base_env, start=9000):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{port}/alone")
+        assert endpoint(row, "m", stream=True).startswith(f"http://127.0.0.1:{port}/alone/")
+        monkeypatch.delenv(name)
+    for port, name in enumerate(row.api_base_env, start=9000):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{port}/b")
+    assert endpoint(row, "m", stream=True).startswith("http://127.0.0.1:9000/b/")
+    assert endpoint(row, "m", stream=True, api_base="http://h/x").startswith("http://h/x")
+
+
 def test_every_row_is_reachable_through_api_base_and_its_env_vars(server: ReplayServer) -> None:
     """Every OpenAI-dialect row, through the server: api_base= and the row's first base-URL variable."""
     rows = [row for row in providers().values() if row.dialect == "openai" and row.name != "azure"]

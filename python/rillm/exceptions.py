@@ -609,6 +609,10 @@ _CLASS_BY_STATUS: dict[int, Any] = {
 }
 
 
+# How much of an error body's text goes into the exception's message.
+_MESSAGE_LIMIT = 2000
+
+
 def http_error(
     status: int, body: bytes, *, llm_provider: str | None, model: str | None, response: Any = None
 ) -> APIError:
@@ -622,6 +626,8 @@ def http_error(
         cls = ContextWindowExceededError
     elif refined == "policy":
         cls = ContentPolicyViolationError
+    if len(message) > _MESSAGE_LIMIT:  # an HTML error page from a proxy, say; `body` keeps all of it
+        message = f"{message[:_MESSAGE_LIMIT]}... ({len(message)} characters)"
     text = f"{llm_provider or 'provider'} returned HTTP {status}: {message}"
     exc: APIError
     if cls is APIError:
