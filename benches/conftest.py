@@ -7,9 +7,12 @@ import importlib
 import json
 from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 import httpx
 import pytest
+
+from rillm import _backend, _http
 
 N_CHUNKS = 20_000
 PIECE = 4096
@@ -130,3 +133,20 @@ def peer(name: str, benchmark):  # type: ignore[no-untyped-def]
     if benchmark.disabled:
         pytest.skip("peers are only measured with --benchmark-enable")
     return pytest.importorskip(name)
+
+
+class MockTransport(_http.HttpxTransport):
+    """rillm's transport seam with httpx's mock transport underneath: `completion()` end to end, no network."""
+
+    def __init__(self, serve: Any) -> None:
+        super().__init__()
+        self.mock = httpx.Client(transport=httpx.MockTransport(serve))
+
+    def client(self, provider: str) -> httpx.Client:
+        return self.mock
+
+
+def use_transport(monkeypatch: pytest.MonkeyPatch, serve: Any, backend: str) -> None:
+    """Routes `rillm.completion()` through `serve`, decoding with the given backend's StreamDecoder."""
+    monkeypatch.setattr(_http, "TRANSPORT", MockTransport(serve))
+    monkeypatch.setattr(_backend, "StreamDecoder", backend_module(backend).StreamDecoder)

@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 import rillm
-from rillm import _backend, _http
 
-from .conftest import N_CHUNKS, Pieces, anthropic_stream, backend_module, bedrock_stream, peer, pieces
+from .conftest import N_CHUNKS, Pieces, anthropic_stream, backend_module, bedrock_stream, peer, pieces, use_transport
 
 # The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
@@ -57,17 +56,6 @@ def litellm_text(litellm: Any, dialect: str, data: list[bytes]) -> list[str]:
     return [c.choices[0].delta.content for c in stream if c.choices]
 
 
-class _MockTransport(_http.HttpxTransport):
-    """rillm's transport seam with httpx's mock transport underneath."""
-
-    def __init__(self, serve: Any) -> None:
-        super().__init__()
-        self.mock = httpx.Client(transport=httpx.MockTransport(serve))
-
-    def client(self, provider: str) -> httpx.Client:
-        return self.mock
-
-
 def completion_text(dialect: str) -> list[str]:
     api_key = "sk-bench" if dialect == "anthropic" else None  # Bedrock signs with SigV4, as LiteLLM does
     stream = rillm.completion(
@@ -97,8 +85,7 @@ def test_decode_native_text(benchmark: Any, dialect: str, impl: str, monkeypatch
         def serve(request: httpx.Request) -> httpx.Response:
             return httpx.Response(200, headers={"content-type": kind}, stream=Pieces(data))
 
-        monkeypatch.setattr(_http, "TRANSPORT", _MockTransport(serve))
-        monkeypatch.setattr(_backend, "StreamDecoder", backend_module(impl.split("-")[0]).StreamDecoder)
+        use_transport(monkeypatch, serve, impl.split("-")[0])
 
         def run() -> list[str]:
             return completion_text(dialect)

@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import N_CHUNKS, Pieces, backend_module, peer, pieces, text_stream, tool_stream
+import rillm
+
+from .conftest import N_CHUNKS, Pieces, backend_module, peer, pieces, text_stream, tool_stream, use_transport
 
 # The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
@@ -50,8 +52,28 @@ def openai_sdk_stream(data: list[bytes]) -> Any:
     return openai.Stream(cast_to=ChatCompletionChunk, response=response, client=client)
 
 
-@pytest.mark.parametrize("impl", [*BACKENDS, "openai-sdk"])
-def test_decode_text(benchmark: Any, impl: str) -> None:
+def serve_pieces(data: list[bytes]) -> Any:
+    def serve(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Pieces(data))
+
+    return serve
+
+
+def litellm_text(litellm: Any, data: list[bytes]) -> list[str]:
+    """LiteLLM end to end: its OpenAI handler, the OpenAI SDK client over the mock transport, its wrapper."""
+    import openai
+
+    client = openai.OpenAI(
+        api_key="sk-bench", http_client=httpx.Client(transport=httpx.MockTransport(serve_pieces(data)))
+    )
+    stream = litellm.completion(
+        model="openai/gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True, client=client
+    )
+    return [c.choices[0].delta.content for c in stream if c.choices]
+
+
+@pytest.mark.parametrize("impl", [*BACKENDS, "rust-completion", "python-completion", "openai-sdk", "litellm"])
+def test_decode_text(benchmark: Any, impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
     benchmark.group = f"(a) decode {N_CHUNKS} text chunks in 4 KiB pieces, reading delta.content"
     stream, text = text_stream()
     data = pieces(stream)
@@ -60,6 +82,17 @@ def test_decode_text(benchmark: Any, impl: str) -> None:
 
         def run() -> list[str]:
             return [c.choices[0].delta.content for c in openai_sdk_stream(data) if c.choices]
+    elif impl == "litellm":
+        litellm = peer("litellm", benchmark)
+
+        def run() -> list[str]:
+            return litellm_text(litellm, data)
+    elif impl.endswith("-completion"):
+        use_transport(monkeypatch, serve_pieces(data), impl.split("-")[0])
+
+        def run() -> list[str]:
+            chunks = rillm.completion("openai/gpt-4o", [{"role": "user", "content": "hi"}], stream=True, api_key="k")
+            return [c.choices[0].delta.content for c in chunks if c.choices]
     else:
         module = backend_module(impl)
 
@@ -68,7 +101,10 @@ def test_decode_text(benchmark: Any, impl: str) -> None:
 
     assert "".join(s or "" for s in run()) == text
     benchmark.extra_info["chunks"] = N_CHUNKS
-    benchmark(run)
+    if impl == "litellm":
+        benchmark.pedantic(run, rounds=1, iterations=1)
+    else:
+        benchmark(run)
 
 
 @pytest.mark.parametrize("impl", [*BACKENDS, "openai-sdk"])
