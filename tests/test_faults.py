@@ -419,6 +419,14 @@ def test_close_before_iterating(server: ReplayServer) -> None:
     assert list(stream) == []
 
 
+def test_dropping_an_unread_stream_closes_the_connection(server: ReplayServer) -> None:
+    spec = _spec("anthropic/thinking-then-tool.sse")
+    served = _slow(server, "anthropic/thinking-then-tool.sse")
+    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec))
+    del stream
+    assert server.wait_closed(served)
+
+
 def test_with_block_closes_the_connection(server: ReplayServer) -> None:
     spec = _spec("google/thinking-parts.sse")
     served = server.reply_file("google/thinking-parts.sse", fault=Fault(stall_after=3000, stall=10))

@@ -252,6 +252,13 @@ class CustomStreamWrapper:
         elif iterator is None and self._state.response is not None and not self.is_async:
             self._state.response.close()
 
+    def __del__(self) -> None:
+        """A sync stream dropped before it was iterated releases its connection (once iterated, the
+        generator's own finalizer does)."""
+        state = getattr(self, "_state", None)
+        if state is not None and state.response is not None and self._iterator is None and not self.is_async:
+            state.response.close()
+
     def __enter__(self) -> CustomStreamWrapper:
         return self
 
