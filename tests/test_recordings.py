@@ -126,3 +126,21 @@ def test_the_golden_files_cover_every_recording() -> None:
 
 def test_the_fallback_is_importable_without_the_extension() -> None:
     assert _fallback.StreamDecoder("openai").dialect == "openai"
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
+def test_skip_choiceless_leaves_out_exactly_the_chunks_without_choices(backend: Backend, path: Path) -> None:
+    """What `completion()` shows without include_usage: the same chunks, minus those with no choices, and
+    the same error at the same place."""
+    data = path.read_bytes()
+    pieces = [data[i : i + 97] for i in range(0, len(data), 97)]
+    dialect = dialect_of(path)
+    every = decode(backend.module, pieces, dialect)
+    shown = decode(backend.module, pieces, dialect, skip_choiceless=True)
+    assert [c.model_dump() for c in shown.chunks] == [c.model_dump() for c in every.chunks if c.choices]
+    assert shown.error == every.error
+
+
+def test_skip_choiceless_must_be_a_bool(backend: Backend) -> None:
+    with pytest.raises(TypeError):
+        backend.module.StreamDecoder("openai", skip_choiceless=1)

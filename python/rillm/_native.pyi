@@ -15,6 +15,8 @@ class StreamDecoder:
         created: the Unix time for chunks whose provider sends none (default: now).
         id: the id for chunks whose provider sends none (default: a fresh "chatcmpl-<uuid>"; the
             OpenAI dialect takes ids from its chunks).
+        skip_choiceless: leave out chunks without choices (Azure's filter results, usage-only and
+            moderation chunks).
     """
 
     def __init__(
@@ -25,6 +27,7 @@ class StreamDecoder:
         max_event_bytes: int = ...,
         created: int | None = None,
         id: str | None = None,
+        skip_choiceless: bool = False,
     ) -> None: ...
     def feed(self, data: bytes | bytearray | memoryview) -> list[ModelResponseStream]:
         """Decodes every event `data` completes and returns their chunks."""

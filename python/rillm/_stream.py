@@ -6,10 +6,11 @@ block), or is dropped after a `break` (the loop's iterator is a generator that h
 not the wrapper, so nothing keeps it alive in a reference cycle).
 
 Per chunk it does nothing but yield: each piece of the body is fed to the decoder once and kept (as bytes),
-and the batch's chunks are yielded. Per stream, it decides whether chunks without choices
-are shown (the OpenAI dialect's Azure filter results, usage and moderation chunks): only when the caller
-asked for `stream_options={"include_usage": True}`, as LiteLLM does; they are kept either way, so
-`stream_chunk_builder(stream.chunks)` sees the usage.
+and the batch's chunks are yielded. Per stream, it decides whether chunks without choices are shown (the
+OpenAI dialect's Azure filter results, usage and moderation chunks): only when the caller asked for
+`stream_options={"include_usage": True}`, as LiteLLM does; otherwise the decoder leaves them out
+(`skip_choiceless`) without making their Python objects. `stream.chunks` has them either way (it decodes
+the kept bytes again), so `stream_chunk_builder(stream.chunks)` sees the usage.
 
 An error while reading carries `partial_response`: the `ModelResponse` built from every chunk that had
 arrived (None when none had). A broken connection is an IncompleteStreamError (also an APIConnectionError)
@@ -54,7 +55,7 @@ class _State:
     def __init__(
         self,
         response: Response | None,
-        make_decoder: Callable[[], Any] | None,
+        make_decoder: Callable[..., Any] | None,
         request: HttpRequest | None,
         messages: list[Any] | None,
         show_empty: bool,
@@ -62,7 +63,8 @@ class _State:
     ) -> None:
         self.response = response
         self.make_decoder = make_decoder
-        self.decoder = make_decoder() if make_decoder is not None else None
+        # The live decoder leaves out the chunks the caller is not shown (see the module docstring).
+        self.decoder = make_decoder(skip_choiceless=not show_empty) if make_decoder is not None else None
         self.request = request
         self.messages = messages
         self.show_empty = show_empty
@@ -110,13 +112,6 @@ class _State:
         )
 
 
-def _visible(state: _State, batch: list[Any]) -> list[Any]:
-    """The chunks of a batch the caller sees (see the module docstring)."""
-    if state.show_empty:
-        return batch
-    return [chunk for chunk in batch if chunk.choices]
-
-
 def _read(state: _State) -> Iterator[Any]:
     """Reads the response body to its end, yielding chunks; closes the response on every exit."""
     response, decoder = state.response, state.decoder
@@ -126,12 +121,10 @@ def _read(state: _State) -> Iterator[Any]:
         try:
             for piece in response.iter_bytes():
                 pieces.append(piece)
-                batch = feed(piece)
-                if batch:
-                    yield from _visible(state, batch)
+                yield from feed(piece)
             batch = decoder.finish()
             state.finished = True
-            yield from _visible(state, batch)
+            yield from batch
         except StreamError as exc:
             raise state.failed(exc) from None
         except httpx.HTTPError as exc:
@@ -149,13 +142,11 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
         try:
             async for piece in response.aiter_bytes():
                 pieces.append(piece)
-                batch = feed(piece)
-                if batch:
-                    for chunk in _visible(state, batch):
-                        yield chunk
+                for chunk in feed(piece):
+                    yield chunk
             batch = decoder.finish()
             state.finished = True
-            for chunk in _visible(state, batch):
+            for chunk in batch:
                 yield chunk
         except StreamError as exc:
             raise state.failed(exc) from None
@@ -167,11 +158,11 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
 
 def _replay(state: _State, chunks: list[Any]) -> Iterator[Any]:
     """A stream made in advance: a mock response or a faked stream (one non-streaming request)."""
-    yield from _visible(state, chunks)
+    yield from chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices)
 
 
 async def _areplay(state: _State, chunks: list[Any]) -> AsyncIterator[Any]:
-    for chunk in _visible(state, chunks):
+    for chunk in _replay(state, chunks):
         yield chunk
 
 
@@ -186,7 +177,7 @@ class CustomStreamWrapper:
         model: str,
         llm_provider: str,
         response: Response | None = None,
-        make_decoder: Callable[[], Any] | None = None,
+        make_decoder: Callable[..., Any] | None = None,
         request: HttpRequest | None = None,
         replay: list[Any] | None = None,
         messages: list[Any] | None = None,

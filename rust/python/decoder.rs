@@ -18,6 +18,8 @@ use crate::framing::{Event, Flow, Framer, Framing, DEFAULT_MAX_EVENT_BYTES};
 pub(crate) struct PyStreamDecoder {
     inner: StreamDecoder,
     dialect: String,
+    /// Leave out chunks without choices (see `new`).
+    skip_choiceless: bool,
     /// The core panicked: nothing it holds can be trusted.
     poisoned: bool,
 }
@@ -25,7 +27,9 @@ pub(crate) struct PyStreamDecoder {
 #[pymethods]
 impl PyStreamDecoder {
     #[new]
-    #[pyo3(signature = (dialect = None, *, model = None, max_event_bytes = None, created = None, id = None))]
+    #[pyo3(signature = (
+        dialect = None, *, model = None, max_event_bytes = None, created = None, id = None, skip_choiceless = false
+    ))]
     fn new(
         py: Python<'_>,
         dialect: Option<&Bound<'_, PyAny>>,
@@ -33,6 +37,7 @@ impl PyStreamDecoder {
         max_event_bytes: Option<&Bound<'_, PyAny>>,
         created: Option<&Bound<'_, PyAny>>,
         id: Option<&Bound<'_, PyAny>>,
+        skip_choiceless: bool,
     ) -> PyResult<Self> {
         let dialect = match dialect {
             None => "openai".to_owned(),
@@ -75,6 +80,7 @@ impl PyStreamDecoder {
         Ok(PyStreamDecoder {
             inner,
             dialect,
+            skip_choiceless,
             poisoned: false,
         })
     }
@@ -143,15 +149,21 @@ impl PyStreamDecoder {
             )));
         }
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
-        let mut sink = |chunk: Chunk, pos: Pos| match convert::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
-            Ok(object) => {
-                out.push(object.into_any());
-                Ok(())
+        let skip_choiceless = self.skip_choiceless;
+        let mut sink = |chunk: Chunk, pos: Pos| {
+            if skip_choiceless && chunk.choices.is_empty() {
+                return Ok(());
             }
-            Err(e) => Err(Error::Decode {
-                pos,
-                detail: format!("invalid chunk: {}", e.value(py)),
-            }),
+            match convert::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
+                Ok(object) => {
+                    out.push(object.into_any());
+                    Ok(())
+                }
+                Err(e) => Err(Error::Decode {
+                    pos,
+                    detail: format!("invalid chunk: {}", e.value(py)),
+                }),
+            }
         };
         let inner = &mut self.inner;
         match catch_unwind(AssertUnwindSafe(|| call(inner, &mut sink))) {

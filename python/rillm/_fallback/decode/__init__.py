@@ -53,10 +53,11 @@ class StreamDecoder:
     "anthropic", "cohere", "gemini", "ollama" or "bedrock". `model`, `created` and `id` stand in for a
     provider that sends no model name, timestamp or response id (`id` defaults to a fresh
     `chatcmpl-<uuid>`; the OpenAI dialect takes ids from its chunks); `max_event_bytes` bounds one event
-    (default 64 MiB).
+    (default 64 MiB). `skip_choiceless=True` leaves out chunks without choices (Azure's filter results,
+    usage-only and moderation chunks), as a stream shown to a caller does unless usage was asked for.
     """
 
-    __slots__ = ("_decoder", "_framer", "_state", "dialect")
+    __slots__ = ("_decoder", "_framer", "_skip_choiceless", "_state", "dialect")
 
     def __init__(
         self,
@@ -66,6 +67,7 @@ class StreamDecoder:
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         created: int | None = None,
         id: str | None = None,
+        skip_choiceless: bool = False,
     ) -> None:
         if not isinstance(dialect, str):
             raise TypeError(f"dialect must be a str, not {type(dialect).__name__}")
@@ -87,6 +89,9 @@ class StreamDecoder:
         else:
             id_ = _shared.new_response_id() if id is None else id
             self._decoder = _DECODERS[dialect](id_, model or "", created)
+        if not isinstance(skip_choiceless, bool):
+            raise TypeError(f"skip_choiceless must be a bool, not {type(skip_choiceless).__name__}")
+        self._skip_choiceless = skip_choiceless
         self._state = _OPEN
 
     def feed(self, data: bytes) -> list[ModelResponseStream]:
@@ -108,12 +113,12 @@ class StreamDecoder:
                     break
         except exceptions.StreamError as exc:
             self._state = _FAILED
-            exc.chunks = out
+            exc.chunks = self._shown(out)
             raise
         except BaseException:
             self._state = _FAILED
             raise
-        return out
+        return self._shown(out)
 
     def finish(self) -> list[ModelResponseStream]:
         """Ends the stream: decodes what is still buffered, then raises `IncompleteStreamError` if the
@@ -138,10 +143,14 @@ class StreamDecoder:
             if not stopped and not self._decoder.complete():
                 raise incomplete(_TERMINATOR[self.dialect], fed)
         except exceptions.StreamError as exc:
-            exc.chunks = out
+            exc.chunks = self._shown(out)
             raise
         self._state = _FINISHED
-        return out
+        return self._shown(out)
+
+    def _shown(self, out: list[ModelResponseStream]) -> list[ModelResponseStream]:
+        # Keep in sync with rust/python/decoder.rs::PyStreamDecoder::run (its sink skips them).
+        return [chunk for chunk in out if chunk.choices] if self._skip_choiceless else out
 
     @property
     def done(self) -> bool:
