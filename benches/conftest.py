@@ -116,6 +116,27 @@ class Pieces(httpx.SyncByteStream):
         return iter(self.data)
 
 
+def serve_pieces(data: list[bytes], content_type: str = "text/event-stream") -> Any:
+    """An httpx MockTransport handler answering every request with these pieces as a 200 stream."""
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": content_type}, stream=Pieces(data))
+
+    return serve
+
+
+def rillm_text(module: Any, dialect: str, data: list[bytes]) -> list[str]:
+    """`delta.content` of every chunk with choices, from a backend's StreamDecoder fed the pieces."""
+    decoder = module.StreamDecoder(dialect)
+    out = []
+    for piece in data:
+        for chunk in decoder.feed(piece):
+            if chunk.choices:
+                out.append(chunk.choices[0].delta.content)
+    decoder.finish()
+    return out
+
+
 def pieces(stream: bytes) -> list[bytes]:
     return [stream[i : i + PIECE] for i in range(0, len(stream), PIECE)]
 

@@ -14,38 +14,33 @@ import pytest
 
 import rillm
 
-from .conftest import N_CHUNKS, Pieces, anthropic_stream, backend_module, bedrock_stream, peer, pieces, use_transport
+from .conftest import (
+    N_CHUNKS,
+    anthropic_stream,
+    backend_module,
+    bedrock_stream,
+    peer,
+    pieces,
+    rillm_text,
+    serve_pieces,
+    use_transport,
+)
 
 # The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
 
 STREAMS = {"anthropic": anthropic_stream, "bedrock": bedrock_stream}
+KINDS = {"anthropic": "text/event-stream", "bedrock": "application/vnd.amazon.eventstream"}
 LITELLM_MODELS = {
     "anthropic": "anthropic/claude-sonnet-4-5-20250929",
     "bedrock": "bedrock/converse/anthropic.claude-sonnet-4-5-20250929-v1:0",
 }
 
 
-def rillm_text(module: Any, dialect: str, data: list[bytes]) -> list[str]:
-    decoder = module.StreamDecoder(dialect)
-    out = []
-    for piece in data:
-        for chunk in decoder.feed(piece):
-            if chunk.choices:
-                out.append(chunk.choices[0].delta.content)
-    decoder.finish()
-    return out
-
-
 def litellm_text(litellm: Any, dialect: str, data: list[bytes]) -> list[str]:
     from litellm.llms.custom_httpx.http_handler import HTTPHandler
 
-    kind = "text/event-stream" if dialect == "anthropic" else "application/vnd.amazon.eventstream"
-
-    def serve(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": kind}, stream=Pieces(data))
-
-    client = HTTPHandler(client=httpx.Client(transport=httpx.MockTransport(serve)))
+    client = HTTPHandler(client=httpx.Client(transport=httpx.MockTransport(serve_pieces(data, KINDS[dialect]))))
     stream = litellm.completion(
         model=LITELLM_MODELS[dialect],
         messages=[{"role": "user", "content": "hi"}],
@@ -80,12 +75,7 @@ def test_decode_native_text(benchmark: Any, dialect: str, impl: str, monkeypatch
         def run() -> list[str]:
             return litellm_text(litellm, dialect, data)
     elif impl.endswith("-completion"):
-        kind = "text/event-stream" if dialect == "anthropic" else "application/vnd.amazon.eventstream"
-
-        def serve(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(200, headers={"content-type": kind}, stream=Pieces(data))
-
-        use_transport(monkeypatch, serve, impl.split("-")[0])
+        use_transport(monkeypatch, serve_pieces(data, KINDS[dialect]), impl.split("-")[0])
 
         def run() -> list[str]:
             return completion_text(dialect)

@@ -11,23 +11,23 @@ import pytest
 
 import rillm
 
-from .conftest import N_CHUNKS, Pieces, backend_module, peer, pieces, text_stream, tool_stream, use_transport
+from .conftest import (
+    N_CHUNKS,
+    Pieces,
+    backend_module,
+    peer,
+    pieces,
+    rillm_text,
+    serve_pieces,
+    text_stream,
+    tool_stream,
+    use_transport,
+)
 
 # The peers warn on import and while streaming (pydantic, deprecations): not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
 
 BACKENDS = ["rust", "python"]
-
-
-def rillm_text(module: Any, data: list[bytes]) -> list[str]:
-    decoder = module.StreamDecoder("openai")
-    out = []
-    for piece in data:
-        for chunk in decoder.feed(piece):
-            if chunk.choices:
-                out.append(chunk.choices[0].delta.content)
-    decoder.finish()
-    return out
 
 
 def rillm_arguments(module: Any, data: list[bytes]) -> list[str]:
@@ -50,13 +50,6 @@ def openai_sdk_stream(data: list[bytes]) -> Any:
     request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
     response = httpx.Response(200, stream=Pieces(data), request=request)
     return openai.Stream(cast_to=ChatCompletionChunk, response=response, client=client)
-
-
-def serve_pieces(data: list[bytes]) -> Any:
-    def serve(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Pieces(data))
-
-    return serve
 
 
 def litellm_text(litellm: Any, data: list[bytes]) -> list[str]:
@@ -97,7 +90,7 @@ def test_decode_text(benchmark: Any, impl: str, monkeypatch: pytest.MonkeyPatch)
         module = backend_module(impl)
 
         def run() -> list[str]:
-            return rillm_text(module, data)
+            return rillm_text(module, "openai", data)
 
     assert "".join(s or "" for s in run()) == text
     benchmark.extra_info["chunks"] = N_CHUNKS
