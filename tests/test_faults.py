@@ -510,3 +510,18 @@ def test_no_key_in_what_a_stream_shows(server: ReplayServer) -> None:
     _drain(stream)
     assert stream.response is not None
     _no_secret(stream, stream.hidden_params, stream.response, stream.response.request, stream._state.request)
+
+
+def test_the_partial_response_has_what_finish_decoded(server: ReplayServer) -> None:
+    """An NDJSON body whose last line has no newline: finish() decodes that line, then finds the stream
+    incomplete; the line's text is in the partial response."""
+    spec = _spec("ollama/chat-text-gemma3.ndjson")
+    lines = (FIXTURES / "ollama/chat-text-gemma3.ndjson").read_bytes().split(b"\n")
+    server.reply(Reply(body=b"\n".join(lines[:4]), headers={"content-type": "application/x-ndjson"}))
+    decoder = rillm.StreamDecoder("ollama")
+    expected = "".join(c.choices[0].delta.content or "" for c in decoder.feed(b"\n".join(lines[:4]) + b"\n"))
+    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec))
+    with pytest.raises(rillm.IncompleteStreamError) as caught:
+        _drain(stream)
+    assert caught.value.partial_response.choices[0].message.content == expected
+    assert json.loads(lines[3])["message"]["content"] in expected

@@ -43,7 +43,7 @@ class _State:
     __slots__ = (
         "_chunks",
         "decoder",
-        "finished",
+        "ended",
         "make_decoder",
         "messages",
         "pieces",
@@ -69,7 +69,8 @@ class _State:
         self.messages = messages
         self.show_empty = show_empty
         self.pieces: list[bytes] = []
-        self.finished = False
+        # The body ended and the live decoder's finish() was called (it may have raised).
+        self.ended = False
         self._chunks = replay
 
     def chunks(self) -> list[Any]:
@@ -82,11 +83,12 @@ class _State:
         try:
             for piece in self.pieces:
                 chunks += decoder.feed(piece)
-            if self.finished:
+            if self.ended:
                 chunks += decoder.finish()
-                self._chunks = chunks
         except StreamError as exc:
             chunks += exc.chunks
+        if self.ended:
+            self._chunks = chunks  # the whole stream: decoding it again would give the same
         return chunks
 
     def failed(self, exc: APIError) -> APIError:
@@ -122,8 +124,8 @@ def _read(state: _State) -> Iterator[Any]:
             for piece in response.iter_bytes():
                 pieces.append(piece)
                 yield from feed(piece)
+            state.ended = True
             batch = decoder.finish()
-            state.finished = True
             yield from batch
         except StreamError as exc:
             raise state.failed(exc) from None
@@ -144,8 +146,8 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
                 pieces.append(piece)
                 for chunk in feed(piece):
                     yield chunk
+            state.ended = True
             batch = decoder.finish()
-            state.finished = True
             for chunk in batch:
                 yield chunk
         except StreamError as exc:
