@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from rillm.exceptions import APIConnectionError, APIError, Timeout, http_error
+from rillm._error_mapping import http_error
+from rillm.exceptions import APIConnectionError, APIError, Timeout
 
 __all__ = ["TRANSPORT", "HttpRequest", "HttpxTransport", "Response", "transport_error"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rillm import exceptions
+from rillm import _error_mapping, exceptions
 
 if TYPE_CHECKING:
     from rillm._fallback.framing import Event
@@ -37,7 +37,7 @@ def framing_error(number: int, offset: int, detail: str) -> exceptions.StreamDec
 
 
 def provider_error(event: Event, data: str, event_type: str) -> exceptions.ProviderStreamError:
-    return exceptions.provider_stream_error(data, event_type, event=event.number, offset=event.offset)
+    return _error_mapping.provider_stream_error(data, event_type, event=event.number, offset=event.offset)
 
 
 def incomplete(detail: str, bytes_fed: int) -> exceptions.IncompleteStreamError:
