@@ -20,7 +20,8 @@ import pytest
 from rillm.exceptions import StreamError
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("RILLM_FIXTURES", ROOT.parent / "shared" / "fixtures" / "streams"))
+# The recorded streams live in the repository; RILLM_FIXTURES points the tests at another copy.
+FIXTURES = Path(os.environ.get("RILLM_FIXTURES", ROOT / "tests" / "fixtures" / "streams"))
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 # The folders of ../shared/fixtures/streams whose providers speak OpenAI's dialect.

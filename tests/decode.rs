@@ -1,4 +1,4 @@
-//! The core decoder over every recorded stream in ../shared/fixtures/streams, in every dialect: whole, one
+//! The core decoder over every recorded stream in tests/fixtures/streams, in every dialect: whole, one
 //! byte at a time and split at every offset, the chunks and the outcome must not change.
 
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ const NATIVE_DIALECTS: &[(&str, &str)] = &[
 
 fn fixtures() -> PathBuf {
     std::env::var_os("RILLM_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/streams"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams"),
         PathBuf::from,
     )
 }

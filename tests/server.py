@@ -1,6 +1,6 @@
 """A real HTTP/1.1 server on 127.0.0.1 that replays recorded provider streams, with faults, for end-to-end tests.
 
-Tests queue a `Reply` (usually a recording from ../shared/fixtures/streams) and point a client at `ReplayServer.url`;
+Tests queue a `Reply` (usually a recording from tests/fixtures/streams) and point a client at `ReplayServer.url`;
 the next request gets that reply, and the returned `Served` record tells the test what the server saw.
 
 Design
@@ -59,9 +59,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-FIXTURES = Path(
-    os.environ.get("RILLM_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "streams")
-)
+FIXTURES = Path(os.environ.get("RILLM_FIXTURES", Path(__file__).resolve().parent / "fixtures" / "streams"))
 CONTENT_TYPES = {
     ".sse": "text/event-stream",
     ".ndjson": "application/x-ndjson",
