@@ -22,7 +22,7 @@ import httpx
 
 from rillm import _backend, _http
 from rillm._args import Args, check_args, check_messages, select_params
-from rillm._replay import mock_error, mock_response, mock_stream
+from rillm._mock import mock_error, mock_response, mock_stream
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIConnectionError, APIError, RateLimitError
