@@ -52,7 +52,7 @@ class _Call:
     include_usage: bool
     retries: int
 
-    def wrap(self, *, response: Any = None, replay: list[Any] | None = None, is_async: bool) -> CustomStreamWrapper:
+    def wrap(self, *, response: Any = None, chunks: list[Any] | None = None, is_async: bool) -> CustomStreamWrapper:
         hidden: dict[str, Any] = {
             "custom_llm_provider": self.row.name,
             "api_base": self.request.url.split("?")[0],
@@ -75,7 +75,7 @@ class _Call:
             response=response,
             make_decoder=make_decoder,
             request=self.request,
-            replay=replay,
+            chunks=chunks,
             messages=self.messages,
             include_usage=self.include_usage,
             is_async=is_async,
@@ -86,7 +86,7 @@ class _Call:
         """A whole response body: the ModelResponse, or for a faked stream the wrapper over its chunks."""
         if self.stream:
             chunks = translate.response_chunks(self.row.dialect, body, model=self.model)
-            return self.wrap(replay=chunks, is_async=is_async)
+            return self.wrap(chunks=chunks, is_async=is_async)
         return translate.parse_response(self.row.dialect, body, model=self.model, messages=self.messages)
 
 
@@ -187,7 +187,7 @@ def _mock(args: Args, model: str, stream: bool, is_async: bool) -> Any:
     return CustomStreamWrapper(
         model=model,
         llm_provider="openai",
-        replay=mock_stream(args.mock_response, model),
+        chunks=mock_stream(args.mock_response, model),
         include_usage=include_usage,
         is_async=is_async,
     )

@@ -59,7 +59,7 @@ class _State:
         request: HttpRequest | None,
         messages: list[Any] | None,
         show_empty: bool,
-        replay: list[Any] | None,
+        chunks: list[Any] | None,
     ) -> None:
         self.response = response
         self.make_decoder = make_decoder
@@ -71,7 +71,7 @@ class _State:
         self.pieces: list[bytes] = []
         # The body ended and the live decoder's finish() was called (it may have raised).
         self.ended = False
-        self._chunks = replay
+        self._chunks = chunks
 
     def chunks(self) -> list[Any]:
         """Every chunk received so far, including what a failing feed decoded before its error."""
@@ -158,13 +158,13 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
         await response.aclose()
 
 
-def _replay(state: _State, chunks: list[Any]) -> Iterator[Any]:
+def _from_chunks(state: _State, chunks: list[Any]) -> Iterator[Any]:
     """A stream made in advance: a mock response or a faked stream (one non-streaming request)."""
     yield from chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices)
 
 
-async def _areplay(state: _State, chunks: list[Any]) -> AsyncIterator[Any]:
-    for chunk in _replay(state, chunks):
+async def _afrom_chunks(state: _State, chunks: list[Any]) -> AsyncIterator[Any]:
+    for chunk in _from_chunks(state, chunks):
         yield chunk
 
 
@@ -181,7 +181,7 @@ class CustomStreamWrapper:
         response: Response | None = None,
         make_decoder: Callable[..., Any] | None = None,
         request: HttpRequest | None = None,
-        replay: list[Any] | None = None,
+        chunks: list[Any] | None = None,
         messages: list[Any] | None = None,
         include_usage: bool = False,
         is_async: bool = False,
@@ -191,8 +191,9 @@ class CustomStreamWrapper:
         self.custom_llm_provider = llm_provider
         self.is_async = is_async
         self._hidden_params: dict[str, Any] = hidden_params or {}
-        self._state = _State(response, make_decoder, request, messages, include_usage, replay)
-        self._replay = replay
+        self._state = _State(response, make_decoder, request, messages, include_usage, chunks)
+        # The chunks of a stream made in advance (None when the stream is read from `response`).
+        self._made = chunks
         self._iterator: Iterator[Any] | None = None
         self._aiterator: AsyncIterator[Any] | None = None
         self._closed = False
@@ -221,8 +222,8 @@ class CustomStreamWrapper:
         if self._iterator is None:
             if self._closed:
                 self._iterator = iter(())
-            elif self._replay is not None:
-                self._iterator = _replay(self._state, self._replay)
+            elif self._made is not None:
+                self._iterator = _from_chunks(self._state, self._made)
             elif self.is_async:
                 raise TypeError("this stream came from acompletion(): iterate it with `async for`")
             else:
@@ -263,9 +264,9 @@ class CustomStreamWrapper:
     def _async(self) -> AsyncIterator[Any]:
         if self._aiterator is None:
             if self._closed:
-                self._aiterator = _areplay(self._state, [])
-            elif self._replay is not None:
-                self._aiterator = _areplay(self._state, self._replay)
+                self._aiterator = _afrom_chunks(self._state, [])
+            elif self._made is not None:
+                self._aiterator = _afrom_chunks(self._state, self._made)
             elif not self.is_async:
                 self._aiterator = _threaded(self._sync())
             else:
@@ -283,7 +284,7 @@ class CustomStreamWrapper:
         if not self.is_async:
             self.close()
         self._closed = True
-        iterator, self._aiterator = self._aiterator, _areplay(self._state, [])
+        iterator, self._aiterator = self._aiterator, _afrom_chunks(self._state, [])
         if isinstance(iterator, AsyncGenerator):
             await iterator.aclose()
         elif iterator is None and self._state.response is not None and self.is_async:
