@@ -15,7 +15,8 @@ import pytest
 
 import rillm
 from rillm import exceptions
-from rillm.providers.translate import DIALECTS, bedrock, build_request, parse_response, supported_params
+from rillm._response import bedrock, parse_response
+from rillm.providers.translate import DIALECTS, build_body, supported_params
 
 from . import eventstream as es
 from .conftest import FIXTURES
@@ -48,7 +49,7 @@ FORCE_WEATHER = {"type": "function", "function": {"name": "get_weather"}}
 
 
 def build(dialect: str, messages: list[dict[str, Any]], stream: bool = True, **params: Any) -> dict[str, Any]:
-    return build_request(dialect, "test-model", messages, params, stream=stream)
+    return build_body(dialect, "test-model", messages, params, stream=stream)
 
 
 def body(obj: Any) -> bytes:
@@ -1181,6 +1182,7 @@ def test_a_cohere_error_finish_raises() -> None:
 
 
 def test_the_bedrock_frames_match_an_independent_encoder() -> None:
-    """The production encoder (bedrock.py) against the test one (tests/eventstream.py), byte for byte."""
+    """The production encoder (rillm/_response/bedrock.py) against the test one (tests/eventstream.py),
+    byte for byte."""
     payload = {"contentBlockIndex": 0, "delta": {"text": "Hello"}}
     assert bedrock._event("contentBlockDelta", payload) == es.event("contentBlockDelta", payload)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from rillm import _backend, _http
+from rillm import _backend, _http, _response
 from rillm._args import Args, check_args, check_messages, select_params
 from rillm._mock import mock_error, mock_response, mock_stream
 from rillm._shared import new_response_id
@@ -85,9 +85,9 @@ class _Call:
     def finish(self, body: bytes, *, is_async: bool) -> Any:
         """A whole response body: the ModelResponse, or for a faked stream the wrapper over its chunks."""
         if self.stream:
-            chunks = translate.response_chunks(self.row.dialect, body, model=self.model)
+            chunks = _response.response_chunks(self.row.dialect, body, model=self.model)
             return self.wrap(chunks=chunks, is_async=is_async)
-        return translate.parse_response(self.row.dialect, body, model=self.model, messages=self.messages)
+        return _response.parse_response(self.row.dialect, body, model=self.model, messages=self.messages)
 
 
 def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
@@ -135,7 +135,7 @@ def _prepare(model: str, messages: Any, kwargs: dict[str, Any], is_async: bool =
     )
     fake = stream and row.fakes_stream(provider_model, params)
     live = stream and not fake
-    body = translate.build_request(row.dialect, provider_model, messages, params, stream=live)
+    body = translate.build_body(row.dialect, provider_model, messages, params, stream=live)
     body.update(args.model_extra or {})
     body.update(args.extra_body or {})
     region = aws_region(args.aws_region_name) if row.auth == "sigv4" else None

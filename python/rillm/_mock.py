@@ -2,7 +2,7 @@
 
 A streamed mock is turned into OpenAI chunk events and decoded by the live backend's StreamDecoder, so its
 chunks are the same objects, with the same rules, as a real stream's. (Fake streams, one real request
-replayed as a stream, are `providers.translate.response_chunks`.)
+served as a stream, are `rillm._response.response_chunks`.)
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import json
 import time
 from typing import Any
 
-from rillm import _backend
+from rillm import _backend, _response
 from rillm._shared import new_response_id
 from rillm.exceptions import APIError, ContextWindowExceededError, InternalServerError, RateLimitError
-from rillm.providers import translate
 from rillm.types import Choices, Message, ModelResponse, Usage
 
 __all__ = ["mock_error", "mock_response", "mock_stream"]
@@ -72,7 +71,7 @@ def mock_stream(value: Any, model: str) -> list[Any]:
     LiteLLM's mock streams do. A ModelResponse is streamed whole."""
     if isinstance(value, ModelResponse):
         whole = json.dumps(value.model_dump(exclude_none=True)).encode()
-        return translate.response_chunks("openai", whole, model=value.model or model)
+        return _response.response_chunks("openai", whole, model=value.model or model)
     text = str(value)
     head = {"id": new_response_id(), "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     events = [

@@ -1,11 +1,7 @@
-"""Request translation and non-streaming responses, per wire dialect (spec §5).
+"""Request translation, per wire dialect (spec §5): the caller's OpenAI-shaped messages and parameters as
+the JSON body a dialect's API takes. (A non-streaming response is read in `rillm._response`.)
 
-`build_request` turns the caller's OpenAI-shaped messages and parameters into the body a dialect's API
-takes. `parse_response` reads a non-streaming response by replaying it as the dialect's own stream through
-`StreamDecoder` and merging the chunks with `stream_chunk_builder`, so finish reasons, usage, tool calls and
-thinking map exactly as when streaming.
-
-One module per dialect, each exposing a `Dialect` (supported parameters, builder, replay, decoder dialect):
+One module per dialect, each with its `SUPPORTED` parameters and its `build()`:
 
     openai          OpenAI, Azure and every OpenAI-compatible server   openai.py
     anthropic       Anthropic Messages (also Vertex AI's Claude)        anthropic.py
@@ -18,26 +14,32 @@ One module per dialect, each exposing a `Dialect` (supported parameters, builder
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from rillm._backend import StreamDecoder
-from rillm._builder import stream_chunk_builder
-from rillm.exceptions import BadRequestError, StreamDecodeError, StreamError, UnsupportedParamsError
+from rillm.exceptions import BadRequestError, UnsupportedParamsError
 from rillm.providers.translate import anthropic, bedrock, cohere, gemini, ollama, openai
-from rillm.providers.translate._common import BadBody, Dialect, Invalid
-from rillm.types import ModelResponse
+from rillm.providers.translate._common import Invalid
 
-__all__ = ["DIALECTS", "build_request", "parse_response", "response_chunks", "supported_params"]
+__all__ = ["DIALECTS", "build_body", "supported_params"]
 
-_TABLE: dict[str, Dialect] = {
-    "openai": openai.DIALECT,
-    "anthropic": anthropic.DIALECT,
-    "cohere": cohere.DIALECT,
-    "gemini": gemini.DIALECT,
-    "bedrock": bedrock.DIALECT,
-    "bedrock_invoke": anthropic.BEDROCK_INVOKE,
-    "ollama": ollama.DIALECT,
+
+class _Dialect(NamedTuple):
+    """One wire dialect: the parameters it can express and its body builder (model, messages, params,
+    stream)."""
+
+    supported: frozenset[str]
+    build: Callable[[str, list[dict[str, Any]], dict[str, Any], bool], dict[str, Any]]
+
+
+_TABLE: dict[str, _Dialect] = {
+    "openai": _Dialect(openai.SUPPORTED, openai.build),
+    "anthropic": _Dialect(anthropic.SUPPORTED, anthropic.build),
+    "cohere": _Dialect(cohere.SUPPORTED, cohere.build),
+    "gemini": _Dialect(gemini.SUPPORTED, gemini.build),
+    "bedrock": _Dialect(bedrock.SUPPORTED, bedrock.build),
+    "bedrock_invoke": _Dialect(anthropic.SUPPORTED, anthropic.build_invoke),
+    "ollama": _Dialect(ollama.SUPPORTED, ollama.build),
 }
 DIALECTS = tuple(_TABLE)
 
@@ -49,7 +51,7 @@ def supported_params(dialect: str) -> frozenset[str]:
     return _dialect(dialect).supported
 
 
-def build_request(
+def build_body(
     dialect: str, model: str, messages: list[dict[str, Any]], params: dict[str, Any], *, stream: bool
 ) -> dict[str, Any]:
     """The JSON body to POST. `params` holds only parameters the caller passed (OpenAI names) and that are in
@@ -63,63 +65,8 @@ def build_request(
         raise cls(f"cannot translate the request for the {dialect} API: {exc}", model=model) from None
 
 
-def parse_response(
-    dialect: str, body: bytes, *, model: str, messages: list[dict[str, Any]] | None = None
-) -> ModelResponse:
-    """The non-streaming response (an HTTP 200 body) as a ModelResponse: its chunks (`response_chunks`)
-    merged by `stream_chunk_builder`."""
-    response = stream_chunk_builder(response_chunks(dialect, body, model=model), messages)
-    if response is None:
-        raise StreamDecodeError(f"invalid {dialect} non-streaming response body: it holds no response", model=model)
-    return response
-
-
-def response_chunks(dialect: str, body: bytes, *, model: str) -> list[Any]:
-    """The non-streaming response as the chunks its stream would have had: the body replayed as the
-    dialect's own stream events through its StreamDecoder. A fake stream yields these. A body that is not
-    JSON or not the dialect's shape raises StreamDecodeError; an error the body reports raises the
-    provider's error, as the stream decoder does. Either message says it came from the response body."""
-    entry = _dialect(dialect)
-    try:
-        stream = entry.replay(_load(dialect, body, model))
-    except BadBody as exc:
-        raise StreamDecodeError(f"invalid {dialect} non-streaming response body: {exc}", model=model) from None
-    decoder = StreamDecoder(entry.decoder, model=model)
-    try:
-        return [*decoder.feed(stream), *decoder.finish()]
-    except StreamError as exc:
-        _from_body(exc, dialect)
-        raise
-
-
-def _dialect(dialect: str) -> Dialect:
+def _dialect(dialect: str) -> _Dialect:
     entry = _TABLE.get(dialect)
     if entry is None:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of: {', '.join(DIALECTS)}")
     return entry
-
-
-def _load(dialect: str, body: bytes, model: str) -> dict[str, Any]:
-    """The body as a JSON object. NaN and Infinity are refused as the stream decoders refuse them."""
-    try:
-        value = json.loads(body, parse_constant=_refuse_constant)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        offset = getattr(exc, "pos", None)
-        raise StreamDecodeError(
-            f"invalid {dialect} non-streaming response body: not JSON ({exc})", offset=offset, model=model
-        ) from None
-    if not isinstance(value, dict):
-        kind = "an array" if isinstance(value, list) else type(value).__name__
-        raise StreamDecodeError(f"invalid {dialect} non-streaming response body: expected a JSON object, not {kind}")
-    return value
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _from_body(exc: StreamError, dialect: str) -> None:
-    """Says where the error came from: the body, replayed as a stream (whose event numbers and byte offsets
-    the message and `event`/`offset` refer to)."""
-    exc.message = f"{exc.message} (in the non-streaming response body, replayed as {dialect} stream events)"
-    exc.args = (exc.message,)

@@ -1,5 +1,5 @@
 """What the dialects share: reading the caller's OpenAI-shaped messages and parameters (checked here, once,
-so each dialect module only maps), and writing the stream a non-streaming response is replayed as.
+so each dialect module only maps).
 
 Checks name the place in the request (`messages[2].content[1]`, `tool_choice`) so a caller can find what
 to fix; they raise `Invalid`, which `build_request` turns into `BadRequestError`.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 # The output budget sent when the caller gives none, for the APIs that require one (Anthropic's
@@ -33,20 +32,6 @@ class Invalid(ValueError):
     def __init__(self, where: str, why: str, *, unsupported: bool = False) -> None:
         super().__init__(f"{where}: {why}")
         self.unsupported = unsupported
-
-
-class BadBody(ValueError):
-    """A non-streaming response body that is JSON but not the shape its replay needs."""
-
-
-class Dialect(NamedTuple):
-    """One wire dialect: the parameters it can express, its request builder, how a non-streaming response
-    is replayed as the dialect's own stream, and the `StreamDecoder` dialect that reads that stream."""
-
-    supported: frozenset[str]
-    build: Callable[[str, list[dict[str, Any]], dict[str, Any], bool], dict[str, Any]]
-    replay: Callable[[dict[str, Any]], bytes]
-    decoder: str
 
 
 # --- messages ------------------------------------------------------------------------------------------
@@ -384,50 +369,6 @@ def read_response_format(params: dict[str, Any]) -> tuple[str, dict[str, Any] | 
 def copy_params(params: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """The parameters that map one to one, under the API's names (`names`: OpenAI name -> API name)."""
     return {api: params[name] for name, api in names.items() if params.get(name) is not None}
-
-
-# --- the replayed stream ---------------------------------------------------------------------------------
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def sse(event: dict[str, Any], name: str = "") -> bytes:
-    """One server-sent event: `event: <name>` when given, and the JSON as its data."""
-    head = f"event: {name}\n" if name else ""
-    return f"{head}data: {dumps(event)}\n\n".encode()
-
-
-def has_error(body: dict[str, Any]) -> bool:
-    """A body that reports an error (with HTTP 200): replayed so the decoder raises the provider's error."""
-    return bool(body.get("error")) or body.get("type") == "error"
-
-
-def get_list(obj: dict[str, Any], name: str, where: str) -> list[Any]:
-    """A field the replay iterates: absent or null is empty, another type is a bad body."""
-    value = obj.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadBody(f"`{where}{name}`: expected an array, not {_json_type(value)}")
-    return value
-
-
-def get_obj(obj: dict[str, Any], name: str, where: str) -> dict[str, Any]:
-    value = obj.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise BadBody(f"`{where}{name}`: expected an object, not {_json_type(value)}")
-    return value
-
-
-def objects(items: list[Any], where: str) -> list[dict[str, Any]]:
-    for item in items:
-        if not isinstance(item, dict):
-            raise BadBody(f"`{where}`: expected an array of objects, found {_json_type(item)}")
-    return items
 
 
 def _type(value: Any) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
     Call,
-    Dialect,
     Invalid,
     Part,
     Tool,
@@ -29,7 +28,6 @@ from rillm.providers.translate._common import (
     read_stop,
     read_tool_choice,
     read_tools,
-    sse,
 )
 
 # No user or parallel_tool_calls in Gemini's API; logprobs are left out until the decoder reads Gemini's
@@ -182,15 +180,3 @@ def _function_response(turn: Turn, names: dict[str, str]) -> dict[str, Any]:
         why = "no earlier assistant tool call has this id (Gemini names the function)"
         raise Invalid(f"{turn.where}.tool_call_id", why)
     return {"functionResponse": {"name": name, "response": {"content": turn.text()}}}
-
-
-# --- the non-streaming response, replayed --------------------------------------------------------------
-
-
-def replay(response: dict[str, Any]) -> bytes:
-    """A GenerateContentResponse is one event of the SSE stream (`alt=sse`); an error body too, which the
-    decoder raises."""
-    return sse(response)
-
-
-DIALECT = Dialect(SUPPORTED, build, replay, "gemini")

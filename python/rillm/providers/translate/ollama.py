@@ -11,11 +11,9 @@ from typing import Any
 
 from rillm._args import OPENAI_PARAMS
 from rillm.providers.translate._common import (
-    Dialect,
     Turn,
     call_names,
     copy_params,
-    dumps,
     inline_image,
     read_max_tokens,
     read_messages,
@@ -76,11 +74,3 @@ def _message(turn: Turn, names: dict[str, str]) -> dict[str, Any]:
     if turn.role == "tool" and turn.tool_call_id in names:
         out["tool_name"] = names[turn.tool_call_id]
     return out
-
-
-def replay(response: dict[str, Any]) -> bytes:
-    """The response is the stream's last line; an error body (`{"error"}`) is a line the decoder raises."""
-    return dumps(response).encode() + b"\n"
-
-
-DIALECT = Dialect(SUPPORTED, build, replay, "ollama")
