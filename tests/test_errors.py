@@ -53,6 +53,9 @@ def test_openrouter_in_band_error_keeps_its_chunk_and_usage(backend: Backend) ->
         (b'{"error":{"message":"bad key","code":"invalid_api_key"}}', exceptions.StreamAuthenticationError, 401),
         (b'{"error":{"message":"x","status_code":503}}', exceptions.StreamServiceUnavailableError, 503),
         (b'{"error":{"message":"x","code":"599"}}', exceptions.StreamAPIError, 599),
+        (b'{"error":{"message":"no credits","code":402}}', exceptions.StreamPaymentRequiredError, 402),
+        (b'{"error":{"message":"x","code":422}}', exceptions.StreamBadRequestError, 422),
+        (b'{"error":{"message":"x","code":529}}', exceptions.StreamInternalServerError, 500),
         (b'{"error":"plain text"}', exceptions.StreamInternalServerError, 500),
         (
             b'{"error":{"message":"This model\'s maximum context length is 8192 tokens","code":400}}',

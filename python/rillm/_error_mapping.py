@@ -1,12 +1,15 @@
-"""How provider errors become rillm's exceptions: the error payload a provider sends (in an HTTP error
-response or inside a stream) is read here, and its status picks the class of rillm.exceptions. Both backends
-build their errors here; the Rust bindings call `provider_stream_error`."""
+"""How a provider's error becomes one of rillm.exceptions' classes. One table maps a status to the class an
+HTTP error response raises (`http_error`) and to its ProviderStreamError twin, raised for the same error
+sent inside a stream (`provider_stream_error`), so the two paths agree by construction: the stream class is
+a subclass of the HTTP class and reports the same status_code. The rows follow LiteLLM's own mapping of
+an HTTP status (spec §6.2). Both backends build their in-stream errors here: the fallback through
+`_fallback/errors.py`, the Rust bindings by calling `provider_stream_error` (rust/python/shared.rs)."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from rillm.exceptions import (
     APIError,
@@ -30,15 +33,52 @@ from rillm.exceptions import (
     StreamContextWindowExceededError,
     StreamInternalServerError,
     StreamNotFoundError,
+    StreamPaymentRequiredError,
     StreamPermissionDeniedError,
     StreamRateLimitError,
     StreamServiceUnavailableError,
     StreamTimeout,
-    StreamUnprocessableEntityError,
     Timeout,
+    _StatusError,
 )
 
-__all__ = ["http_error", "provider_stream_error"]
+__all__ = ["CLASSES_BY_STATUS", "Classes", "classes_for", "http_error", "provider_stream_error"]
+
+
+class Classes(NamedTuple):
+    """What a status maps to: the class of an HTTP error response, its twin for the same error inside a
+    stream, and the status_code both report when it is not the provider's own."""
+
+    http: type[APIError]
+    stream: type[ProviderStreamError]
+    reported: int | None = None
+
+
+# Status -> classes. A 413 and a 422 are BadRequestErrors (LiteLLM's UnprocessableEntityError is raised by
+# its Replicate mapping only); 504 is a Timeout; Anthropic's 529 "overloaded" is an InternalServerError
+# reporting status 500, as LiteLLM reports it.
+CLASSES_BY_STATUS: dict[int, Classes] = {
+    400: Classes(BadRequestError, StreamBadRequestError),
+    401: Classes(AuthenticationError, StreamAuthenticationError),
+    402: Classes(PaymentRequiredError, StreamPaymentRequiredError),
+    403: Classes(PermissionDeniedError, StreamPermissionDeniedError),
+    404: Classes(NotFoundError, StreamNotFoundError),
+    408: Classes(Timeout, StreamTimeout),
+    413: Classes(BadRequestError, StreamBadRequestError),
+    422: Classes(BadRequestError, StreamBadRequestError),
+    429: Classes(RateLimitError, StreamRateLimitError),
+    500: Classes(InternalServerError, StreamInternalServerError),
+    502: Classes(BadGatewayError, StreamBadGatewayError),
+    503: Classes(ServiceUnavailableError, StreamServiceUnavailableError),
+    504: Classes(Timeout, StreamTimeout),
+    529: Classes(InternalServerError, StreamInternalServerError, reported=500),
+}
+# A status not in the table: any other 4xx is a bad request, anything else a plain APIError.
+_OTHER_CLIENT_ERROR = Classes(BadRequestError, StreamBadRequestError)
+_OTHER_STATUS = Classes(APIError, StreamAPIError)
+# What a bad request becomes when its text says why (LiteLLM's string checks, spec §6.2).
+_CONTEXT_WINDOW_EXCEEDED = Classes(ContextWindowExceededError, StreamContextWindowExceededError)
+_CONTENT_POLICY_VIOLATION = Classes(ContentPolicyViolationError, StreamContentPolicyViolationError)
 
 # Provider error types and codes that name a status (OpenAI, Anthropic, Groq, OpenRouter, Mistral, ...).
 _STATUS_BY_TYPE = {
@@ -56,7 +96,7 @@ _STATUS_BY_TYPE = {
     "rate_limit_error": 429,
     "rate_limit_exceeded": 429,
     "insufficient_quota": 429,
-    "overloaded_error": 500,  # Anthropic's 529; LiteLLM maps it to InternalServerError (500)
+    "overloaded_error": 529,  # Anthropic's; the table reports it as LiteLLM does
     "api_error": 500,
     "server_error": 500,
     "internal_server_error": 500,
@@ -96,22 +136,6 @@ _CONTENT_POLICY = re.compile(
     re.IGNORECASE,
 )
 
-_STREAM_CLASS_BY_STATUS: dict[int, type[ProviderStreamError]] = {
-    400: StreamBadRequestError,
-    401: StreamAuthenticationError,
-    402: StreamBadRequestError,
-    403: StreamPermissionDeniedError,
-    404: StreamNotFoundError,
-    408: StreamTimeout,
-    413: StreamBadRequestError,
-    422: StreamUnprocessableEntityError,
-    429: StreamRateLimitError,
-    500: StreamInternalServerError,
-    502: StreamBadGatewayError,
-    503: StreamServiceUnavailableError,
-    504: StreamTimeout,
-}
-
 
 def _status_of(error: dict[str, Any], code: Any, kind: Any) -> int:
     for candidate in (error.get("status_code"), error.get("status"), code):
@@ -148,16 +172,18 @@ def _parse_error(data: str | bytes, named: str | None) -> tuple[str, Any, Any, i
     return message, code, kind, status, body
 
 
-def _refine(status_class: type[Any], bad_request: type[Any], message: str, code: Any) -> str | None:
-    """Whether a 400's text says the context window was exceeded or a content policy was hit (LiteLLM's
-    literal string checks, spec §6.2): "context", "policy" or None."""
-    if not issubclass(status_class, bad_request):
-        return None
-    if _CONTEXT_WINDOW.search(f"{message} {code}"):
-        return "context"
-    if _CONTENT_POLICY.search(f"{message} {code}"):
-        return "policy"
-    return None
+def classes_for(status: int, message: str = "", code: Any = None) -> Classes:
+    """The classes for an error with this status (its row, or the fall-back), refined by what the provider
+    said: a bad request whose message or code says the context window was exceeded or a content policy was
+    hit is a ContextWindowExceededError or ContentPolicyViolationError. Both paths call this."""
+    classes = CLASSES_BY_STATUS.get(status) or (_OTHER_CLIENT_ERROR if 400 <= status < 500 else _OTHER_STATUS)
+    if issubclass(classes.http, BadRequestError):
+        text = f"{message} {code}"
+        if _CONTEXT_WINDOW.search(text):
+            return _CONTEXT_WINDOW_EXCEEDED._replace(reported=classes.reported)
+        if _CONTENT_POLICY.search(text):
+            return _CONTENT_POLICY_VIOLATION._replace(reported=classes.reported)
+    return classes
 
 
 def provider_stream_error(
@@ -173,26 +199,19 @@ def provider_stream_error(
     """The exception for an error a provider sent inside a stream: an `event: error` or a payload with an
     `error` (see `_parse_error` for the shapes read). `event_type` is the SSE event name, or the exception
     type of an AWS event-stream exception frame (`throttlingException`, ...), which then names the error.
-    Both backends build their errors here.
 
     The status comes from `status_code`, a numeric `code` or `status` (OpenRouter, Gemini), or the error's
     type, code or status name (Groq's string codes such as "tool_use_failed" are names, not statuses;
-    Bedrock's exception types and Google's statuses are too); 500 otherwise."""
+    Bedrock's exception types and Google's statuses are too); 500 otherwise. The class is the stream
+    column of the status's row."""
     named = event_type if event_type not in ("", "error") else None
     message, code, kind, status, body = _parse_error(data, named)
-    cls = _STREAM_CLASS_BY_STATUS.get(status)
-    if cls is None:
-        cls = StreamBadRequestError if 400 <= status < 500 else StreamAPIError
-    refined = _refine(cls, StreamBadRequestError, message, code)
-    if refined == "context":
-        cls = StreamContextWindowExceededError
-    elif refined == "policy":
-        cls = StreamContentPolicyViolationError
+    classes = classes_for(status, message, code)
     where = "an error event" if event_type == "error" else f"a {event_type}" if named else "an error"
     location = f" ({where} in event {event} at byte {offset})" if event is not None else ""
-    exc = cls(
+    return classes.stream(
         f"{message}{location}",
-        status_code=status,
+        status_code=classes.reported or status,
         code=code,
         type=kind if isinstance(kind, str) else None,
         body=body,
@@ -202,27 +221,6 @@ def provider_stream_error(
         llm_provider=llm_provider,
         model=model,
     )
-    exc.status_code = status
-    return exc
-
-
-# HTTP status -> class for an error response (spec §6.2). Other 4xx are BadRequestError, other 5xx APIError.
-_CLASS_BY_STATUS: dict[int, Any] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: PaymentRequiredError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    408: Timeout,
-    413: BadRequestError,
-    422: BadRequestError,
-    429: RateLimitError,
-    500: InternalServerError,
-    502: BadGatewayError,
-    503: ServiceUnavailableError,
-    504: Timeout,
-    529: InternalServerError,  # Anthropic "overloaded"; LiteLLM reports it as a 500
-}
 
 
 # How much of an error body's text goes into the exception's message.
@@ -232,28 +230,25 @@ _MESSAGE_LIMIT = 2000
 def http_error(
     status: int, body: bytes, *, llm_provider: str | None, model: str | None, response: Any = None
 ) -> APIError:
-    """The exception for an HTTP error response: the class from the status, refined by the provider's error
-    body (a 400 that says the context window is exceeded is a ContextWindowExceededError). `body` keeps the
-    parsed error payload; the message is the provider's own, prefixed with who said it and the status."""
+    """The exception for an HTTP error response: the HTTP column of the status's row, refined by the
+    provider's error body (a 400 that says the context window is exceeded is a ContextWindowExceededError).
+    `body` keeps the parsed error payload; the message is the provider's own, prefixed with who said it and
+    the status the provider answered."""
     message, code, _kind, _status, parsed = _parse_error(body, None)
-    cls: Any = _CLASS_BY_STATUS.get(status) or (BadRequestError if 400 <= status < 500 else APIError)
-    refined = _refine(cls, BadRequestError, message, code)
-    if refined == "context":
-        cls = ContextWindowExceededError
-    elif refined == "policy":
-        cls = ContentPolicyViolationError
+    classes = classes_for(status, message, code)
     if len(message) > _MESSAGE_LIMIT:  # an HTML error page from a proxy, say; `body` keeps all of it
         message = f"{message[:_MESSAGE_LIMIT]}... ({len(message)} characters)"
     text = f"{llm_provider or 'provider'} returned HTTP {status}: {message}"
+    cls = classes.http
     exc: APIError
-    if cls is APIError:
-        exc = APIError(status, text, llm_provider, model, body=parsed, response=response)
-    elif cls is Timeout:
-        exc = Timeout(text, model, llm_provider, exception_status_code=status, response=response)
+    if issubclass(cls, Timeout):
+        exc = cls(text, model, llm_provider, exception_status_code=status, response=response)
         exc.body = parsed
-    else:
+    elif issubclass(cls, _StatusError):
         exc = cls(text, llm_provider=llm_provider, model=model, response=response, body=parsed)
-    # The class says what kind of error; the status says exactly what the provider answered (413, 422, ...),
-    # except Anthropic's 529, which LiteLLM reports as 500.
-    exc.status_code = 500 if status == 529 else status
+    else:  # a plain APIError, which takes the status first
+        exc = cls(status, text, llm_provider, model, body=parsed, response=response)
+    # The class says what kind of error; status_code says what the provider answered (413, 422, ...), or
+    # what the row reports instead (529).
+    exc.status_code = classes.reported or status
     return exc

@@ -1,5 +1,6 @@
 """Exceptions raised by rillm: defined once here and raised by both backends (the Rust core raises these
-same classes, so `except` clauses never depend on the backend).
+same classes, so `except` clauses never depend on the backend). Which class a provider's error becomes is
+decided in `rillm._error_mapping`, one table for HTTP error responses and errors inside a stream.
 
 The names and attributes are LiteLLM's, so code written for LiteLLM catches the same things::
 
@@ -8,7 +9,7 @@ The names and attributes are LiteLLM's, so code written for LiteLLM catches the 
           ├── APIConnectionError              the provider could not be reached or the connection broke
           │    └── Timeout                    408 (or 504)
           ├── APIResponseValidationError
-          ├── BadRequestError                 400
+          ├── BadRequestError                 400 (413, 422 and other 4xx too, with their own status_code)
           │    ├── ContextWindowExceededError
           │    ├── ContentPolicyViolationError
           │    ├── UnsupportedParamsError
@@ -16,9 +17,9 @@ The names and attributes are LiteLLM's, so code written for LiteLLM catches the 
           ├── AuthenticationError             401
           ├── PermissionDeniedError           403
           ├── NotFoundError                   404
-          ├── UnprocessableEntityError        422
+          ├── UnprocessableEntityError        LiteLLM's 422 class; a 422 is raised as a BadRequestError
           ├── RateLimitError                  429
-          ├── InternalServerError             500
+          ├── InternalServerError             500 (and Anthropic's 529 "overloaded", reported as 500)
           ├── BadGatewayError                 502
           ├── ServiceUnavailableError         503
           │    └── MidStreamFallbackError
@@ -29,8 +30,9 @@ The names and attributes are LiteLLM's, so code written for LiteLLM catches the 
                │    └── EventTooLargeError    an event past max_event_bytes
                ├── IncompleteStreamError      ended before its terminator (also an APIConnectionError)
                └── ProviderStreamError        the provider sent an error inside the stream; each
-                                              concrete class is also the matching status class above,
-                                              e.g. StreamRateLimitError is a RateLimitError
+                                              concrete class is also the class an HTTP error with
+                                              the same status raises, e.g. StreamRateLimitError is a
+                                              RateLimitError; StreamAPIError for other 5xx
 
 Unlike LiteLLM's, these classes do not derive from the `openai` package's (rillm does not depend on it).
 API keys never appear in messages: only what the provider said and where.
@@ -70,6 +72,7 @@ __all__ = [
     "StreamError",
     "StreamInternalServerError",
     "StreamNotFoundError",
+    "StreamPaymentRequiredError",
     "StreamPermissionDeniedError",
     "StreamRateLimitError",
     "StreamServiceUnavailableError",
@@ -249,6 +252,9 @@ class NotFoundError(_ModelFirstError):
 
 
 class UnprocessableEntityError(_ModelFirstError):
+    """LiteLLM's class for a 422. Like LiteLLM's own status mapping, rillm raises a 422 as a BadRequestError
+    (with status_code 422, in a stream as in an HTTP response); this class is here for code that names it."""
+
     default_status = 422
 
 
@@ -382,6 +388,10 @@ class StreamContentPolicyViolationError(ProviderStreamError, ContentPolicyViolat
     pass
 
 
+class StreamPaymentRequiredError(ProviderStreamError, PaymentRequiredError):
+    pass
+
+
 class StreamAuthenticationError(ProviderStreamError, AuthenticationError):
     pass
 
@@ -399,7 +409,8 @@ class StreamTimeout(ProviderStreamError, Timeout):
 
 
 class StreamUnprocessableEntityError(ProviderStreamError, UnprocessableEntityError):
-    pass
+    """The twin of UnprocessableEntityError, for code that names it: a 422 inside a stream is raised as a
+    StreamBadRequestError, as an HTTP 422 is a BadRequestError."""
 
 
 class StreamRateLimitError(ProviderStreamError, RateLimitError):
@@ -419,7 +430,8 @@ class StreamServiceUnavailableError(ProviderStreamError, ServiceUnavailableError
 
 
 class StreamAPIError(ProviderStreamError):
-    """A provider error whose status has no class of its own."""
+    """A provider error whose status has no class of its own (a 5xx other than 500, 502, 503 and 504): the
+    twin of a plain APIError."""
 
 
 def __getattr__(name: str) -> Any:
