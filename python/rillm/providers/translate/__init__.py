@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from rillm.exceptions import BadRequestError, UnsupportedParamsError
 from rillm.providers.translate import anthropic, bedrock, cohere, gemini, ollama, openai
-from rillm.providers.translate._common import Invalid
+from rillm.providers.translate._invalid import Invalid
 
 __all__ = ["DIALECTS", "build_body", "supported_params"]
 

@@ -3,7 +3,8 @@ the same body on Bedrock's invoke endpoints for Claude (`bedrock_invoke`).
 
 Messages become content blocks in alternating user/assistant turns: system messages go to the top-level
 `system`, tool results are user turns of `tool_result` blocks, an assistant's tool calls are `tool_use`
-blocks after its `thinking_blocks` and text. A Message replays as the stream Anthropic would have sent.
+blocks after its `thinking_blocks` and text. Thinking (`thinking` or `reasoning_effort`) and the output
+budget it needs are decided here, for Bedrock's Claude too. (A Message is read in rillm/_response/anthropic.py.)
 """
 
 from __future__ import annotations
@@ -11,18 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from rillm._args import OPENAI_PARAMS
-from rillm.providers.translate._common import (
-    DEFAULT_MAX_TOKENS,
-    Call,
-    Invalid,
-    Part,
+from rillm.providers.translate._invalid import Invalid
+from rillm.providers.translate._messages import Call, Part, Turn, merge_roles, read_image, read_messages
+from rillm.providers.translate._params import (
     Tool,
-    Turn,
-    anthropic_max_tokens,
-    anthropic_thinking,
-    merge_roles,
-    read_image,
-    read_messages,
+    read_max_tokens,
+    read_reasoning,
     read_stop,
     read_tool_choice,
     read_tools,
@@ -40,6 +35,13 @@ SUPPORTED = OPENAI_PARAMS - {
     "top_logprobs",
 }
 
+# The output budget sent when the caller gives none, for the APIs that require one (Anthropic's
+# `max_tokens`). LiteLLM's DEFAULT_MAX_TOKENS; LiteLLM 1.109.1 instead sends the model's maximum from its
+# cost map (spec §5.3), which rillm does not carry.
+DEFAULT_MAX_TOKENS = 4096
+# Anthropic's smallest thinking budget (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking):
+# "minimal" (LiteLLM's 128) is raised to it rather than sent to be refused.
+MIN_ANTHROPIC_BUDGET = 1024
 _TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
 # Bedrock's version string for the Messages body (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages.html).
 BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
@@ -91,6 +93,34 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("user") is not None:
         out["metadata"] = {"user_id": params["user"]}
     return out
+
+
+def anthropic_thinking(params: dict[str, Any]) -> dict[str, Any] | None:
+    """The Anthropic `thinking` object (also what Bedrock passes to Claude): as given, or from the effort's
+    budget; None when off or not asked for."""
+    reasoning = read_reasoning(params)
+    if reasoning is None:
+        return None
+    if reasoning.thinking is not None:
+        return reasoning.thinking
+    if not reasoning.enabled or reasoning.budget is None:
+        return None
+    return {"type": "enabled", "budget_tokens": max(reasoning.budget, MIN_ANTHROPIC_BUDGET)}
+
+
+def anthropic_max_tokens(params: dict[str, Any], thinking: dict[str, Any] | None) -> int | None:
+    """The output budget with thinking on: Anthropic counts thinking against max_tokens, which must exceed
+    the budget. Without one given it is the budget + DEFAULT_MAX_TOKENS (LiteLLM's
+    `update_optional_params_with_thinking_tokens`); None when thinking is off and none was given."""
+    given = read_max_tokens(params)
+    budget = thinking.get("budget_tokens") if thinking is not None and thinking.get("type") == "enabled" else None
+    if not isinstance(budget, int):
+        return given
+    if given is None:
+        return budget + DEFAULT_MAX_TOKENS
+    if isinstance(given, int) and given <= budget:
+        raise Invalid("max_tokens", f"{given} must exceed the thinking budget ({budget}), which counts against it")
+    return given
 
 
 def _tool(tool: Tool) -> dict[str, Any]:

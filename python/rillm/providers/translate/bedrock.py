@@ -3,8 +3,8 @@ https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.htm
 
 Messages become alternating user/assistant turns of content blocks (text, image, toolUse, toolResult,
 reasoningContent); system messages become `system`; sampling goes in `inferenceConfig`, Claude's thinking
-in `additionalModelRequestFields`. The model and streaming are in the URL, so the body has neither. A
-Converse response replays as the AWS event-stream frames ConverseStream sends.
+in `additionalModelRequestFields`. The model and streaming are in the URL, so the body has neither. (A
+Converse response is read in rillm/_response/bedrock.py.)
 """
 
 from __future__ import annotations
@@ -12,23 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from rillm._args import OPENAI_PARAMS
-from rillm.providers.translate._common import (
-    Call,
-    Invalid,
-    Part,
-    Tool,
-    Turn,
-    anthropic_max_tokens,
-    anthropic_thinking,
-    copy_params,
-    inline_image,
-    merge_roles,
-    read_messages,
-    read_stop,
-    read_tool_choice,
-    read_tools,
-)
-from rillm.providers.translate.anthropic import thinking_blocks
+from rillm.providers.translate._invalid import Invalid
+from rillm.providers.translate._messages import Call, Part, Turn, inline_image, merge_roles, read_messages
+from rillm.providers.translate._params import Tool, copy_params, read_stop, read_tool_choice, read_tools
+from rillm.providers.translate.anthropic import anthropic_max_tokens, anthropic_thinking, thinking_blocks
 
 # response_format is left out (LiteLLM emulates it with a forced tool; rillm does not yet), as are n,
 # seed, user, penalties and logprobs, which Converse has no field for.

@@ -1,7 +1,7 @@
 """Cohere's v2 chat (`POST /v2/chat`, spec §5.4; https://docs.cohere.com/reference/chat).
 
 v2's messages are close to OpenAI's: system/user/assistant/tool roles, OpenAI-shaped tool calls (with the
-model's `tool_plan`) and tool definitions. A chat response replays as the v2 event stream.
+model's `tool_plan`) and tool definitions. (A chat response is read in rillm/_response/cohere.py.)
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from rillm._args import OPENAI_PARAMS
-from rillm.providers.translate._common import (
-    Invalid,
-    Part,
-    Turn,
+from rillm.providers.translate._invalid import Invalid
+from rillm.providers.translate._messages import Part, Turn, read_messages
+from rillm.providers.translate._params import (
     copy_params,
     read_max_tokens,
-    read_messages,
     read_response_format,
     read_stop,
     read_tool_choice,

@@ -3,7 +3,7 @@ https://ai.google.dev/api/generate-content).
 
 Messages become `contents` of alternating user/model turns of parts; system messages become
 `systemInstruction`; sampling and output settings go in `generationConfig`. Streaming is chosen by the URL,
-so the body has no stream key. A GenerateContentResponse is itself one stream event.
+so the body has no stream key. (A GenerateContentResponse is read in rillm/_response/gemini.py.)
 """
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from rillm._args import OPENAI_PARAMS
-from rillm.providers.translate._common import (
-    Call,
-    Invalid,
-    Part,
+from rillm.providers.translate._invalid import Invalid
+from rillm.providers.translate._messages import Call, Part, Turn, call_names, merge_roles, read_image, read_messages
+from rillm.providers.translate._params import (
     Tool,
-    Turn,
-    call_names,
     copy_params,
-    merge_roles,
-    read_image,
     read_max_tokens,
-    read_messages,
     read_reasoning,
     read_response_format,
     read_stop,

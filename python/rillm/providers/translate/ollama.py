@@ -1,8 +1,7 @@
 """Ollama's chat (`POST /api/chat`, spec §5.11; https://github.com/ollama/ollama/blob/main/docs/api.md).
 
 Messages keep OpenAI's roles with content as one string and images as base64; tool calls carry their
-arguments as an object; sampling goes in `options`. A non-streaming response is one NDJSON line with
-`done: true`, which is exactly the last line of a stream.
+arguments as an object; sampling goes in `options`. (A response is read in rillm/_response/ollama.py.)
 """
 
 from __future__ import annotations
@@ -10,13 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from rillm._args import OPENAI_PARAMS
-from rillm.providers.translate._common import (
-    Turn,
-    call_names,
+from rillm.providers.translate._messages import Turn, call_names, inline_image, read_messages
+from rillm.providers.translate._params import (
     copy_params,
-    inline_image,
     read_max_tokens,
-    read_messages,
     read_reasoning,
     read_response_format,
     read_stop,

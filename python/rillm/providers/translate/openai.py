@@ -1,5 +1,6 @@
 """OpenAI's chat completions (`POST /chat/completions`), spoken by OpenAI, Azure and every OpenAI-compatible
-server (spec §5.1, §5.13): the request is the caller's own."""
+server (spec §5.1, §5.13): the request is the caller's own. (A `chat.completion` is read in
+rillm/_response/openai.py.)"""
 
 from __future__ import annotations
 
