@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 import rillm
-from rillm.providers import endpoint, get_provider, providers, resolve
+from rillm.providers import get_provider, providers, resolve
 from rillm.providers.auth import key_headers
+from rillm.providers.request import endpoint
 from tests.e2e import API_KEY
 from tests.server import ReplayServer, Reply
 

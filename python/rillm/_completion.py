@@ -1,17 +1,17 @@
 """`completion()` and `acompletion()`: LiteLLM's entry points.
 
-One call: check the arguments (`_args`), resolve the provider row (`providers`), translate the request
-into the provider's dialect (`providers.translate`), add credentials (`providers.auth`), send it
-(`_http`), and either wrap the open response in a `CustomStreamWrapper` or map the whole body to a
-`ModelResponse` with the dialect's own stream decoder. Errors from the provider (an HTTP error status)
-are raised here, by the call, as LiteLLM raises them for every provider it opens eagerly (spec §1.2).
+One call reads top to bottom: the arguments (`_args`; a `mock_response` is answered there and then, by
+`_mock`), the provider row (`providers.resolve`) and the parameters it takes, the request
+(`providers.request`: URL, credentials, translated body), the transport (`_http`, with retries), and then
+the stream (a `CustomStreamWrapper` over the open response) or the response (the whole body mapped by
+`_response`: a `ModelResponse`, or for a faked stream its chunks). Errors from the provider (an HTTP error
+status) are raised here, by the call, as LiteLLM raises them for every provider it opens eagerly (spec §1.2).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -22,12 +22,12 @@ import httpx
 
 from rillm import _backend, _http, _response
 from rillm._args import Args, check_args, check_messages, select_params
-from rillm._mock import mock_error, mock_response, mock_stream
+from rillm._mock import mock_completion
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIConnectionError, APIError, RateLimitError
-from rillm.providers import Provider, endpoint, resolve, translate
-from rillm.providers.auth import aws_region, key_headers, sign_aws
+from rillm.providers import Provider, resolve, translate
+from rillm.providers.request import build_request
 
 __all__ = ["acompletion", "completion"]
 
@@ -39,20 +39,51 @@ DEFAULT_TIMEOUT = 600.0
 _MAX_BACKOFF = 8.0
 
 
+def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
+    """LiteLLM's `completion()`: a `ModelResponse`, or with `stream=True` a `CustomStreamWrapper` to
+    iterate. Takes LiteLLM's parameters (see the README); unknown ones go to the provider as they are."""
+    args, secrets = check_args(dict(kwargs))
+    messages = check_messages(messages)
+    if args.mock_response is not None:
+        return mock_completion(args, model, is_async=False)
+    call = _prepare(model, messages, args, secrets)
+    if call.live:
+        response = _retry(call, lambda: _http.TRANSPORT.send(call.request))
+        return call.wrap(response=response, is_async=False)
+    body = _retry(call, lambda: _read_whole(call))
+    return call.finish(body, is_async=False)
+
+
+async def acompletion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
+    """The async `completion()`: with `stream=True` the wrapper is iterated with `async for`."""
+    args, secrets = check_args(dict(kwargs))
+    messages = check_messages(messages)
+    if args.mock_response is not None:
+        return mock_completion(args, model, is_async=True)
+    call = _prepare(model, messages, args, secrets)
+    if call.live:
+        response = await _aretry(call, lambda: _http.TRANSPORT.asend(call.request))
+        return call.wrap(response=response, is_async=True)
+    body = await _aretry(call, lambda: _aread_whole(call))
+    return call.finish(body, is_async=True)
+
+
 @dataclass
 class _Call:
-    """One prepared call: everything decided before the first byte is sent."""
+    """One prepared call: everything decided before the first byte is sent. `stream` is what the caller
+    asked for; `live` is whether the provider streams it (False for a faked stream: one whole response)."""
 
     row: Provider
     model: str
     messages: list[dict[str, Any]]
     request: _http.HttpRequest
     stream: bool
-    fake: bool
+    live: bool
     include_usage: bool
     retries: int
 
     def wrap(self, *, response: Any = None, chunks: list[Any] | None = None, is_async: bool) -> CustomStreamWrapper:
+        """The stream: over the open `response` (decoded as it arrives), or over `chunks` made in advance."""
         hidden: dict[str, Any] = {
             "custom_llm_provider": self.row.name,
             "api_base": self.request.url.split("?")[0],
@@ -83,87 +114,54 @@ class _Call:
         )
 
     def finish(self, body: bytes, *, is_async: bool) -> Any:
-        """A whole response body: the ModelResponse, or for a faked stream the wrapper over its chunks."""
+        """The response: a whole body as a ModelResponse, or for a faked stream the wrapper over its chunks."""
         if self.stream:
             chunks = _response.response_chunks(self.row.dialect, body, model=self.model)
             return self.wrap(chunks=chunks, is_async=is_async)
         return _response.parse_response(self.row.dialect, body, model=self.model, messages=self.messages)
 
 
-def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
-    """LiteLLM's `completion()`: a `ModelResponse`, or with `stream=True` a `CustomStreamWrapper` to
-    iterate. Takes LiteLLM's parameters (see the README); unknown ones go to the provider as they are."""
-    prepared = _prepare(model, messages, kwargs)
-    if not isinstance(prepared, _Call):
-        return prepared
-    if not prepared.stream or prepared.fake:
-        return prepared.finish(_retry(prepared, lambda: _read_whole(prepared)), is_async=False)
-    opened = _retry(prepared, lambda: _http.TRANSPORT.send(prepared.request))
-    return prepared.wrap(response=opened, is_async=False)
-
-
-async def acompletion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
-    """The async `completion()`: with `stream=True` the wrapper is iterated with `async for`."""
-    prepared = _prepare(model, messages, kwargs, is_async=True)
-    if not isinstance(prepared, _Call):
-        return prepared
-    if not prepared.stream or prepared.fake:
-        return prepared.finish(await _aretry(prepared, lambda: _aread_whole(prepared)), is_async=True)
-    opened = await _aretry(prepared, lambda: _http.TRANSPORT.asend(prepared.request))
-    return prepared.wrap(response=opened, is_async=True)
-
-
-def _prepare(model: str, messages: Any, kwargs: dict[str, Any], is_async: bool = False) -> Any:
-    """The `_Call` to make, or the finished result for a mock_response."""
-    args, secrets = check_args(dict(kwargs))
-    messages = check_messages(messages)
-    stream = bool(args.stream)
-    if args.mock_response is not None:
-        return _mock(args, model, stream, is_async)
+def _prepare(model: str, messages: list[dict[str, Any]], args: Args, secrets: dict[str, str | None]) -> _Call:
+    """The provider and the request."""
     api_base = args.api_base or args.base_url
     row, provider_model = resolve(model, args.custom_llm_provider, api_base)
-    drop = (
-        args.drop_params if args.drop_params is not None else bool(getattr(sys.modules["rillm"], "drop_params", False))
+    params = _params(args, row, provider_model)
+    stream = bool(args.stream)
+    live = stream and not row.fakes_stream(provider_model, params)
+    request = build_request(
+        row,
+        provider_model,
+        messages,
+        params,
+        stream=live,
+        secrets=secrets,
+        timeout=_timeout(args, live),
+        api_base=api_base,
+        api_version=args.api_version,
+        aws_region_name=args.aws_region_name,
+        extra_headers=args.extra_headers,
+        # Unknown arguments go into the body as they are; extra_body wins over them.
+        extra_body={**(args.model_extra or {}), **(args.extra_body or {})},
     )
-    params = select_params(
+    include_usage = bool(args.stream_options and args.stream_options.include_usage)
+    retries = args.num_retries if args.num_retries is not None else args.max_retries or 0
+    return _Call(row, provider_model, messages, request, stream, live, include_usage, retries)
+
+
+def _params(args: Args, row: Provider, model: str) -> dict[str, Any]:
+    """The OpenAI-named parameters given, checked against what the row's dialect and the row support;
+    `drop_params` (the argument, else `rillm.drop_params`) leaves the others out instead of refusing them."""
+    drop = args.drop_params
+    if drop is None:
+        drop = bool(getattr(sys.modules["rillm"], "drop_params", False))
+    return select_params(
         args,
         translate.supported_params(row.dialect) - set(row.unsupported_params),
         drop=drop,
         stream_options=row.stream_options,
         provider=row.name,
-        model=provider_model,
+        model=model,
     )
-    fake = stream and row.fakes_stream(provider_model, params)
-    live = stream and not fake
-    body = translate.build_body(row.dialect, provider_model, messages, params, stream=live)
-    body.update(args.model_extra or {})
-    body.update(args.extra_body or {})
-    region = aws_region(args.aws_region_name) if row.auth == "sigv4" else None
-    url = endpoint(row, provider_model, stream=live, api_base=api_base, api_version=args.api_version, region=region)
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        **row.headers,
-        **key_headers(row, secrets["api_key"], provider_model, secrets["azure_ad_token"]),
-    }
-    headers.update(args.extra_headers or {})
-    if row.auth == "sigv4" and "Authorization" not in headers:
-        assert region is not None
-        signed = sign_aws(
-            url,
-            headers,
-            data,
-            region=region,
-            access_key=secrets["aws_access_key_id"],
-            secret_key=secrets["aws_secret_access_key"],
-            session_token=secrets["aws_session_token"],
-            model=provider_model,
-        )
-        headers.update(signed)
-    request = _http.HttpRequest(url, data, headers, _timeout(args, live), row.name, provider_model)
-    include_usage = bool(args.stream_options and args.stream_options.include_usage)
-    retries = args.num_retries if args.num_retries is not None else args.max_retries or 0
-    return _Call(row, provider_model, messages, request, stream, fake, include_usage, retries)
 
 
 def _timeout(args: Args, live_stream: bool) -> httpx.Timeout:
@@ -174,23 +172,6 @@ def _timeout(args: Args, live_stream: bool) -> httpx.Timeout:
     if isinstance(args.timeout, httpx.Timeout):
         return args.timeout
     return httpx.Timeout(args.timeout if args.timeout is not None else DEFAULT_TIMEOUT)
-
-
-def _mock(args: Args, model: str, stream: bool, is_async: bool) -> Any:
-    """`mock_response`: no network (spec §1.3, §1.9)."""
-    error = mock_error(args.mock_response, model)
-    if error is not None:
-        raise error
-    if not stream:
-        return mock_response(args.mock_response, model)
-    include_usage = bool(args.stream_options and args.stream_options.include_usage)
-    return CustomStreamWrapper(
-        model=model,
-        llm_provider="openai",
-        chunks=mock_stream(args.mock_response, model),
-        include_usage=include_usage,
-        is_async=is_async,
-    )
 
 
 def _read_whole(call: _Call) -> bytes:

@@ -1,4 +1,5 @@
-"""`mock_response` (spec §1.9): a response made without a network.
+"""`mock_response` (spec §1.3, §1.9): a response made without a network, answered before any provider is
+resolved.
 
 A streamed mock is turned into OpenAI chunk events and decoded by the live backend's StreamDecoder, so its
 chunks are the same objects, with the same rules, as a real stream's. (Fake streams, one real request
@@ -12,11 +13,13 @@ import time
 from typing import Any
 
 from rillm import _backend, _response
+from rillm._args import Args
 from rillm._shared import new_response_id
+from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIError, ContextWindowExceededError, InternalServerError, RateLimitError
 from rillm.types import Choices, Message, ModelResponse, Usage
 
-__all__ = ["mock_error", "mock_response", "mock_stream"]
+__all__ = ["mock_completion", "mock_error", "mock_response", "mock_stream"]
 
 # LiteLLM's test hooks: these strings as mock_response raise the error at call time.
 _MOCK_ERRORS: dict[str, Any] = {
@@ -28,10 +31,21 @@ _MOCK_ERRORS: dict[str, Any] = {
 _MOCK_PROMPT_TOKENS, _MOCK_COMPLETION_TOKENS = 10, 20
 
 
-def _decode(events: list[dict[str, Any]], model: str) -> list[Any]:
-    body = b"".join(b"data: " + json.dumps(event).encode() + b"\n\n" for event in events) + b"data: [DONE]\n\n"
-    decoder = _backend.StreamDecoder("openai", model=model)
-    return [*decoder.feed(body), *decoder.finish()]
+def mock_completion(args: Args, model: str, *, is_async: bool) -> Any:
+    """What `completion()` returns for `mock_response`: the error it names raised, a ModelResponse, or
+    with `stream=True` a stream of its chunks."""
+    error = mock_error(args.mock_response, model)
+    if error is not None:
+        raise error
+    if not args.stream:
+        return mock_response(args.mock_response, model)
+    return CustomStreamWrapper(
+        model=model,
+        llm_provider="openai",
+        chunks=mock_stream(args.mock_response, model),
+        include_usage=bool(args.stream_options and args.stream_options.include_usage),
+        is_async=is_async,
+    )
 
 
 def mock_error(value: Any, model: str) -> BaseException | None:
@@ -83,3 +97,9 @@ def mock_stream(value: Any, model: str) -> list[Any]:
     ] or [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
     events.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     return _decode(events, model)
+
+
+def _decode(events: list[dict[str, Any]], model: str) -> list[Any]:
+    body = b"".join(b"data: " + json.dumps(event).encode() + b"\n\n" for event in events) + b"data: [DONE]\n\n"
+    decoder = _backend.StreamDecoder("openai", model=model)
+    return [*decoder.feed(body), *decoder.finish()]

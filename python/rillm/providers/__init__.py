@@ -5,7 +5,8 @@ here branches on a provider's name. `resolve()` turns a LiteLLM model string int
 name the provider expects, as LiteLLM's `get_llm_provider` does (spec §7.1): a known prefix splits at the
 first slash (`openrouter/anthropic/claude-x` is OpenRouter's `anthropic/claude-x`), a two-part prefix
 such as `bedrock/invoke/` picks its own row, and a bare name resolves by the table's patterns (`gpt-4o`
-to openai, `claude-*` to anthropic, `command-*` to cohere).
+to openai, `claude-*` to anthropic, `command-*` to cohere). The request a row makes is built in
+`request.py`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Optional
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rillm.exceptions import BadRequestError
 
-__all__ = ["Provider", "endpoint", "env_value", "get_llm_provider", "get_provider", "providers", "resolve"]
+__all__ = ["Provider", "env_value", "get_llm_provider", "get_provider", "providers", "resolve"]
 
 Dialect = Literal["openai", "anthropic", "cohere", "gemini", "bedrock", "bedrock_invoke", "ollama"]
 Auth = Literal["bearer", "x-api-key", "api-key", "x-goog-api-key", "sigv4"]
@@ -182,30 +183,3 @@ def env_value(names: tuple[str, ...]) -> str | None:
         if value:
             return value
     return None
-
-
-def endpoint(
-    row: Provider,
-    model: str,
-    *,
-    stream: bool,
-    api_base: str | None = None,
-    api_version: str | None = None,
-    region: str | None = None,
-) -> str:
-    """The URL to POST to: `api_base` (argument, then the row's env vars, then its default) plus the row's
-    path, unless the base already ends with that path (a full URL given as api_base is used as it is)."""
-    base = api_base or env_value(row.api_base_env) or row.api_base
-    if not base:
-        names = " or ".join(row.api_base_env) or "api_base"
-        raise BadRequestError(
-            f"{row.name} has no default URL: pass api_base= or set {names}", model=model, llm_provider=row.name
-        )
-    base = base.rstrip("/").replace("{region}", region or "us-east-1")
-    path = row.stream_path if stream and row.stream_path else row.path
-    path = path.replace("{model}", quote(model, safe=""))
-    url = base if base.endswith(path.split("?")[0]) else base + path
-    version = api_version or env_value(row.api_version_env) or row.api_version
-    if version:
-        url += ("&" if "?" in url else "?") + "api-version=" + quote(version, safe="")
-    return url
