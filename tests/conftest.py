@@ -20,27 +20,37 @@ import pytest
 from rillm.exceptions import StreamError
 
 ROOT = Path(__file__).resolve().parents[1]
-# The recorded streams live in the repository; RILLM_FIXTURES points the tests at another copy.
-FIXTURES = Path(os.environ.get("RILLM_FIXTURES", ROOT / "tests" / "fixtures" / "streams"))
+# The recorded streams live in the repository; RILLM_FIXTURES points the tests at another copy laid out the same way.
+STREAMS = ROOT / "tests" / "fixtures" / "streams"
+FIXTURES = Path(os.environ.get("RILLM_FIXTURES", STREAMS))
 GOLDEN = Path(__file__).resolve().parent / "golden"
-
-# The folders of ../shared/fixtures/streams whose providers speak OpenAI's dialect.
-OPENAI_DIALECT = ("openai", "groq", "deepseek", "mistral", "xai", "openrouter", "perplexity", "zai", "llamacpp")
-# The folders of the native dialects, and the dialect each speaks.
-NATIVE_DIALECTS = {
-    "anthropic": "anthropic",
-    "cohere": "cohere",
-    "google": "gemini",
-    "ollama": "ollama",
-    "bedrock": "bedrock",
-}
 # The id the tests give a stream whose provider sends none.
 TEST_ID = "chatcmpl-test"
 
 
+def read_dialects(manifest: Path) -> dict[str, str]:
+    """folder -> dialect, from the recordings' manifest (`folder<TAB>dialect` lines, `#` comments).
+    Twin: `tests/decode.rs::dialects`."""
+    dialects: dict[str, str] = {}
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].rstrip()
+        if not line:
+            continue
+        folder, sep, dialect = line.partition("\t")
+        if not sep or not folder or not dialect or "\t" in dialect or folder in dialects:
+            raise ValueError(f"{manifest}:{number}: expected one `folder<TAB>dialect` per folder, got {line!r}")
+        dialects[folder] = dialect
+    return dialects
+
+
+# The repository's manifest says which dialect each folder speaks, whichever copy of the recordings is read.
+DIALECTS = read_dialects(STREAMS / "dialects.tsv")
+OPENAI_FOLDERS = tuple(folder for folder, dialect in DIALECTS.items() if dialect == "openai")
+
+
 def dialect_of(path: Path) -> str:
     """The dialect of a recording, from its folder."""
-    return NATIVE_DIALECTS.get(path.parent.name, "openai")
+    return DIALECTS[path.parent.name]
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,8 @@ def both() -> tuple[Backend, Backend]:
     return Backend("rust"), Backend("python")
 
 
-def recordings(folders: Iterable[str] = OPENAI_DIALECT) -> list[Path]:
+def recordings(folders: Iterable[str] = OPENAI_FOLDERS) -> list[Path]:
+    """The recordings of `folders` (by default those of OpenAI's dialect), sorted."""
     found = sorted(p for folder in folders for p in (FIXTURES / folder).glob("*") if p.is_file())
     if not found:
         raise RuntimeError(f"no recorded streams under {FIXTURES} (set RILLM_FIXTURES)")

@@ -8,43 +8,47 @@ use rillm::decode::{Options, StreamDecoder};
 use rillm::error::{Error, Pos};
 use rillm::framing::DEFAULT_MAX_EVENT_BYTES;
 
-const OPENAI_DIALECT: &[&str] = &[
-    "openai",
-    "groq",
-    "deepseek",
-    "mistral",
-    "xai",
-    "openrouter",
-    "perplexity",
-    "zai",
-    "llamacpp",
-];
+/// The recordings in the repository, with their manifest.
+fn streams() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams")
+}
 
-/// The folders of the native dialects, and the dialect each speaks.
-const NATIVE_DIALECTS: &[(&str, &str)] = &[
-    ("anthropic", "anthropic"),
-    ("cohere", "cohere"),
-    ("google", "gemini"),
-    ("ollama", "ollama"),
-    ("bedrock", "bedrock"),
-];
-
+/// The recordings read: the repository's, or the copy `RILLM_FIXTURES` names.
 fn fixtures() -> PathBuf {
-    std::env::var_os("RILLM_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams"),
-        PathBuf::from,
-    )
+    std::env::var_os("RILLM_FIXTURES").map_or_else(streams, PathBuf::from)
+}
+
+/// (folder, dialect) from the repository's manifest of the recordings (`folder<TAB>dialect` lines, `#`
+/// comments), whichever copy of them is read. Twin: `tests/conftest.py::read_dialects`.
+fn dialects() -> Vec<(String, String)> {
+    let manifest = streams().join("dialects.tsv");
+    let text = std::fs::read_to_string(&manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let pair = line.split_once('\t').filter(|(folder, dialect)| {
+            !folder.is_empty() && !dialect.is_empty() && !dialect.contains('\t') && out.iter().all(|o| o.0 != *folder)
+        });
+        let (folder, dialect) = pair.unwrap_or_else(|| {
+            panic!(
+                "{}:{}: expected one `folder<TAB>dialect` per folder, got {line:?}",
+                manifest.display(),
+                number + 1
+            )
+        });
+        out.push((folder.to_owned(), dialect.to_owned()));
+    }
+    out
 }
 
 /// (name, dialect, bytes) of every recording.
-fn recordings() -> Vec<(String, &'static str, Vec<u8>)> {
+fn recordings() -> Vec<(String, String, Vec<u8>)> {
     let mut out = Vec::new();
-    let folders = OPENAI_DIALECT
-        .iter()
-        .map(|f| (*f, "openai"))
-        .chain(NATIVE_DIALECTS.iter().copied());
-    for (folder, dialect) in folders {
-        let dir = fixtures().join(folder);
+    for (folder, dialect) in dialects() {
+        let dir = fixtures().join(&folder);
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .flatten()
@@ -52,7 +56,7 @@ fn recordings() -> Vec<(String, &'static str, Vec<u8>)> {
         entries.sort_by_key(std::fs::DirEntry::path);
         for entry in entries {
             let name = format!("{folder}/{}", entry.file_name().to_string_lossy());
-            out.push((name, dialect, std::fs::read(entry.path()).unwrap()));
+            out.push((name, dialect.clone(), std::fs::read(entry.path()).unwrap()));
         }
     }
     assert!(out.len() >= 80, "expected the 80 recordings, found {}", out.len());
@@ -111,12 +115,12 @@ fn cuts(bytes: &[u8]) -> Vec<usize> {
 #[test]
 fn every_recording_decodes_the_same_however_it_is_split() {
     for (name, dialect, bytes) in recordings() {
-        let whole = decode(dialect, &[&bytes]);
+        let whole = decode(&dialect, &[&bytes]);
         assert!(!whole.0.is_empty(), "{name}: no chunks");
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        assert_eq!(decode(dialect, &singles), whole, "{name}: one byte at a time");
+        assert_eq!(decode(&dialect, &singles), whole, "{name}: one byte at a time");
         for cut in cuts(&bytes) {
-            let split = decode(dialect, &[&bytes[..cut], &bytes[cut..]]);
+            let split = decode(&dialect, &[&bytes[..cut], &bytes[cut..]]);
             assert_eq!(split, whole, "{name}: split at {cut}");
         }
     }
@@ -125,7 +129,7 @@ fn every_recording_decodes_the_same_however_it_is_split() {
 #[test]
 fn only_the_error_recordings_fail_and_they_fail_as_provider_errors() {
     for (name, dialect, bytes) in recordings() {
-        let (_, result) = decode(dialect, &[&bytes]);
+        let (_, result) = decode(&dialect, &[&bytes]);
         if name.contains("error") {
             assert!(matches!(result, Err(Error::Provider { .. })), "{name}: {result:?}");
         } else {
@@ -152,7 +156,7 @@ fn every_native_recording_cut_short_is_incomplete() {
         // Cut half-way, inside an event (SSE, JSON array) or frame (event-stream): incomplete. An NDJSON last
         // line without its newline is still read at the end, and cut short it is not JSON.
         let cut = bytes.len() / 2;
-        let (_, result) = decode(dialect, &[&bytes[..cut]]);
+        let (_, result) = decode(&dialect, &[&bytes[..cut]]);
         let ok = match result {
             Err(Error::Incomplete { .. }) => true,
             Err(Error::Decode { .. }) => name.ends_with(".ndjson"),
@@ -160,4 +164,18 @@ fn every_native_recording_cut_short_is_incomplete() {
         };
         assert!(ok, "{name}: {result:?}");
     }
+}
+
+#[test]
+fn the_manifest_names_exactly_the_folders_present() {
+    let mut named: Vec<String> = dialects().into_iter().map(|(folder, _)| folder).collect();
+    let mut present: Vec<String> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    named.sort();
+    present.sort();
+    assert_eq!(named, present);
 }

@@ -1,4 +1,4 @@
-"""Every recorded stream in ../shared/fixtures/streams, OpenAI's dialect and the native ones, on both
+"""Every recorded stream in tests/fixtures/streams, OpenAI's dialect and the native ones, on both
 backends: fed whole, one byte at a time and split at many offsets, the output must not change; Rust and
 Python must agree; and the merged response must match the golden expectation in tests/golden/, which was
 derived from the recording independently of rillm and reviewed against it (tests/golden/README.md)."""
@@ -15,9 +15,9 @@ import rillm
 from rillm import _fallback
 from rillm._builder import build_response
 
-from .conftest import GOLDEN, NATIVE_DIALECTS, OPENAI_DIALECT, Backend, decode, dialect_of, recording_id, recordings
+from .conftest import DIALECTS, FIXTURES, GOLDEN, Backend, decode, dialect_of, recording_id, recordings
 
-RECORDINGS = recordings((*OPENAI_DIALECT, *NATIVE_DIALECTS))
+RECORDINGS = recordings(DIALECTS)
 
 
 def decode_recording(backend: Backend, pieces: list[bytes], path: Path) -> Any:
@@ -85,7 +85,7 @@ def test_matches_the_golden_expectation(backend: Backend, path: Path) -> None:
         error = error.get("error", error)
         assert outcome.exception.body is not None
         assert error["message"] in str(outcome.exception)
-    assert summary(backend, outcome.chunks, path.parent.name in NATIVE_DIALECTS) == expected["response"]
+    assert summary(backend, outcome.chunks, dialect_of(path) != "openai") == expected["response"]
 
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
@@ -116,6 +116,12 @@ def test_every_chunk_validates_as_an_openai_chunk(backend: Backend, path: Path) 
     openai_types = pytest.importorskip("openai.types.chat")
     for chunk in decode_recording(backend, [path.read_bytes()], path).chunks:
         openai_types.ChatCompletionChunk.model_validate(chunk.model_dump())
+
+
+def test_the_manifest_names_exactly_the_folders_present() -> None:
+    """tests/fixtures/streams/dialects.tsv gives every folder of recordings its dialect, and names no other."""
+    assert set(DIALECTS) == {p.name for p in FIXTURES.iterdir() if p.is_dir()}
+    assert all(any((FIXTURES / folder).iterdir()) for folder in DIALECTS)
 
 
 def test_the_golden_files_cover_every_recording() -> None:
