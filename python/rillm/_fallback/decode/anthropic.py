@@ -11,9 +11,9 @@ from typing import Any
 from rillm import _shared
 from rillm._fallback import jsonutil
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
-from rillm._fallback.decode import fields, native
+from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
-from rillm._fallback.decode.native import Header, Tools
+from rillm._fallback.decode.to_openai import Header, Tools
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -91,7 +91,7 @@ class AnthropicDecoder:
             if counts is not None:
                 self.usage.update(counts)
                 usage = self.usage.json()
-        return self.header.one(native.opening(), None, usage)
+        return self.header.one(to_openai.opening(), None, usage)
 
     def block_start(self, event: dict[str, Any]) -> ModelResponseStream | None:
         index = get_int(event, "index") or 0
@@ -103,11 +103,11 @@ class AnthropicDecoder:
         if kind == "text":
             text = get_str(block, "text")
             if text:
-                delta = native.content(text)
+                delta = to_openai.content(text)
         elif kind == "thinking":
             text = get_str(block, "thinking")
             if text:
-                delta = native.reasoning(text, True)
+                delta = to_openai.reasoning(text, True)
         elif kind == "server_tool_use":
             self.server_tools.pop(index, None)
             self.server_tools[index] = [get_str(block, "id"), get_str(block, "name"), get_obj(block, "input"), ""]
@@ -116,13 +116,13 @@ class AnthropicDecoder:
             tool = self.tools.start(index)
             self.tool_blocks.pop(index, None)
             self.tool_blocks[index] = tool_input or None
-            delta = native.tool_delta(native.tool_start(tool, get_str(block, "id"), get_str(block, "name"), ""))
+            delta = to_openai.tool_delta(to_openai.tool_start(tool, get_str(block, "id"), get_str(block, "name"), ""))
         elif kind == "redacted_thinking":
-            delta = native.redacted(get_str(block, "data") or "")
+            delta = to_openai.redacted(get_str(block, "data") or "")
         elif kind in ("web_search_tool_result", "web_fetch_tool_result"):
-            delta = native.provider_field("web_search_results", [block])
+            delta = to_openai.provider_field("web_search_results", [block])
         elif kind.endswith("_tool_result"):
-            delta = native.provider_field("tool_results", [block])
+            delta = to_openai.provider_field("tool_results", [block])
         return None if delta is None else self.header.one(delta)
 
     def block_delta(self, event: dict[str, Any]) -> ModelResponseStream | None:
@@ -135,7 +135,7 @@ class AnthropicDecoder:
         if kind == "text_delta":
             text = get_str(delta, "text")
             if text:
-                out = native.content(text)
+                out = to_openai.content(text)
         elif kind == "input_json_delta":
             fragment = get_str(delta, "partial_json")
             if fragment and index in self.server_tools:
@@ -143,19 +143,19 @@ class AnthropicDecoder:
             elif fragment and index in self.tool_blocks:
                 tool = self.tools.arguments(index)
                 if tool is not None:
-                    out = native.tool_delta(native.tool_arguments(tool, fragment))
+                    out = to_openai.tool_delta(to_openai.tool_arguments(tool, fragment))
         elif kind == "thinking_delta":
             text = get_str(delta, "thinking")
             if text:
-                out = native.reasoning(text, True)
+                out = to_openai.reasoning(text, True)
         elif kind == "signature_delta":
             sig = get_str(delta, "signature")
             if sig:
-                out = native.signature(sig)
+                out = to_openai.signature(sig)
         elif kind == "citations_delta":
             citation = delta.get("citation")
             if citation is not None:
-                out = native.provider_field("citation", citation)
+                out = to_openai.provider_field("citation", citation)
         return None if out is None else self.header.one(out)
 
     def block_stop(self, event: dict[str, Any]) -> ModelResponseStream | None:
@@ -167,7 +167,7 @@ class AnthropicDecoder:
             except jsonutil.JsonError:
                 tool_input = {} if start_input is None else start_input
             block = {"type": "server_tool_use", "id": id_, "name": name, "input": tool_input}
-            return self.header.one(native.provider_field("server_tool_use", [block]))
+            return self.header.one(to_openai.provider_field("server_tool_use", [block]))
         if index not in self.tool_blocks:
             return None
         tool_input = self.tool_blocks.pop(index)
@@ -175,10 +175,10 @@ class AnthropicDecoder:
         if tool is None:
             return None
         arguments = "{}" if tool_input is None else _shared.dumps(tool_input)
-        return self.header.one(native.tool_delta(native.tool_start(tool, None, None, arguments)))
+        return self.header.one(to_openai.tool_delta(to_openai.tool_start(tool, None, None, arguments)))
 
     def message_delta(self, event: dict[str, Any]) -> ModelResponseStream | None:
-        out = native.empty_delta()
+        out = to_openai.empty_delta()
         finish: str | None = "stop"
         delta = get_obj(event, "delta")
         if delta is not None:
@@ -241,7 +241,7 @@ class Counts:
         extras: dict[str, Any] = {"cache_creation_input_tokens": creation, "cache_read_input_tokens": read}
         if self.server_tool_use is not None:
             extras["server_tool_use"] = self.server_tool_use
-        return native.usage(
+        return to_openai.usage(
             input_ + creation + read,
             self.output or 0,
             prompt_details={"cached_tokens": read, "cache_creation_tokens": creation, "text_tokens": input_},

@@ -9,10 +9,10 @@ import binascii
 from typing import Any
 
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
-from rillm._fallback.decode import fields, native
+from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.anthropic import AnthropicDecoder
 from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
-from rillm._fallback.decode.native import Header, Tools
+from rillm._fallback.decode.to_openai import Header, Tools
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -60,23 +60,23 @@ class BedrockDecoder:
             if block is not None:
                 delta = self.block_delta(index, block)
         elif kind == "messageStart":
-            delta = native.opening()
+            delta = to_openai.opening()
         elif kind == "contentBlockStart":
             start = get_obj(payload, "start")
             tool_use = None if start is None else get_obj(start, "toolUse")
             if tool_use is not None:
                 started = self.tools.start(index)
                 id_ = get_str(tool_use, "toolUseId")
-                delta = native.tool_delta(native.tool_start(started, id_, get_str(tool_use, "name"), ""))
+                delta = to_openai.tool_delta(to_openai.tool_start(started, id_, get_str(tool_use, "name"), ""))
         elif kind == "contentBlockStop":
             stopped = self.tools.without_arguments(index)
             if stopped is not None:
-                delta = native.tool_delta(native.tool_arguments(stopped, "{}"))
+                delta = to_openai.tool_delta(to_openai.tool_arguments(stopped, "{}"))
         elif kind == "messageStop":
             self.stopped = True
             reason = get_str(payload, "stopReason")
             finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
-            return self.header.one(native.empty_delta(), finish), False
+            return self.header.one(to_openai.empty_delta(), finish), False
         elif kind == "metadata":
             usage = get_obj(payload, "usage")
             trace = payload.get("trace")
@@ -88,14 +88,14 @@ class BedrockDecoder:
 
     def block_delta(self, index: int, block: dict[str, Any]) -> Any:
         text = get_str(block, "text")
-        out = native.content(text) if text else native.empty_delta()
+        out = to_openai.content(text) if text else to_openai.empty_delta()
         tool_use = get_obj(block, "toolUse")
         if tool_use is not None:
             fragment = get_str(tool_use, "input")
             if fragment:
                 tool = self.tools.arguments(index)
                 if tool is not None:
-                    out.tool_calls = [native.tool_arguments(tool, fragment)]
+                    out.tool_calls = [to_openai.tool_arguments(tool, fragment)]
         thinking = get_obj(block, "reasoningContent")
         if thinking is not None:
             blocks: list[dict[str, Any]] = []
@@ -135,7 +135,7 @@ def _usage(usage: dict[str, Any]) -> dict[str, Any]:
     input_ = get_int(usage, "inputTokens") or 0
     read = get_int(usage, "cacheReadInputTokens") or 0
     write = get_int(usage, "cacheWriteInputTokens") or 0
-    return native.usage(
+    return to_openai.usage(
         input_ + read + write,
         get_int(usage, "outputTokens") or 0,
         prompt_details={"cached_tokens": read, "cache_creation_tokens": write, "text_tokens": input_},

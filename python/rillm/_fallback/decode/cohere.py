@@ -8,10 +8,10 @@ from typing import Any
 
 from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, ascii_lower, map_finish_reason
-from rillm._fallback.decode import fields, native
+from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_int, get_list, get_obj, get_str
-from rillm._fallback.decode.native import Header, Tools
 from rillm._fallback.decode.openai import finish_reason_error
+from rillm._fallback.decode.to_openai import Header, Tools
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -89,12 +89,12 @@ class CohereDecoder:
                 delta = _text_and_thinking(part)
         elif kind == "message-start":
             self.header.set_id(get_str(event, "id"))
-            delta = native.opening()
+            delta = to_openai.opening()
         elif kind == "tool-plan-delta":
             if message is not None:
                 plan = get_str(message, "tool_plan")
                 if plan:
-                    delta = native.reasoning(plan, False)
+                    delta = to_openai.reasoning(plan, False)
         elif kind == "tool-call-start":
             call = None if message is None else get_obj(message, "tool_calls")
             index = self.tools.count() if index is None else index
@@ -108,7 +108,7 @@ class CohereDecoder:
             if arguments:
                 self.tools.arguments(index)
             id_ = None if call is None else get_str(call, "id")
-            delta = native.tool_delta(native.tool_start(index, id_, name, arguments))
+            delta = to_openai.tool_delta(to_openai.tool_start(index, id_, name, arguments))
         elif kind == "tool-call-delta":
             call = None if message is None else get_obj(message, "tool_calls")
             function = None if call is None else get_obj(call, "function")
@@ -116,18 +116,18 @@ class CohereDecoder:
             if fragment:
                 index = index or 0
                 self.tools.arguments(index)
-                delta = native.tool_delta(native.tool_arguments(index, fragment))
+                delta = to_openai.tool_delta(to_openai.tool_arguments(index, fragment))
         elif kind == "tool-call-end":
             tool = self.tools.without_arguments(index or 0)
             if tool is not None:
-                delta = native.tool_delta(native.tool_arguments(tool, "{}"))
+                delta = to_openai.tool_delta(to_openai.tool_arguments(tool, "{}"))
         elif kind == "citation-start":
             citations = None if message is None else message.get("citations")
             if citations is not None:
-                delta = native.provider_field("citations", [citations])
+                delta = to_openai.provider_field("citations", [citations])
         elif kind == "message-end":
             if outer is None:
-                return _End(self.header.one(native.empty_delta(), "stop"))
+                return _End(self.header.one(to_openai.empty_delta(), "stop"))
             return self.end(get_str(outer, "finish_reason"), get_obj(outer, "usage"))
         return None if delta is None else self.header.one(delta)
 
@@ -136,12 +136,12 @@ class CohereDecoder:
         if kind == "text-generation":
             text = get_str(event, "text")
             if text:
-                delta = native.content(text)
+                delta = to_openai.content(text)
         elif kind == "stream-start":
             self.header.set_id(get_str(event, "generation_id"))
-            delta = native.opening()
+            delta = to_openai.opening()
         elif kind == "tool-calls-chunk":
-            delta = native.empty_delta()
+            delta = to_openai.empty_delta()
             call = get_obj(event, "tool_call_delta")
             if call is not None:
                 index = get_int(call, "index")
@@ -149,13 +149,13 @@ class CohereDecoder:
                 if name:
                     index = self.tools.count() if index is None else index
                     self.tools.start_at(index)
-                    delta.tool_calls = [native.tool_start(index, self.header.tool_id(index), name, "")]
+                    delta.tool_calls = [to_openai.tool_start(index, self.header.tool_id(index), name, "")]
                 else:
                     fragment = get_str(call, "parameters")
                     if fragment:
                         index = max(self.tools.count() - 1, 0) if index is None else index
                         self.tools.arguments(index)
-                        delta.tool_calls = [native.tool_arguments(index, fragment)]
+                        delta.tool_calls = [to_openai.tool_arguments(index, fragment)]
             delta.reasoning_content = get_str(event, "text") or None
         elif kind == "tool-calls-generation" and not self.tools.any():
             calls = fields.objects(get_list(event, "tool_calls") or [], "tool_calls")
@@ -165,14 +165,14 @@ class CohereDecoder:
                 self.tools.start_at(index)
                 parameters = get_obj(call, "parameters")
                 arguments = "{}" if parameters is None else _shared.dumps(parameters)
-                out.append(native.tool_start(index, self.header.tool_id(index), get_str(call, "name"), arguments))
+                out.append(to_openai.tool_start(index, self.header.tool_id(index), get_str(call, "name"), arguments))
             if out:
-                delta = native.empty_delta()
+                delta = to_openai.empty_delta()
                 delta.tool_calls = out
         elif kind == "citation-generation":
             citations = get_list(event, "citations")
             if citations is not None:
-                delta = native.provider_field("citations", citations)
+                delta = to_openai.provider_field("citations", citations)
         elif kind == "stream-end":
             response = get_obj(event, "response")
             reason = get_str(event, "finish_reason")
@@ -187,7 +187,7 @@ class CohereDecoder:
         if reason is not None and ascii_lower(reason) == "error":
             return _Failed(reason)
         finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
-        return _End(self.header.one(native.empty_delta(), finish, None if usage is None else _usage(usage)))
+        return _End(self.header.one(to_openai.empty_delta(), finish, None if usage is None else _usage(usage)))
 
 
 def _text_and_thinking(part: dict[str, Any]) -> Any:
@@ -195,7 +195,7 @@ def _text_and_thinking(part: dict[str, Any]) -> Any:
     thinking = get_str(part, "thinking") or None
     if text is None and thinking is None:
         return None
-    delta = native.empty_delta()
+    delta = to_openai.empty_delta()
     delta.content = text
     delta.reasoning_content = thinking
     return delta
@@ -213,7 +213,7 @@ def _usage(usage: dict[str, Any]) -> dict[str, Any]:
         completion = get_int(counts, "output_tokens") or 0
     cached = get_int(usage, "cached_tokens")
     billed = get_obj(usage, "billed_units")
-    return native.usage(
+    return to_openai.usage(
         prompt,
         completion,
         prompt_details=None if cached is None else {"cached_tokens": cached},

@@ -1,5 +1,5 @@
 # Twin of rust/decode/fields.rs.
-"""Reading a native dialect's payload field by field, with strict types: a field read has the type the
+"""Reading a non-OpenAI dialect's payload field by field, with strict types: a field read has the type the
 dialect expects or is absent/null, anything else fails the event with a decode error naming the field."""
 
 from __future__ import annotations

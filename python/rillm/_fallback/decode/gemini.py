@@ -8,10 +8,10 @@ from typing import Any
 
 from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, StreamingChoices, ascii_lower
-from rillm._fallback.decode import fields, native
+from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_bool, get_int, get_list, get_obj, get_str
 from rillm._fallback.decode.gemini_args import ArgsWriter
-from rillm._fallback.decode.native import Header
+from rillm._fallback.decode.to_openai import Header
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -100,7 +100,7 @@ class GeminiDecoder:
             feedback = get_obj(response, "promptFeedback")
             if feedback is not None and get_str(feedback, "blockReason"):
                 self.blocked = True
-                delta = native.empty_delta()
+                delta = to_openai.empty_delta()
                 delta.provider_specific_fields = {"prompt_feedback": feedback}
                 choices.append(self.choice(None, delta, "content_filter"))
         metadata = get_obj(response, "usageMetadata")
@@ -154,12 +154,12 @@ class GeminiDecoder:
                 fields[name] = value
         if finish == "content_filter" and candidate.get("safetyRatings") is not None:
             fields["safety_ratings"] = candidate["safetyRatings"]
-        delta = native.empty_delta()
+        delta = to_openai.empty_delta()
         delta.content = "".join(text) or None
         delta.reasoning_content = "".join(thoughts) or None
         delta.tool_calls = calls or None
         delta.provider_specific_fields = fields or None
-        if finish is None and not native.carries(delta):
+        if finish is None and not to_openai.carries(delta):
             return None
         return self.choice(state, delta, finish)
 
@@ -195,13 +195,13 @@ class GeminiDecoder:
                 state.streaming = None
             text = "".join(fragment)
             if text:
-                calls.append(native.tool_arguments(writer.tool, text))
+                calls.append(to_openai.tool_arguments(writer.tool, text))
             return
         if state.streaming is not None:
             # A new call while one was still streaming: that one is over.
             unfinished = state.streaming
             state.streaming = None
-            calls.append(native.tool_arguments(unfinished.tool, unfinished.close()))
+            calls.append(to_openai.tool_arguments(unfinished.tool, unfinished.close()))
         tool = state.tools
         state.tools += 1
         id_ = get_str(call, "id") or None
@@ -213,7 +213,7 @@ class GeminiDecoder:
             arguments = _shared.dumps(args)
         else:
             arguments = "" if streaming else "{}"
-        out = native.tool_start(tool, id_, name, arguments)
+        out = to_openai.tool_start(tool, id_, name, arguments)
         if signature is not None:
             if type(signature) is not str:
                 raise Bad("`thoughtSignature`: expected a string")
@@ -247,7 +247,7 @@ def _usage(metadata: dict[str, Any]) -> dict[str, Any] | None:
     completion = candidates
     if thoughts and total != prompt + candidates:
         completion += thoughts
-    return native.usage(
+    return to_openai.usage(
         prompt,
         completion,
         total or None,

@@ -7,9 +7,9 @@ from typing import Any
 
 from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
-from rillm._fallback.decode import fields, native
+from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import get_bool, get_int, get_list, get_obj, get_str
-from rillm._fallback.decode.native import Header
+from rillm._fallback.decode.to_openai import Header
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
 
@@ -46,7 +46,7 @@ class OllamaDecoder:
         done = get_bool(line, "done") is True
         content: list[str] = []
         reasoning: list[str] = []
-        delta = native.empty_delta()
+        delta = to_openai.empty_delta()
         message = get_obj(line, "message")
         if message is not None:
             thinking = get_str(message, "thinking")
@@ -61,7 +61,7 @@ class OllamaDecoder:
                 if function is not None:
                     name, arguments = get_str(function, "name"), _arguments(function)
                 id_ = get_str(call, "id") or self.header.tool_id(self.tools)
-                out.append(native.tool_start(self.tools, id_, name, arguments))
+                out.append(to_openai.tool_start(self.tools, id_, name, arguments))
                 self.tools += 1
             if out:
                 delta.tool_calls = out
@@ -74,7 +74,7 @@ class OllamaDecoder:
             prompt = get_int(line, "prompt_eval_count")
             completion = get_int(line, "eval_count")
             if prompt is not None or completion is not None:
-                usage = native.usage(prompt or 0, completion or 0)
+                usage = to_openai.usage(prompt or 0, completion or 0)
         delta.content = "".join(content) or None
         delta.reasoning_content = "".join(reasoning) or None
         return self.header.one(delta, finish, usage), done

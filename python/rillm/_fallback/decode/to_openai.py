@@ -1,10 +1,11 @@
-# Twin of rust/decode/native.rs.
-"""What the native dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share besides reading fields
-(`fields.py`): the stream-wide chunk header, usage and thinking blocks in OpenAI's shape, and tool calls.
+# Twin of rust/decode/to_openai.rs.
+"""What the non-OpenAI dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share to build OpenAI-shaped
+chunks, besides reading fields (`fields.py`): the stream-wide chunk header, usage and thinking blocks in
+OpenAI's shape, and tool calls.
 
-Rules every native dialect follows: one event yields at most one chunk, and only when it carries something
-(a role, text, a tool call, thinking blocks, provider fields, a finish reason or usage); the first chunk of
-the stream carries `role: "assistant"`.
+Rules every one of these dialects follows: one event yields at most one chunk, and only when it carries
+something (a role, text, a tool call, thinking blocks, provider fields, a finish reason or usage); the first
+chunk of the stream carries `role: "assistant"`.
 """
 
 from __future__ import annotations
