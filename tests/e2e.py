@@ -1,7 +1,7 @@
 """What the end-to-end tests need to send each recording through `completion()`: the model string that picks
 its provider, where that provider's request lands on the local server, and how to check its credentials.
 
-Every recorded stream in ../shared/fixtures/streams is served at its provider's real path; the folder says
+Every recorded stream in tests/fixtures/streams is served at its provider's real path; the folder says
 which provider (and Azure recordings, in the openai folder, go to Azure's deployment path).
 """
 

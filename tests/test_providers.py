@@ -372,7 +372,7 @@ def test_fake_stream_sends_one_request_without_stream(server: ReplayServer) -> N
     chunks = list(stream)
     body = server.requests[-1].json()
     assert "stream" not in body and body["response_format"] == {"type": "json_object"}
-    # The whole answer in one chunk, as the decoder makes it of the replayed response (LiteLLM splits the
+    # The whole answer in one chunk, as the decoder makes it of the response written as a stream (LiteLLM splits the
     # finish reason into a second chunk).
     assert [c.choices[0].delta.content for c in chunks] == ['{"a": 1}']
     assert chunks[-1].choices[0].finish_reason == "stop"

@@ -196,7 +196,7 @@ def test_gemini_response_with_thoughts_and_a_call() -> None:
             {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}, "thoughtSignature": "CiQB"},
         ]
     )
-    # Google's bodies are pretty-printed: the replay must not depend on the layout.
+    # Google's bodies are pretty-printed: as_stream() must not depend on the layout.
     response = parse_response("gemini", json.dumps(reply, indent=2).encode(), model="gemini-2.5-flash")
     assert (response.id, response.model) == ("mUDhaKWkJf3v", "gemini-2.5-flash")
     message = response.choices[0].message
@@ -511,8 +511,8 @@ SAME_ANSWER = [
 
 @pytest.mark.parametrize(("dialect", "path", "reply"), SAME_ANSWER, ids=[p for _, p, _ in SAME_ANSWER])
 def test_a_response_merges_like_the_stream_of_the_same_answer(dialect: str, path: str, reply: dict[str, Any]) -> None:
-    replayed = comparable(parse_response(dialect, body(reply), model="requested"))
-    assert replayed == merged_recording(dialect, path)
+    whole = comparable(parse_response(dialect, body(reply), model="requested"))
+    assert whole == merged_recording(dialect, path)
 
 
 # --- parse_response errors ------------------------------------------------------------------------------

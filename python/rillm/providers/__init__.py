@@ -53,7 +53,8 @@ class Provider(BaseModel):
     api_version_env: tuple[str, ...] = ()
     headers: dict[str, str] = Field(default_factory=dict)
     # Capabilities: whether `stream_options` is forwarded, whether the provider streams at all, and the
-    # parameters or model-name patterns for which LiteLLM fakes the stream (one request, replayed; spec §4).
+    # parameters or model-name patterns for which LiteLLM fakes the stream (one whole response served as a
+    # stream; spec §4).
     stream_options: bool = False
     native_streaming: bool = True
     fake_stream_params: tuple[str, ...] = ()
