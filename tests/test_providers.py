@@ -7,12 +7,13 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 import rillm
 from rillm.providers import get_provider, providers, resolve
 from rillm.providers.auth import key_headers
-from rillm.providers.request import endpoint
+from rillm.providers.request import build_request, endpoint
 from tests.e2e import API_KEY
 from tests.server import ReplayServer, Reply
 
@@ -225,6 +226,56 @@ def test_bedrock_without_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(rillm.AuthenticationError, match="AWS_ACCESS_KEY_ID"):
         rillm.completion("bedrock/amazon.nova-pro-v1:0", MESSAGES, stream=True)
+
+
+def test_build_request_makes_the_whole_request_without_sending_it() -> None:
+    """providers.request alone: the URL, the credential headers with the caller's extra headers, and the
+    translated body with the extra body over it; nothing is sent."""
+    request = build_request(
+        get_provider("anthropic"),
+        "claude-x",
+        MESSAGES,
+        {"max_tokens": 10},
+        stream=True,
+        secrets={"api_key": "k"},
+        timeout=httpx.Timeout(5.0),
+        api_base="http://h",
+        extra_headers={"anthropic-beta": "b"},
+        extra_body={"top_k": 40, "max_tokens": 20},
+    )
+    assert request.url == "http://h/v1/messages"
+    assert request.headers == {
+        "Content-Type": "application/json",
+        "anthropic-version": "2023-06-01",
+        "x-api-key": "k",
+        "anthropic-beta": "b",
+    }
+    assert json.loads(request.body) == {
+        "model": "claude-x",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello"}]}],
+        "max_tokens": 20,
+        "stream": True,
+        "top_k": 40,
+    }
+    assert (request.provider, request.model, request.timeout) == ("anthropic", "claude-x", httpx.Timeout(5.0))
+
+
+def test_build_request_signs_bedrock_unless_a_key_stands_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_REGION_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    row, model, timeout = get_provider("bedrock"), "amazon.nova-pro-v1:0", httpx.Timeout(5.0)
+    aws = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret-DO-NOT-LEAK"}
+    signed = build_request(
+        row, model, MESSAGES, {}, stream=True, secrets=aws, timeout=timeout, aws_region_name="eu-west-1"
+    )
+    assert signed.url == "https://bedrock-runtime.eu-west-1.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse-stream"
+    authorization = signed.headers["Authorization"]
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDTEST/")
+    assert "/eu-west-1/bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date," in authorization
+    assert "secret-DO-NOT-LEAK" not in json.dumps(signed.headers)
+    keyed = build_request(row, model, MESSAGES, {}, stream=False, secrets={**aws, "api_key": "k"}, timeout=timeout)
+    assert keyed.url == "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse"
+    assert keyed.headers == {"Content-Type": "application/json", "Authorization": "Bearer k"}
 
 
 # -- argument checks -------------------------------------------------------------------------------------------
