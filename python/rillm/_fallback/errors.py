@@ -25,19 +25,19 @@ def event_too_large(event: int, offset: int, limit: int) -> exceptions.EventTooL
 
 def decode_error(event: Event, detail: str) -> exceptions.StreamDecodeError:
     return exceptions.StreamDecodeError(
-        f"event {event.number} starting at byte {event.offset}: {detail}", event=event.number, offset=event.offset
+        f"event {event.event} starting at byte {event.offset}: {detail}", event=event.event, offset=event.offset
     )
 
 
-def framing_error(number: int, offset: int, detail: str) -> exceptions.StreamDecodeError:
+def framing_error(event: int, offset: int, detail: str) -> exceptions.StreamDecodeError:
     """Bytes the framing cannot split into events (a bad frame, junk in a JSON array)."""
     return exceptions.StreamDecodeError(
-        f"event {number} starting at byte {offset}: {detail}", event=number, offset=offset
+        f"event {event} starting at byte {offset}: {detail}", event=event, offset=offset
     )
 
 
 def provider_error(event: Event, data: str, event_type: str) -> exceptions.ProviderStreamError:
-    return _error_mapping.provider_stream_error(data, event_type, event=event.number, offset=event.offset)
+    return _error_mapping.provider_stream_error(data, event_type, event=event.event, offset=event.offset)
 
 
 def incomplete(detail: str, bytes_fed: int) -> exceptions.IncompleteStreamError:

@@ -165,14 +165,18 @@ class Framer:
 def frame_events(
     pieces: list[bytes], framing: str = "sse", max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
 ) -> tuple[list[tuple[bytes, bytes, int, int, bool]], tuple[int, int] | None, bytes, int | None]:
-    """Frames `pieces` as one stream: `(kind, data, number, offset, exception)` of every event, the unterminated
-    event at the end `(number, offset)` if any, and the last event id and retry. For tests and tools;
+    """Frames `pieces` as one stream: `(kind, data, event, offset, exception)` of every event, the unterminated
+    event at the end `(event, offset)` if any, and the last event id and retry. For tests and tools;
     twin of rust/python/decoder.rs::frame_events."""
     if framing not in FRAMINGS:
         raise ValueError(f'unknown framing "{framing}"; expected one of: {", ".join(FRAMINGS)}')
     framer = Framer(framing, max_event_bytes)
-    events = [tuple(e) for piece in pieces for e in framer.feed(bytes(piece))]
+    events = [_as_tuple(e) for piece in pieces for e in framer.feed(bytes(piece))]
     tail, pending = framer.finish()
-    events.extend(tuple(e) for e in tail)
-    where = None if pending is None else (pending.number, pending.offset)
-    return events, where, framer.last_event_id(), framer.retry()  # type: ignore[return-value]
+    events.extend(_as_tuple(e) for e in tail)
+    where = None if pending is None else (pending.event, pending.offset)
+    return events, where, framer.last_event_id(), framer.retry()
+
+
+def _as_tuple(e: Event) -> tuple[bytes, bytes, int, int, bool]:
+    return e.kind, e.data, e.event, e.offset, e.exception

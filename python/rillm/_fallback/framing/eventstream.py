@@ -75,8 +75,8 @@ class EventStream:
             into = f"{len(self.buf)} of its {self.total} bytes"
         else:
             into = f"{len(self.buf)} bytes into its {_PRELUDE}-byte prelude"
-        number, offset = self.dispatched, self.start
-        return Pending(number, offset, f"inside event {number} starting at byte {offset}, {into}")
+        event, offset = self.dispatched, self.start
+        return Pending(event, offset, f"inside event {event} starting at byte {offset}, {into}")
 
     def prelude(self, data: bytes | bytearray, at: int, offset: int, limit: int) -> int:
         """Checks the prelude at `data[at:]`; returns the message's total length."""

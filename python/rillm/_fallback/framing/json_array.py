@@ -119,8 +119,8 @@ class JsonArray:
         if self.state == JsonArray.CLOSED:
             return None
         if self.state == JsonArray.ELEMENT:
-            number, offset = self.dispatched, self.start
-            return Pending(number, offset, f"inside event {number} starting at byte {offset}, before its closing brace")
+            event, offset = self.dispatched, self.start
+            return Pending(event, offset, f"inside event {event} starting at byte {offset}, before its closing brace")
         return Pending(self.dispatched, self.pos, "before the closing `]` of the JSON array")
 
     def unexpected(self, byte: int, offset: int) -> Exception:

@@ -169,8 +169,8 @@ class SseState:
         """Where the event being assembled starts, if it holds data that was never dispatched."""
         if not self.has_data:
             return None
-        number, offset = self.dispatched, self.block_start or 0
-        return Pending(number, offset, f"inside event {number} starting at byte {offset}, before its blank line")
+        event, offset = self.dispatched, self.block_start or 0
+        return Pending(event, offset, f"inside event {event} starting at byte {offset}, before its blank line")
 
 
 def ndjson_line(sse: SseState, line: bytes, offset: int, limit: int) -> Event | None:
