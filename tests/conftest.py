@@ -1,4 +1,7 @@
-"""One suite, two backends: the `backend` fixture runs a test on the Rust extension and on its twin.
+"""What every test shares: the `backend` fixture that runs a test on the Rust extension and on its twin
+(and `both`, for the Rust == Python comparisons in tests/parity/), the recorded streams in
+tests/fixtures/streams with their manifest, the decode helper, the hypothesis profile, and the end-to-end
+tests' local server.
 
 The Rust parameter is skipped only when the extension cannot be imported, and `RILLM_BACKEND=rust`
 turns that skip into a failure (a silent fallback must never hide a broken build).
@@ -16,8 +19,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from rillm.exceptions import StreamError
+
+# The generated-input tests (tests/parity/): 250 examples each, no deadline (a first call may compile a
+# regex or import a module), and slow data generation allowed (the native streams are large).
+settings.register_profile("rillm", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=250)
+settings.load_profile("rillm")
 
 ROOT = Path(__file__).resolve().parents[1]
 # The recorded streams live in the repository; RILLM_FIXTURES points the tests at another copy laid out the same way.

@@ -89,16 +89,3 @@ def test_the_extension_reports_the_package_version(both: tuple[object, object]) 
     from rillm import _native
 
     assert _native.__version__ == rillm.__version__
-
-
-def test_both_backends_expose_the_same_names(both: tuple[object, object]) -> None:
-    from rillm import _native
-
-    public = {"StreamDecoder", "ModelResponseStream", "StreamingChoices", "Delta", "ChatCompletionDeltaToolCall"}
-    public |= {"Function", "merge_chunks", "frame_events", "__version__"}
-    assert public <= set(dir(_native))
-    assert public <= set(_fallback.__all__)
-    for name in public - {"merge_chunks", "frame_events", "__version__"}:
-        rust_api = {m for m in dir(getattr(_native, name)) if not m.startswith("_")}
-        python_api = {m for m in dir(getattr(_fallback, name)) if not m.startswith("_")}
-        assert rust_api == python_api, name

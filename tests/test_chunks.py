@@ -254,31 +254,6 @@ def test_copies_are_independent(backend: Backend) -> None:
     assert copy.copy(chunk.model_dump()) == chunk.model_dump()
 
 
-@pytest.mark.rust
-def test_cycles_repr_the_same(both: tuple[Backend, Backend]) -> None:
-    reprs = []
-    for backend in both:
-        chunk = one(backend)
-        chunk.me = [chunk]
-        chunk.choices[0].delta.back = chunk
-        reprs.append(repr(chunk))
-    assert reprs[0] == reprs[1]
-
-
-@pytest.mark.rust
-def test_both_backends_build_the_same_objects(both: tuple[Backend, Backend]) -> None:
-    rust, python = both
-    for build in (
-        lambda m: m.ModelResponseStream(id="a", created=1, choices=[{"delta": {"content": "hi", "x": [1]}}]),
-        lambda m: m.Delta(content="x", tool_calls=[{"id": "c", "function": {"arguments": {"k": [1, 2]}}}]),
-        lambda m: m.StreamingChoices(index=2, finish_reason="MAX_TOKENS", logprobs={"content": []}),
-    ):
-        r, p = build(rust.module), build(python.module)
-        assert repr(r) == repr(p)
-        assert r.model_dump() == p.model_dump()
-        assert json.loads(r.model_dump_json()) == json.loads(p.model_dump_json())
-
-
 def test_a_chunk_put_inside_itself(backend: Backend) -> None:
     # A caller can build a cycle; dumping it must raise RecursionError, never crash the interpreter.
     chunk = one(backend)

@@ -99,18 +99,6 @@ def test_the_same_however_it_is_split(backend: Backend, path: Path) -> None:
         assert decode_recording(backend, [data[:cut], data[cut:]], path).comparable() == whole, f"split at {cut}"
 
 
-@pytest.mark.rust
-@pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
-def test_rust_and_python_agree(both: tuple[Backend, Backend], path: Path) -> None:
-    rust, python = both
-    data = path.read_bytes()
-    rust_outcome = decode_recording(rust, [data], path)
-    python_outcome = decode_recording(python, [data], path)
-    assert rust_outcome.comparable() == python_outcome.comparable()
-    assert [repr(c) for c in rust_outcome.chunks] == [repr(c) for c in python_outcome.chunks]
-    assert rust.module.merge_chunks(rust_outcome.chunks) == python.module.merge_chunks(python_outcome.chunks)
-
-
 @pytest.mark.parametrize("path", RECORDINGS, ids=recording_id)
 def test_every_chunk_validates_as_an_openai_chunk(backend: Backend, path: Path) -> None:
     openai_types = pytest.importorskip("openai.types.chat")

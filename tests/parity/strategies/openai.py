@@ -1,36 +1,20 @@
-"""Differential tests: generated streams and chunkings, well-formed and not, must give the same result on
-the Rust backend and on its pure-Python twin: the same chunks, the same exception class and position,
-the same reprs and the same merge."""
+"""OpenAI-dialect SSE streams, well-formed and not: chunks with well-typed fields (most of a stream, so
+that decoding goes deep) or wild ones (where the backends must agree on what fails), `[DONE]`, raw text,
+lone surrogates, deep nesting and error payloads, framed with every line ending, sometimes truncated or
+corrupted, and cut into pieces."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Backend, decode
-
-pytestmark = pytest.mark.rust
-
-settings.register_profile("rillm", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=250)
-settings.load_profile("rillm")
-
-# Strings that exercise escaping: quotes, backslashes, control characters, non-ASCII, astral characters.
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12) | st.sampled_from(
-    ["", "\u2028", 'q"uote', "back\\slash", "tab\tnew\nline", "\x00\x1f", "\U0001f600", "é"]
-)
-json_leaf = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | text
-json_value = st.recursive(
-    json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8
-)
+from .values import json_value, text
 
 
-def chunk_strategy(string: Any, integer: Any, anything: Any) -> Any:
-    """Chunks whose fields are drawn from `string`, `integer` and `anything`: well-typed chunks (most of
-    the stream, so that decoding goes deep) or wild ones (where the backends must agree on what fails)."""
+def _delta(string: Any, integer: Any, anything: Any) -> Any:
+    """A choice's delta: role, content (text or parts), refusal, reasoning, tool calls, provider fields."""
     function = st.fixed_dictionaries(
         {}, optional={"name": string, "arguments": st.one_of(text, st.none(), anything), "extra": json_value}
     )
@@ -50,7 +34,7 @@ def chunk_strategy(string: Any, integer: Any, anything: Any) -> Any:
         st.fixed_dictionaries({"type": st.just("thinking"), "thinking": st.one_of(text, thinking_parts, anything)}),
         json_value,
     )
-    delta = st.fixed_dictionaries(
+    return st.fixed_dictionaries(
         {},
         optional={
             "role": st.one_of(st.just("assistant"), string),
@@ -65,6 +49,11 @@ def chunk_strategy(string: Any, integer: Any, anything: Any) -> Any:
             "channel": json_value,
         },
     )
+
+
+def chunk_strategy(string: Any, integer: Any, anything: Any) -> Any:
+    """Chunks whose fields are drawn from `string`, `integer` and `anything`."""
+    delta = _delta(string, integer, anything)
     reasons = ["stop", "length", "tool_calls", "end_turn", "MAX_TOKENS", "", "abort"]
     finish = st.one_of(*[st.none()] * 6, st.sampled_from(reasons[:-1]), st.sampled_from(reasons), string)
     choice = st.fixed_dictionaries(
@@ -155,44 +144,3 @@ def chunked(draw: st.DrawFn) -> list[bytes]:
     data = draw(stream())
     cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=8)))
     return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
-
-
-def outcomes(both: tuple[Backend, Backend], pieces: list[bytes], **options: Any) -> tuple[Any, Any]:
-    rust, python = both
-    return decode(rust.module, pieces, **options), decode(python.module, pieces, **options)
-
-
-@given(pieces=chunked())
-def test_generated_streams_decode_the_same(both: tuple[Backend, Backend], pieces: list[bytes]) -> None:
-    r, p = outcomes(both, pieces)
-    assert r.comparable() == p.comparable()
-    assert [repr(c) for c in r.chunks] == [repr(c) for c in p.chunks]
-    if r.exception is not None:
-        assert str(r.exception).split(": invalid chunk")[0] == str(p.exception).split(": invalid chunk")[0]
-
-
-@given(pieces=chunked(), limit=st.integers(1, 400))
-def test_max_event_bytes_is_enforced_the_same(both: tuple[Backend, Backend], pieces: list[bytes], limit: int) -> None:
-    r, p = outcomes(both, pieces, max_event_bytes=limit)
-    assert r.comparable() == p.comparable()
-
-
-@given(data=stream(), pieces=st.data())
-def test_splitting_never_changes_the_result(both: tuple[Backend, Backend], data: bytes, pieces: st.DataObject) -> None:
-    rust, _ = both
-    whole = decode(rust.module, [data]).comparable()
-    cuts = sorted(pieces.draw(st.lists(st.integers(0, len(data)), max_size=6)))
-    split = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
-    assert decode(rust.module, split).comparable() == whole
-
-
-@given(chunks=st.lists(st.one_of(chunk, chunk, chunk, wild_chunk), max_size=6))
-def test_merging_dicts_gives_the_same_response(both: tuple[Backend, Backend], chunks: list[Any]) -> None:
-    rust, python = both
-    results = []
-    for backend in (rust, python):
-        try:
-            results.append(("ok", backend.module.merge_chunks(chunks)))
-        except Exception as exc:  # the class must match; messages may word a JSON error differently
-            results.append(("error", type(exc).__name__))
-    assert results[0] == results[1]
