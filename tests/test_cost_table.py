@@ -155,3 +155,29 @@ def test_a_bad_table_names_the_entry(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, section: str, key: str, entry: dict[str, Any], message: str
 ) -> None:
     assert message in bad_table(monkeypatch, tmp_path, section, key, entry)
+
+
+def test_the_recheck_script_compares_through_the_resolution_rules(tmp_path: Path) -> None:
+    from tests import check_prices
+
+    entries = _table._bundled()
+    litellm_like = {
+        "sample_spec": {"input_cost_per_token": "the price"},
+        "gpt-4o-2024-08-06": {
+            "input_cost_per_token": 2.5e-06,
+            "output_cost_per_token": 1e-05,
+            "litellm_provider": "openai",
+        },
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0": {"input_cost_per_token": 1e-06, "litellm_provider": "bedrock"},
+        "unpriced-elsewhere": {"input_cost_per_token": 1.0, "litellm_provider": "openai"},
+    }
+    differences, unreached = check_prices.compare(entries, litellm_like)
+    # LiteLLM's regional Haiku 4.5 at the list price differs from the table's +10% geographic rate.
+    assert differences == [
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0 -> bedrock/anthropic.claude-haiku-4-5 input_cost_per_token: "
+        "ours 1.1, theirs 1 $/MTok"
+    ]
+    assert "gpt-4o" not in unreached and "claude-opus-5" in unreached
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(litellm_like), encoding="utf-8")
+    assert check_prices.main([str(path)]) == 1
