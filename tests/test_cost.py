@@ -374,7 +374,10 @@ def test_an_unknown_model_costs_none_and_one_warning_from_the_stream(caplog: pyt
     assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.DEBUG, logging.DEBUG]
     assert "mystery-1" in caplog.records[0].getMessage()
     assert cost.cost_of_usage(None, model="gpt-4o") is None
-    assert cost.cost_of_usage(object(), model="gpt-4o") == 0.0
+    with caplog.at_level(logging.DEBUG, logger="rillm"):
+        assert cost.cost_of_usage({"input_tokens": 10}, model="gpt-4o") is None
+    assert "needs prompt_tokens or completion_tokens" in caplog.records[-1].getMessage()
+    assert cost.cost_of_usage({"completion_tokens": 10}, model="gpt-4o") == pytest.approx(10 * 1e-05)
 
 
 def test_completion_cost_raises_like_litellm_for_an_unknown_model() -> None:

@@ -141,8 +141,9 @@ def cost_of_usage(
     usage: Any, *, model: str | None, requested_model: str | None = None, provider: str | None = None
 ) -> float | None:
     """The cost of a usage in USD, for the stream wrapper: None (never an exception) when there is no
-    usage, no price for the model, or a broken `RILLM_MODEL_COST_MAP` file; the latter two are logged on
-    the `rillm` logger. `model` is the provider's returned name, `requested_model` the one asked for."""
+    usage, no price for the model, a usage without counts, or a broken `RILLM_MODEL_COST_MAP` file; all
+    but the first are logged on the `rillm` logger. `model` is the provider's returned name,
+    `requested_model` the one asked for."""
     if usage is None:
         return None
     try:
@@ -172,11 +173,14 @@ def _priced(
     return costs(price, counts_of(usage))
 
 
-def _log_once(key: tuple[str | None, str | None, str | None], message: str, *args: Any, level: int = 0) -> None:
+def _log_once(
+    key: tuple[str | None, str | None, str | None], message: str, *args: Any, level: int = logging.WARNING
+) -> None:
+    """`message` at `level` the first time for `key`, at debug level after: one line per model, not per call."""
     first = key not in _WARNED
     if first and len(_WARNED) < _WARNED_MAX:
         _WARNED.add(key)
-    logger.log((level or logging.WARNING) if first else logging.DEBUG, message, *(args or key))
+    logger.log(level if first else logging.DEBUG, message, *(args or key))
 
 
 def _get(obj: Any, name: str) -> Any:

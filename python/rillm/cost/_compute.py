@@ -41,7 +41,10 @@ class Counts:
 
 def counts_of(usage: Any) -> Counts:
     """The counts of a usage object (rillm's or LiteLLM's `Usage`, any object with those attributes) or
-    dict. Anthropic's and DeepSeek's top-level cache fields stand in when the details are missing."""
+    dict. Anthropic's and DeepSeek's top-level cache fields stand in when the details are missing.
+    ValueError when it has neither `prompt_tokens` nor `completion_tokens`: nothing to bill is not free."""
+    if _count(usage, "prompt_tokens") is None and _count(usage, "completion_tokens") is None:
+        raise ValueError(f"a usage needs prompt_tokens or completion_tokens (OpenAI's shape), not {usage!r}")
     prompt_details = _get(usage, "prompt_tokens_details")
     completion_details = _get(usage, "completion_tokens_details")
     cached = _count(prompt_details, "cached_tokens")
