@@ -1,0 +1,71 @@
+"""OpenAI's dialect (rust/decode/openai.rs): each `data:` payload is one chunk, decoded as sent, with
+`reasoning` as `reasoning_content`, Mistral's list-of-parts `content` split into text and thinking, and
+Groq's `x_groq.usage` standing in for a missing `usage`. `[DONE]` ends the stream. An `event: error` ends
+it with the event's data; a payload with a truthy `error` ends it with that error object, after the
+payload's own chunk when it has choices."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .chunks import NoRule, Stream
+from .wire import sse_events
+
+
+def openai_stream(body: bytes) -> Stream:
+    out = Stream()
+    for name, data in sse_events(body):
+        if data == "[DONE]":
+            out.done = True
+            break
+        payload = json.loads(data)
+        if name == "error":
+            out.error = {"event_type": name, "payload": payload}
+            break
+        if payload.get("error"):
+            if payload.get("choices"):
+                out.chunks.append(chunk(payload))
+            out.error = {"event_type": name, "payload": payload["error"]}
+            break
+        out.chunks.append(chunk(payload))
+    return out
+
+
+def chunk(payload: dict[str, Any]) -> dict[str, Any]:
+    usage = payload.get("usage")
+    if usage is None:
+        usage = (payload.get("x_groq") or {}).get("usage")
+    return {
+        "id": payload.get("id") or "",
+        "model": payload.get("model") or "",
+        "choices": [
+            {"index": c.get("index", 0), "delta": delta(c.get("delta") or {}), "finish_reason": c.get("finish_reason")}
+            for c in payload.get("choices") or []
+        ],
+        "usage": usage,
+    }
+
+
+def delta(sent: dict[str, Any]) -> dict[str, Any]:
+    out = dict(sent)
+    if out.get("reasoning_content") is None and isinstance(out.get("reasoning"), str):
+        out["reasoning_content"] = out["reasoning"]
+    if isinstance(out.get("content"), list):
+        parts = out["content"]
+        if {p["type"] for p in parts} - {"text", "thinking"}:
+            raise NoRule(f"content parts {parts}")
+        out["content"] = "".join(p["text"] for p in parts if p["type"] == "text")
+        thinking = [t["text"] for p in parts if p["type"] == "thinking" for t in p["thinking"]]
+        if thinking:
+            out["reasoning_content"] = "".join(thinking)
+    out["tool_calls"] = [
+        {
+            "index": t.get("index", 0),
+            "id": t.get("id"),
+            "name": (t.get("function") or {}).get("name"),
+            "arguments": (t.get("function") or {}).get("arguments") or "",
+        }
+        for t in out.get("tool_calls") or []
+    ]
+    return out
