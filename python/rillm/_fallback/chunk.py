@@ -112,7 +112,7 @@ class Function(_Model):
     arguments: str
 
     def __init__(self, **kwargs: Any) -> None:
-        _init_from(self, _wire().wire_function, "function", kwargs)
+        _init_from(self, "function", kwargs)
 
 
 class ChatCompletionDeltaToolCall(_Model):
@@ -125,7 +125,7 @@ class ChatCompletionDeltaToolCall(_Model):
     function: Function
 
     def __init__(self, **kwargs: Any) -> None:
-        _init_from(self, _wire().wire_tool_call, "tool_call", kwargs)
+        _init_from(self, "tool_call", kwargs)
 
 
 class Delta(_Model):
@@ -156,7 +156,7 @@ class Delta(_Model):
     provider_specific_fields: Any
 
     def __init__(self, **kwargs: Any) -> None:
-        _init_from(self, _wire().wire_delta, "delta", kwargs)
+        _init_from(self, "delta", kwargs)
 
 
 class StreamingChoices(_Model):
@@ -169,7 +169,7 @@ class StreamingChoices(_Model):
     _logprobs: Any
 
     def __init__(self, **kwargs: Any) -> None:
-        _init_from(self, _wire().wire_choice, "choice", kwargs)
+        _init_from(self, "choice", kwargs)
 
     @property
     def finish_reason(self) -> str | None:
@@ -223,20 +223,91 @@ class ModelResponseStream(_Model):
     provider_specific_fields: Any
 
     def __init__(self, **kwargs: Any) -> None:
-        _init_from(self, _wire().wire_chunk_from_kwargs, "chunk", kwargs)
+        _init_from(self, "chunk", kwargs)
 
 
-def _wire() -> Any:
-    from rillm._fallback.decode import openai
+# The decoders' constructors: each makes one object from parts the decoder has already checked, skipping
+# the keyword constructors above (which parse their keywords with the decoder's rules). The Rust decoders
+# write struct literals; these are positional module functions, the cheapest call Python has, since they
+# run for every chunk.
 
-    return openai
+
+def new_function(name: str | None, arguments: str, extras: dict[str, Any] | None = None) -> Function:
+    function = _new(Function)
+    function.name = name
+    function.arguments = arguments
+    function._extras = extras
+    return function
 
 
-def _init_from(self: _Model, parse: Any, kind: str, kwargs: dict[str, Any]) -> None:
+def new_tool_call(
+    index: int, id_: str | None, function: Function, kind: str = "function", extras: dict[str, Any] | None = None
+) -> ChatCompletionDeltaToolCall:
+    call = _new(ChatCompletionDeltaToolCall)
+    call.index = index
+    call.id = id_
+    call.type = kind
+    call.function = function
+    call._extras = extras
+    return call
+
+
+def new_delta(extras: dict[str, Any] | None = None) -> Delta:
+    """A delta whose fields are all None, for the decoder to fill in."""
+    delta = _new(Delta)
+    delta.content = delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
+    delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
+    delta.provider_specific_fields = None
+    delta._extras = extras
+    return delta
+
+
+def new_choice(
+    index: int, delta: Delta, finish_reason: str | None, logprobs: Any = None, extras: dict[str, Any] | None = None
+) -> StreamingChoices:
+    """`finish_reason` is one of OpenAI's already (see `map_finish_reason`)."""
+    choice = _new(StreamingChoices)
+    choice.index = index
+    choice.delta = delta
+    choice._finish_reason = finish_reason
+    choice._logprobs = logprobs
+    choice._extras = extras
+    return choice
+
+
+def new_chunk(
+    id_: str,
+    created: int,
+    model: str,
+    choices: list[StreamingChoices],
+    usage: Any = None,
+    provider_specific_fields: Any = None,
+    system_fingerprint: str | None = None,
+    service_tier: str | None = None,
+    citations: Any = None,
+    extras: dict[str, Any] | None = None,
+) -> ModelResponseStream:
+    """`usage` is already the Usage object (see `rillm._shared.make_usage`)."""
+    chunk = _new(ModelResponseStream)
+    chunk.id = id_
+    chunk.object = "chat.completion.chunk"
+    chunk.created = created
+    chunk.model = model
+    chunk.system_fingerprint = system_fingerprint
+    chunk.service_tier = service_tier
+    chunk.choices = choices
+    chunk.usage = usage
+    chunk.citations = citations
+    chunk.provider_specific_fields = provider_specific_fields
+    chunk._extras = extras
+    return chunk
+
+
+def _init_from(self: _Model, kind: str, kwargs: dict[str, Any]) -> None:
     """Constructors go through the decoder's rules: keywords become the JSON a provider would send."""
-    from rillm._fallback import jsonutil
+    from rillm._fallback.decode.openai import parse_piece
 
-    built = parse(jsonutil.loads(_shared.prepare(kind, kwargs)))
+    built = parse_piece(kind, _shared.prepare(kind, kwargs))
     for name in type(self).__slots__:
         object.__setattr__(self, name, getattr(built, name))
     self._extras = built._extras

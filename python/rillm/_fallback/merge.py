@@ -273,10 +273,10 @@ def _ours(chunk: Any) -> bool:
 def _coerce(chunk: Any, position: int) -> ModelResponseStream:
     """A dict, or an object with `model_dump()`, read with the decoder's rules."""
     from rillm import _shared
-    from rillm._fallback.decode.openai import wire_chunk_from_kwargs
+    from rillm._fallback.decode.openai import parse_piece
 
     try:
         data = chunk if isinstance(chunk, dict) else chunk.model_dump()
-        return wire_chunk_from_kwargs(jsonutil.loads(_shared.dumps(_shared.dump_value(data, False))))
+        return parse_piece("chunk", _shared.dumps(_shared.dump_value(data, False)))  # type: ignore[no-any-return]
     except Exception as exc:
         raise APIError(500, f"stream_chunk_builder: chunk {position} is not a chat.completion.chunk: {exc}") from None

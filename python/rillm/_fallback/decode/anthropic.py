@@ -10,7 +10,7 @@ from typing import Any
 
 from rillm import _shared
 from rillm._fallback import jsonutil
-from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
+from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
 from rillm._fallback.decode.to_openai import Header, Tools
@@ -178,7 +178,7 @@ class AnthropicDecoder:
         return self.header.one(to_openai.tool_delta(to_openai.tool_start(tool, None, None, arguments)))
 
     def message_delta(self, event: dict[str, Any]) -> ModelResponseStream | None:
-        out = to_openai.empty_delta()
+        out = new_delta()
         finish: str | None = "stop"
         delta = get_obj(event, "delta")
         if delta is not None:

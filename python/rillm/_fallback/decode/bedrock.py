@@ -8,7 +8,7 @@ import base64
 import binascii
 from typing import Any
 
-from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
+from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.anthropic import AnthropicDecoder
 from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
@@ -76,7 +76,7 @@ class BedrockDecoder:
             self.stopped = True
             reason = get_str(payload, "stopReason")
             finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
-            return self.header.one(to_openai.empty_delta(), finish), False
+            return self.header.one(new_delta(), finish), False
         elif kind == "metadata":
             usage = get_obj(payload, "usage")
             trace = payload.get("trace")
@@ -88,7 +88,7 @@ class BedrockDecoder:
 
     def block_delta(self, index: int, block: dict[str, Any]) -> Any:
         text = get_str(block, "text")
-        out = to_openai.content(text) if text else to_openai.empty_delta()
+        out = to_openai.content(text) if text else new_delta()
         tool_use = get_obj(block, "toolUse")
         if tool_use is not None:
             fragment = get_str(tool_use, "input")

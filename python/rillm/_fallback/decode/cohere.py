@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rillm import _shared
-from rillm._fallback.chunk import ModelResponseStream, ascii_lower, map_finish_reason
+from rillm._fallback.chunk import ModelResponseStream, ascii_lower, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_int, get_list, get_obj, get_str
 from rillm._fallback.decode.openai import finish_reason_error
@@ -127,7 +127,7 @@ class CohereDecoder:
                 delta = to_openai.provider_field("citations", [citations])
         elif kind == "message-end":
             if outer is None:
-                return _End(self.header.one(to_openai.empty_delta(), "stop"))
+                return _End(self.header.one(new_delta(), "stop"))
             return self.end(get_str(outer, "finish_reason"), get_obj(outer, "usage"))
         return None if delta is None else self.header.one(delta)
 
@@ -141,7 +141,7 @@ class CohereDecoder:
             self.header.set_id(get_str(event, "generation_id"))
             delta = to_openai.opening()
         elif kind == "tool-calls-chunk":
-            delta = to_openai.empty_delta()
+            delta = new_delta()
             call = get_obj(event, "tool_call_delta")
             if call is not None:
                 index = get_int(call, "index")
@@ -167,7 +167,7 @@ class CohereDecoder:
                 arguments = "{}" if parameters is None else _shared.dumps(parameters)
                 out.append(to_openai.tool_start(index, self.header.tool_id(index), get_str(call, "name"), arguments))
             if out:
-                delta = to_openai.empty_delta()
+                delta = new_delta()
                 delta.tool_calls = out
         elif kind == "citation-generation":
             citations = get_list(event, "citations")
@@ -187,7 +187,7 @@ class CohereDecoder:
         if reason is not None and ascii_lower(reason) == "error":
             return _Failed(reason)
         finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
-        return _End(self.header.one(to_openai.empty_delta(), finish, None if usage is None else _usage(usage)))
+        return _End(self.header.one(new_delta(), finish, None if usage is None else _usage(usage)))
 
 
 def _text_and_thinking(part: dict[str, Any]) -> Any:
@@ -195,7 +195,7 @@ def _text_and_thinking(part: dict[str, Any]) -> Any:
     thinking = get_str(part, "thinking") or None
     if text is None and thinking is None:
         return None
-    delta = to_openai.empty_delta()
+    delta = new_delta()
     delta.content = text
     delta.reasoning_content = thinking
     return delta

@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from rillm import _shared
-from rillm._fallback.chunk import ModelResponseStream, StreamingChoices, ascii_lower
+from rillm._fallback.chunk import ModelResponseStream, StreamingChoices, ascii_lower, new_choice, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_bool, get_int, get_list, get_obj, get_str
 from rillm._fallback.decode.gemini_args import ArgsWriter
 from rillm._fallback.decode.to_openai import Header
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import Event
-
-_new = object.__new__
 
 _FILTERED = frozenset(
     {
@@ -100,7 +98,7 @@ class GeminiDecoder:
             feedback = get_obj(response, "promptFeedback")
             if feedback is not None and get_str(feedback, "blockReason"):
                 self.blocked = True
-                delta = to_openai.empty_delta()
+                delta = new_delta()
                 delta.provider_specific_fields = {"prompt_feedback": feedback}
                 choices.append(self.choice(None, delta, "content_filter"))
         metadata = get_obj(response, "usageMetadata")
@@ -154,7 +152,7 @@ class GeminiDecoder:
                 fields[name] = value
         if finish == "content_filter" and candidate.get("safetyRatings") is not None:
             fields["safety_ratings"] = candidate["safetyRatings"]
-        delta = to_openai.empty_delta()
+        delta = new_delta()
         delta.content = "".join(text) or None
         delta.reasoning_content = "".join(thoughts) or None
         delta.tool_calls = calls or None
@@ -171,13 +169,7 @@ class GeminiDecoder:
             state.role_sent = True
         if first:
             delta.role = "assistant"
-        choice = _new(StreamingChoices)
-        choice.index = 0 if state is None else state.index
-        choice.delta = delta
-        choice._finish_reason = finish
-        choice._logprobs = None
-        choice._extras = None
-        return choice
+        return new_choice(0 if state is None else state.index, delta, finish)
 
     def function_call(self, state: Candidate, call: dict[str, Any], signature: Any, calls: list[Any]) -> None:
         """One `functionCall` part: a whole call, the start of a streamed one, or the next piece of it."""
@@ -213,11 +205,12 @@ class GeminiDecoder:
             arguments = _shared.dumps(args)
         else:
             arguments = "" if streaming else "{}"
-        out = to_openai.tool_start(tool, id_, name, arguments)
+        extras = None
         if signature is not None:
             if type(signature) is not str:
                 raise Bad("`thoughtSignature`: expected a string")
-            out._extras = {"provider_specific_fields": {"thought_signature": signature}}
+            extras = {"provider_specific_fields": {"thought_signature": signature}}
+        out = to_openai.tool_start(tool, id_, name, arguments, extras)
         if streaming:
             writer = ArgsWriter(tool)
             pieces: list[str] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rillm import _shared
-from rillm._fallback.chunk import ModelResponseStream, map_finish_reason
+from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import get_bool, get_int, get_list, get_obj, get_str
 from rillm._fallback.decode.to_openai import Header
@@ -46,7 +46,7 @@ class OllamaDecoder:
         done = get_bool(line, "done") is True
         content: list[str] = []
         reasoning: list[str] = []
-        delta = to_openai.empty_delta()
+        delta = new_delta()
         message = get_obj(line, "message")
         if message is not None:
             thinking = get_str(message, "thinking")

@@ -1,4 +1,4 @@
-# Twin of rust/decode/openai.rs and rust/decode/openai_wire.rs.
+# Twin of rust/decode/openai.rs, then (the wire_* functions) rust/decode/openai_wire.rs.
 """The OpenAI chat-completions dialect: OpenAI, Azure and every OpenAI-compatible server.
 
 Each `data:` payload is one `chat.completion.chunk`, decoded as sent, with these normalisations:
@@ -27,20 +27,28 @@ from rillm._fallback.chunk import (
     StreamingChoices,
     ascii_lower,
     map_finish_reason,
+    new_choice,
+    new_chunk,
+    new_delta,
+    new_function,
+    new_tool_call,
 )
 from rillm._fallback.errors import ShapeError, decode_error, provider_error
 from rillm._fallback.framing import Event
 
-_new = object.__new__
 _I64 = range(-(2**63), 2**63)
+# The keys each object's own fields come from; any other key is kept in its extras.
 _CHUNK_KEYS = frozenset(
     {"id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"}
     | {"citations", "provider_specific_fields", "error"}
 )
 _CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs", "message"})
+_DELTA_OPAQUE = ("annotations", "audio", "thinking_blocks", "provider_specific_fields")
+_DELTA_KEYS = frozenset(
+    {"content", "role", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call", *_DELTA_OPAQUE}
+)
 _TOOL_CALL_KEYS = frozenset({"index", "id", "type", "function"})
 _FUNCTION_KEYS = frozenset({"name", "arguments"})
-_DELTA_OPAQUE = ("annotations", "audio", "thinking_blocks", "provider_specific_fields")
 
 
 class OpenAiDecoder:
@@ -89,208 +97,57 @@ class OpenAiDecoder:
         return bool(self.choices) and all(self.choices.values())
 
     def chunk(self, obj: dict[str, Any], wire: tuple[list[StreamingChoices], str | None]) -> ModelResponseStream:
+        created = obj.get("created")
+        if created is not None:
+            self.created = created
         choices = wire[0]
         seen = self.choices
         for choice in choices:
-            seen[choice.index] = seen.get(choice.index, False) or choice.finish_reason is not None
+            seen[choice.index] = seen.get(choice.index, False) or choice._finish_reason is not None
+        usage = obj.get("usage")
+        if usage is None:
+            x_groq = obj.get("x_groq")
+            if type(x_groq) is dict:
+                usage = x_groq.get("usage")
+        psf = obj.get("provider_specific_fields")
+        tier = obj.get("service_tier")
+        if tier is not None and tier not in OPENAI_SERVICE_TIERS:
+            psf = with_field(psf, "service_tier", tier)
+            tier = None
         id_ = obj.get("id")
         if id_:
             self.last_id = id_
         model = obj.get("model")
         if model:
             self.last_model = model
-        created = obj.get("created")
-        if created is not None:
-            self.created = created
-        usage = obj.get("usage")
-        if usage is None:
-            x_groq = obj.get("x_groq")
-            if type(x_groq) is dict:
-                usage = x_groq.get("usage")
-        chunk = _new(ModelResponseStream)
-        chunk.id = self.last_id or ""
-        chunk.object = "chat.completion.chunk"
-        chunk.created = self.created if self.created is not None else self.default_created
-        chunk.model = self.last_model or self.default_model
-        chunk.system_fingerprint = obj.get("system_fingerprint")
-        tier = obj.get("service_tier")
-        psf = obj.get("provider_specific_fields")
-        if tier is not None and tier not in OPENAI_SERVICE_TIERS:
-            psf = with_field(psf, "service_tier", tier)
-            tier = None
-        chunk.service_tier = tier
-        chunk.choices = choices
-        chunk.usage = None if usage is None else _shared.make_usage(usage)
-        chunk.citations = obj.get("citations")
-        chunk.provider_specific_fields = psf
-        chunk._extras = wire_extras(obj, _CHUNK_KEYS)
-        return chunk
+        return new_chunk(
+            self.last_id or "",
+            self.created if self.created is not None else self.default_created,
+            self.last_model or self.default_model,
+            choices,
+            None if usage is None else _shared.make_usage(usage),
+            psf,
+            obj.get("system_fingerprint"),
+            tier,
+            obj.get("citations"),
+            wire_extras(obj, _CHUNK_KEYS),
+        )
 
 
-def wire_chunk(obj: Any) -> tuple[list[StreamingChoices], str | None]:
-    """Checks the chunk's shape and builds its choices; also the first `error`/`abort` finish reason."""
-    if type(obj) is not dict:
-        raise ShapeError("expected an object")
-    for key in ("id", "model", "system_fingerprint", "service_tier"):
-        string(obj.get(key), key)
-    integer(obj.get("created"), "created")
-    raw_choices = obj.get("choices")
-    choices: list[StreamingChoices] = []
-    failed_with = None
-    if raw_choices is not None:
-        if type(raw_choices) is not list:
-            raise ShapeError("choices: expected an array")
-        for position, raw in enumerate(raw_choices):
-            choice, finish = wire_choice_at(raw, position)
-            choices.append(choice)
-            if failed_with is None and finish is not None and ascii_lower(finish) in ("error", "abort"):
-                failed_with = finish
-    return choices, failed_with
-
-
-def wire_extras(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any] | None:
-    return {k: v for k, v in obj.items() if k not in known} or None
-
-
-def wire_choice_at(obj: Any, position: int) -> tuple[StreamingChoices, str | None]:
-    if type(obj) is not dict:
-        raise ShapeError("choice: expected an object")
-    choice = _new(StreamingChoices)
-    index = integer(obj.get("index"), "index")
-    choice.index = position if index is None else index
-    raw_delta = obj.get("delta")
-    choice.delta = _empty_delta() if raw_delta is None else wire_delta(raw_delta)
-    finish = string(obj.get("finish_reason"), "finish_reason")
-    choice._finish_reason = None if finish is None else map_finish_reason(finish)
-    choice._logprobs = obj.get("logprobs")
-    choice._extras = wire_extras(obj, _CHOICE_KEYS)
-    return choice, finish
-
-
-def wire_choice(obj: Any) -> StreamingChoices:
-    return wire_choice_at(obj, 0)[0]
-
-
-def _empty_delta() -> Delta:
-    delta = _new(Delta)
-    delta.content = delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
-    delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
-    delta.provider_specific_fields = None
-    delta._extras = None
-    return delta
-
-
-def wire_delta(obj: Any) -> Delta:
-    if type(obj) is not dict:
-        raise ShapeError("delta: expected an object")
-    delta = _empty_delta()
-    parts = None
-    reasoning = None
-    extras: dict[str, Any] = {}
-    for key, value in obj.items():
-        if key == "content":
-            if type(value) is list:
-                parts = value
-            else:
-                delta.content = string(value, "content")
-        elif key == "role":
-            delta.role = string(value, "role")
-        elif key == "refusal":
-            delta.refusal = string(value, "refusal")
-        elif key == "reasoning_content":
-            delta.reasoning_content = string(value, "reasoning_content")
-        elif key == "reasoning":
-            # OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
-            reasoning = value
-        elif key == "tool_calls":
-            delta.tool_calls = wire_tool_calls(value)
-        elif key == "function_call":
-            delta.function_call = None if value is None else wire_function(value)
-        elif key in _DELTA_OPAQUE:
-            setattr(delta, key, value)
-        else:
-            extras[key] = value
-    if reasoning is not None:
-        # `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
-        if delta.reasoning_content is None:
-            if type(reasoning) is not str:
-                raise ShapeError("expected `reasoning` to be a string")
-            delta.reasoning_content = reasoning
-        else:
-            extras["reasoning"] = reasoning
-    if parts is not None:
-        split_parts(delta, parts)
-    delta._extras = extras or None
-    return delta
-
-
-def wire_tool_calls(value: Any) -> list[ChatCompletionDeltaToolCall] | None:
-    """Each call's default index is its position in the list; an empty list is no tool calls."""
-    if value is None:
-        return None
-    if type(value) is not list:
-        raise ShapeError("tool_calls: expected an array")
-    return [wire_tool_call_at(item, position) for position, item in enumerate(value)] or None
-
-
-def wire_tool_call_at(obj: Any, position: int) -> ChatCompletionDeltaToolCall:
-    if type(obj) is not dict:
-        raise ShapeError("tool call: expected an object")
-    call = _new(ChatCompletionDeltaToolCall)
-    index = integer(obj.get("index"), "index")
-    call.index = position if index is None else index
-    call.id = string(obj.get("id"), "id")
-    # Continuation deltas omit `type` and Mistral sends null: both mean "function", as in LiteLLM.
-    kind = string(obj.get("type"), "type")
-    call.type = "function" if kind is None else kind
-    function = obj.get("function")
-    call.function = _new_function(None, "") if function is None else wire_function(function)
-    call._extras = wire_extras(obj, _TOOL_CALL_KEYS)
-    return call
-
-
-def wire_tool_call(obj: Any) -> ChatCompletionDeltaToolCall:
-    return wire_tool_call_at(obj, 0)
-
-
-def _new_function(name: str | None, arguments: str) -> Function:
-    function = _new(Function)
-    function.name = name
-    function.arguments = arguments
-    function._extras = None
-    return function
-
-
-def wire_function(obj: Any) -> Function:
-    if type(obj) is not dict:
-        raise ShapeError("function: expected an object")
-    arguments = obj.get("arguments")
-    if arguments is None:
-        arguments = ""
-    elif type(arguments) is not str:
-        # Sent as an object: the string json.dumps makes of it, as the Rust side does.
-        arguments = _shared.dumps(arguments)
-    function = _new_function(string(obj.get("name"), "name"), arguments)
-    function._extras = wire_extras(obj, _FUNCTION_KEYS)
-    return function
-
-
-def wire_chunk_from_kwargs(obj: Any) -> ModelResponseStream:
-    """A chunk built by `ModelResponseStream(**kwargs)`: the same rules, no stream around it."""
-    choices, _ = wire_chunk(obj)
-    return OpenAiDecoder("", 0).chunk(obj, (choices, None))
-
-
-def string(value: Any, name: str) -> Any:
-    if value is not None and type(value) is not str:
-        raise ShapeError(f"{name}: expected a string")
-    return value
-
-
-def integer(value: Any, name: str) -> Any:
-    if value is not None and (type(value) is not int or value not in _I64):
-        raise ShapeError(f"{name}: expected an integer")
-    return value
+def parse_piece(kind: str, text: str) -> Any:
+    """One object parsed on its own, outside any stream, as the keyword constructors build it: `kind` is
+    "chunk", "choice", "delta", "tool_call" or "function"."""
+    obj = jsonutil.loads(text)
+    if kind == "chunk":
+        choices, _ = wire_chunk(obj)
+        return OpenAiDecoder("", 0).chunk(obj, (choices, None))
+    if kind == "choice":
+        return wire_choice(obj, 0)[0]
+    if kind == "delta":
+        return wire_delta(obj)
+    if kind == "tool_call":
+        return wire_tool_call(obj, 0)
+    return wire_function(obj)
 
 
 def finish_reason_error(reason: str) -> str:
@@ -359,3 +216,149 @@ def with_field(existing: Any, name: str, value: Any) -> Any:
 # The service tiers OpenAI's chunk type allows; another provider's tier (Groq's "on_demand") is kept in
 # provider_specific_fields["service_tier"]. Keep in sync with rust/decode/openai.rs::OPENAI_SERVICE_TIERS.
 OPENAI_SERVICE_TIERS = frozenset({"auto", "default", "flex", "scale", "priority", "fast"})
+
+
+# Twin of rust/decode/openai_wire.rs: reading OpenAI's chunk JSON, known keys typed and every other key kept
+# in the owner's extras, in order.
+
+
+def wire_chunk(obj: Any) -> tuple[list[StreamingChoices], str | None]:
+    """Checks the chunk's shape and builds its choices; also the first `error`/`abort` finish reason."""
+    if type(obj) is not dict:
+        raise ShapeError("expected an object")
+    for key in ("id", "model", "system_fingerprint", "service_tier"):
+        string(obj.get(key), key)
+    integer(obj.get("created"), "created")
+    raw_choices = obj.get("choices")
+    choices: list[StreamingChoices] = []
+    failed_with = None
+    if raw_choices is not None:
+        if type(raw_choices) is not list:
+            raise ShapeError("choices: expected an array")
+        for position, raw in enumerate(raw_choices):
+            choice, finish = wire_choice(raw, position)
+            choices.append(choice)
+            if failed_with is None and finish is not None and ascii_lower(finish) in ("error", "abort"):
+                failed_with = finish
+    return choices, failed_with
+
+
+def wire_choice(obj: Any, position: int) -> tuple[StreamingChoices, str | None]:
+    """One choice (its index defaults to its position), and its finish reason as sent."""
+    if type(obj) is not dict:
+        raise ShapeError("choice: expected an object")
+    index = integer(obj.get("index"), "index")
+    raw_delta = obj.get("delta")
+    delta = new_delta() if raw_delta is None else wire_delta(raw_delta)
+    finish = string(obj.get("finish_reason"), "finish_reason")
+    choice = new_choice(
+        position if index is None else index,
+        delta,
+        None if finish is None else map_finish_reason(finish),
+        obj.get("logprobs"),
+        wire_extras(obj, _CHOICE_KEYS),
+    )
+    return choice, finish
+
+
+def wire_delta(obj: Any) -> Delta:
+    if type(obj) is not dict:
+        raise ShapeError("delta: expected an object")
+    extras = wire_extras(obj, _DELTA_KEYS)
+    reasoning = obj.get("reasoning")
+    if reasoning is not None and obj.get("reasoning_content") is not None:
+        # `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
+        extras = {**extras, "reasoning": reasoning} if extras else {"reasoning": reasoning}
+        reasoning = None
+    delta = new_delta(extras)
+    parts = read_delta(delta, obj)
+    if reasoning is not None:
+        # OpenRouter, Groq and vLLM name it `reasoning`.
+        if type(reasoning) is not str:
+            raise ShapeError("expected `reasoning` to be a string")
+        delta.reasoning_content = reasoning
+    if parts is not None:
+        split_parts(delta, parts)
+    return delta
+
+
+def read_delta(delta: Delta, obj: dict[str, Any]) -> list[Any] | None:
+    """Reads the delta's own fields into `delta`; returns `content` when it is a list of parts."""
+    parts = None
+    for key, value in obj.items():
+        if key == "content":
+            if type(value) is list:
+                parts = value
+            else:
+                delta.content = string(value, "content")
+        elif key == "role":
+            delta.role = string(value, "role")
+        elif key == "refusal":
+            delta.refusal = string(value, "refusal")
+        elif key == "reasoning_content":
+            delta.reasoning_content = string(value, "reasoning_content")
+        elif key == "tool_calls":
+            delta.tool_calls = wire_tool_calls(value)
+        elif key == "function_call":
+            delta.function_call = None if value is None else wire_function(value)
+        elif key in _DELTA_OPAQUE:
+            setattr(delta, key, value)
+    return parts
+
+
+def wire_tool_calls(value: Any) -> list[ChatCompletionDeltaToolCall] | None:
+    """Each call's default index is its position in the list; an empty list is no tool calls."""
+    if value is None:
+        return None
+    if type(value) is not list:
+        raise ShapeError("tool_calls: expected an array")
+    return [wire_tool_call(item, position) for position, item in enumerate(value)] or None
+
+
+def wire_tool_call(obj: Any, position: int) -> ChatCompletionDeltaToolCall:
+    if type(obj) is not dict:
+        raise ShapeError("tool call: expected an object")
+    index = integer(obj.get("index"), "index")
+    id_ = string(obj.get("id"), "id")
+    # Continuation deltas omit `type` and Mistral sends null: both mean "function", as in LiteLLM.
+    kind = string(obj.get("type"), "type")
+    function = obj.get("function")
+    return new_tool_call(
+        position if index is None else index,
+        id_,
+        new_function(None, "") if function is None else wire_function(function),
+        "function" if kind is None else kind,
+        wire_extras(obj, _TOOL_CALL_KEYS),
+    )
+
+
+def wire_function(obj: Any) -> Function:
+    if type(obj) is not dict:
+        raise ShapeError("function: expected an object")
+    arguments = obj.get("arguments")
+    if arguments is None:
+        arguments = ""
+    elif type(arguments) is not str:
+        # Sent as an object: the string json.dumps makes of it, as the Rust side does.
+        arguments = _shared.dumps(arguments)
+    return new_function(string(obj.get("name"), "name"), arguments, wire_extras(obj, _FUNCTION_KEYS))
+
+
+def wire_extras(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any] | None:
+    """The keys of `obj` that are not its fields, in order (None when there are none, which a subset test
+    finds without a Python-level loop)."""
+    if obj.keys() <= known:
+        return None
+    return {k: v for k, v in obj.items() if k not in known}
+
+
+def string(value: Any, name: str) -> Any:
+    if value is not None and type(value) is not str:
+        raise ShapeError(f"{name}: expected a string")
+    return value
+
+
+def integer(value: Any, name: str) -> Any:
+    if value is not None and (type(value) is not int or value not in _I64):
+        raise ShapeError(f"{name}: expected an integer")
+    return value

@@ -16,12 +16,14 @@ from rillm import _shared
 from rillm._fallback.chunk import (
     ChatCompletionDeltaToolCall,
     Delta,
-    Function,
     ModelResponseStream,
     StreamingChoices,
+    new_choice,
+    new_chunk,
+    new_delta,
+    new_function,
+    new_tool_call,
 )
-
-_new = object.__new__
 
 
 class Header:
@@ -51,13 +53,7 @@ class Header:
 
     def one(self, delta: Delta, finish: str | None = None, usage: Any = None) -> ModelResponseStream | None:
         """A chunk of one choice (index 0), when it carries something."""
-        choice = _new(StreamingChoices)
-        choice.index = 0
-        choice.delta = delta
-        choice._finish_reason = finish
-        choice._logprobs = None
-        choice._extras = None
-        return self.chunk([choice], usage, None)
+        return self.chunk([new_choice(0, delta, finish)], usage, None)
 
     def chunk(self, choices: list[StreamingChoices], usage: Any, psf: Any) -> ModelResponseStream | None:
         """A chunk, when it carries something; the first one gets the role."""
@@ -70,19 +66,8 @@ class Header:
         if not self.role_sent and choices:
             choices[0].delta.role = "assistant"
             self.role_sent = True
-        chunk = _new(ModelResponseStream)
-        chunk.id = self.id
-        chunk.object = "chat.completion.chunk"
-        chunk.created = self.created
-        chunk.model = self.model
-        chunk.system_fingerprint = None
-        chunk.service_tier = None
-        chunk.choices = choices
-        chunk.usage = None if usage is None else _shared.make_usage(usage)
-        chunk.citations = None
-        chunk.provider_specific_fields = psf
-        chunk._extras = None
-        return chunk
+        usage = None if usage is None else _shared.make_usage(usage)
+        return new_chunk(self.id, self.created, self.model, choices, usage, psf)
 
 
 def carries(delta: Delta) -> bool:
@@ -100,17 +85,8 @@ def carries(delta: Delta) -> bool:
     )
 
 
-def empty_delta() -> Delta:
-    delta = _new(Delta)
-    delta.content = delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
-    delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
-    delta.provider_specific_fields = None
-    delta._extras = None
-    return delta
-
-
 def content(text: str) -> Delta:
-    delta = empty_delta()
+    delta = new_delta()
     delta.content = text
     return delta
 
@@ -125,7 +101,7 @@ def opening() -> Delta:
 
 def reasoning(text: str, block: bool) -> Delta:
     """A delta with reasoning text and, for providers whose thinking is signed, its thinking block."""
-    delta = empty_delta()
+    delta = new_delta()
     delta.reasoning_content = text
     if block:
         delta.thinking_blocks = [{"type": "thinking", "thinking": text}]
@@ -133,42 +109,34 @@ def reasoning(text: str, block: bool) -> Delta:
 
 
 def signature(sig: str) -> Delta:
-    delta = empty_delta()
+    delta = new_delta()
     delta.thinking_blocks = [{"type": "thinking", "thinking": "", "signature": sig}]
     return delta
 
 
 def redacted(data: str) -> Delta:
-    delta = empty_delta()
+    delta = new_delta()
     delta.thinking_blocks = [{"type": "redacted_thinking", "data": data}]
     return delta
 
 
 def provider_field(name: str, value: Any) -> Delta:
-    delta = empty_delta()
+    delta = new_delta()
     delta.provider_specific_fields = {name: value}
     return delta
 
 
 def tool_delta(call: ChatCompletionDeltaToolCall) -> Delta:
-    delta = empty_delta()
+    delta = new_delta()
     delta.tool_calls = [call]
     return delta
 
 
-def tool_start(index: int, id_: str | None, name: str | None, arguments: str) -> ChatCompletionDeltaToolCall:
+def tool_start(
+    index: int, id_: str | None, name: str | None, arguments: str, extras: dict[str, Any] | None = None
+) -> ChatCompletionDeltaToolCall:
     """A tool-call delta: its index, id and name, and arguments (text)."""
-    function = _new(Function)
-    function.name = name
-    function.arguments = arguments
-    function._extras = None
-    call = _new(ChatCompletionDeltaToolCall)
-    call.index = index
-    call.id = id_
-    call.type = "function"
-    call.function = function
-    call._extras = None
-    return call
+    return new_tool_call(index, id_, new_function(name, arguments), "function", extras)
 
 
 def tool_arguments(index: int, fragment: str) -> ChatCompletionDeltaToolCall:
