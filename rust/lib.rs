@@ -7,6 +7,7 @@ pub mod chunk;
 pub mod decode;
 pub mod error;
 pub mod framing;
+mod json;
 pub mod merge;
 
 #[cfg(feature = "python")]

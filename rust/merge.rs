@@ -237,7 +237,7 @@ fn append_arguments(arguments: &mut String, fragment: &str) {
     if fragment.is_empty() {
         return;
     }
-    if fragment == arguments && crate::decode::is_complete_json(arguments) {
+    if fragment == arguments && crate::json::is_complete_json(arguments) {
         return;
     }
     arguments.push_str(fragment);

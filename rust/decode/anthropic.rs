@@ -26,16 +26,15 @@
 //! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
 use super::fields::{is_nonempty_object, Bad, Obj, R};
-use super::json::Parser;
 use super::native::{
     nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single, tool_arguments,
     tool_delta, tool_start, Header, Tools, UsageJson,
 };
-use super::raw::{is_complete_json, push_json_string, trim_json_ws, utf8_lossy, ObjectBuilder};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow};
+use crate::json::{is_complete_json, push_json_string, trim_json_ws, utf8_lossy, ObjectBuilder, Parser};
 
 #[derive(Debug)]
 pub(crate) struct AnthropicDecoder {

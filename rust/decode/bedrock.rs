@@ -16,16 +16,15 @@ use base64::Engine as _;
 
 use super::anthropic::AnthropicDecoder;
 use super::fields::{child, Bad, Obj, R};
-use super::json::Parser;
 use super::native::{
     block_object, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start, Header,
     Tools, UsageJson,
 };
-use super::raw::{trim_json_ws, utf8_lossy};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
 use crate::error::Error;
 use crate::framing::{Event, Flow};
+use crate::json::{trim_json_ws, utf8_lossy, Parser};
 
 #[derive(Debug)]
 pub(crate) struct BedrockDecoder {

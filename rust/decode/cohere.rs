@@ -21,11 +21,11 @@ use super::native::{
     Header, Tools, UsageJson,
 };
 use super::openai::finish_reason_error;
-use super::raw::{trim_json_ws, utf8_lossy};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;
 use crate::framing::{Event, Flow};
+use crate::json::{trim_json_ws, utf8_lossy};
 
 #[derive(Debug)]
 pub(crate) struct CohereDecoder {

@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use super::json::{JsonError, Key, Parser, Peek};
 use crate::error::{Error, Pos};
+use crate::json::{JsonError, Key, Parser, Peek};
 
 /// A payload that is JSON but not the dialect's shape, or not JSON: what is wrong.
 #[derive(Debug)]

@@ -26,11 +26,11 @@
 use super::fields::{objects, Bad, Obj, R};
 use super::gemini_args::ArgsWriter;
 use super::native::{provider_error, Header, UsageJson};
-use super::raw::{trim_json_ws, utf8_lossy, ObjectBuilder};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;
 use crate::framing::{Event, Flow};
+use crate::json::{trim_json_ws, utf8_lossy, ObjectBuilder};
 
 #[derive(Debug)]
 pub(crate) struct GeminiDecoder {

@@ -4,7 +4,7 @@
 //! `python/rillm/_fallback/decode/gemini_args.py`.
 
 use super::fields::{Bad, Obj, R};
-use super::raw::push_json_string;
+use crate::json::push_json_string;
 
 /// Writes a streamed call's `partialArgs` as JSON text, in the order they arrive: the containers a path
 /// needs are opened (and those it leaves closed), so the fragments concatenate to one JSON value.

@@ -10,14 +10,10 @@ mod cohere;
 mod fields;
 mod gemini;
 mod gemini_args;
-mod json;
 mod native;
 mod ollama;
 pub(crate) mod openai;
 mod openai_wire;
-mod raw;
-
-pub(crate) use raw::{is_complete_json, push_json_string};
 
 use crate::chunk::{Choice, Chunk, Delta, Function, ToolCall};
 use crate::error::{Error, Pos};

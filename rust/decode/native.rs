@@ -8,10 +8,10 @@
 
 use std::borrow::Cow;
 
-use super::raw::{push_json_string, ObjectBuilder};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall};
 use crate::error::{Error, Pos};
+use crate::json::{push_json_string, ObjectBuilder};
 
 /// The error a provider reported in the stream.
 pub(crate) fn provider_error(pos: Pos, event_type: &str, data: &str) -> Error {

@@ -9,11 +9,11 @@
 
 use super::fields::{objects, Obj, R};
 use super::native::{provider_error, Header, UsageJson};
-use super::raw::{trim_json_ws, utf8_lossy};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
 use crate::error::Error;
 use crate::framing::{Event, Flow};
+use crate::json::{trim_json_ws, utf8_lossy};
 
 #[derive(Debug)]
 pub(crate) struct OllamaDecoder {

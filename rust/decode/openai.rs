@@ -10,13 +10,12 @@
 //! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
 //! (after the chunk's own content, when it has choices, has been handed over).
 
-use super::json::{JsonError, Parser};
 use super::openai_wire::{parse_chunk, WireChunk};
-use super::raw::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy};
 use super::Sink;
 use crate::chunk::{Chunk, Delta, Json, Shared};
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow};
+use crate::json::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
 
 /// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
 /// also what a chunk that lacks its own gets.
@@ -176,7 +175,7 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
         let chunk = parse_chunk(text, &mut decoder.seen)?;
         return Ok(Piece::Chunk(decoder.chunk(chunk)));
     }
-    let mut p = super::json::Parser::new(text);
+    let mut p = crate::json::Parser::new(text);
     let piece = match kind {
         "choice" => {
             let mut choice = crate::chunk::Choice::default();
@@ -281,7 +280,7 @@ fn classify(part: &str) -> Result<Part, JsonError> {
 
 /// The items of a raw JSON array, or `None` when it is not an array.
 fn array_items(raw: &str) -> Option<Vec<&str>> {
-    let mut parser = super::json::Parser::new(raw);
+    let mut parser = crate::json::Parser::new(raw);
     let mut items = Vec::new();
     let mut more = parser.array_start().ok()?;
     while more {

@@ -5,10 +5,9 @@
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
-use super::json::{JsonError, Parser, Peek, Problem, Result};
 use super::openai::{split_parts, Seen};
-use super::raw::{as_string, ObjectBuilder};
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
+use crate::json::{as_string, JsonError, Key, ObjectBuilder, Parser, Peek, Problem, Result};
 
 /// The top-level chunk as sent. Strings the stream repeats are already shared with earlier chunks.
 #[derive(Default)]
@@ -36,7 +35,7 @@ pub(crate) fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChun
     let mut out = WireChunk::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match k.field() {
+        match field_of(&k) {
             Field::Id => out.id = seen.id.read(&mut p, true)?,
             Field::Model => out.model = seen.model.read(&mut p, true)?,
             // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
@@ -94,7 +93,7 @@ pub(crate) fn choice(
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match k.field() {
+        match field_of(&k) {
             Field::Index => {
                 if let Some(index) = p.int()? {
                     choice.index = index;
@@ -133,7 +132,7 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match k.field() {
+        match field_of(&k) {
             Field::Content => match p.peek()? {
                 Peek::Array => parts = Some(array_items(p)?),
                 _ => delta.content = p.string()?,
@@ -222,7 +221,7 @@ pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) 
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match k.field() {
+        match field_of(&k) {
             Field::Index => {
                 if let Some(index) = p.int()? {
                     call.index = index;
@@ -250,7 +249,7 @@ pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
     let mut extras = ObjectBuilder::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match k.field() {
+        match field_of(&k) {
             Field::Name => function.name = p.string()?,
             Field::Arguments => {
                 function.arguments = match p.peek()? {
@@ -325,9 +324,19 @@ pub(crate) enum Field {
     Other,
 }
 
+/// Which known key `key` is, comparing its raw bytes (decoding only a key that has escapes).
+#[inline]
+fn field_of(key: &Key<'_>) -> Field {
+    if key.escaped() {
+        field(&key.name())
+    } else {
+        field(key.raw.as_bytes())
+    }
+}
+
 /// One comparison per key: (length, first byte, last byte) already tells the known keys apart, and each
 /// arm compares against its own literal, which the compiler inlines (its length is a constant).
-pub(crate) fn field(name: &[u8]) -> Field {
+fn field(name: &[u8]) -> Field {
     let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
         return Field::Other;
     };

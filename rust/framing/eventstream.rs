@@ -13,8 +13,8 @@
 //! `{"message": ...}` payload made from `:error-message` under its `:error-code`, also as an exception.
 
 use super::{Event, Flow, Pending};
-use crate::decode::push_json_string;
 use crate::error::{Error, Pos};
+use crate::json::push_json_string;
 
 const PRELUDE: usize = 12;
 /// Prelude plus the trailing message CRC: the smallest message there is.

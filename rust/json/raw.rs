@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::json::{Key, Parser, Peek, Result};
+use super::{Key, Parser, Peek, Result};
 use crate::chunk::Json;
 
 /// Builds the JSON object of a map's unknown keys, keeping their order (duplicates too: whoever parses

@@ -1,0 +1,88 @@
+//! Reading JSON numbers: validated against the grammar as text, or as an `i64` in one pass.
+
+use super::{Parser, Peek, Problem, Result};
+
+impl<'a> Parser<'a> {
+    /// The number at the cursor, validated against JSON's grammar, as its text.
+    pub(crate) fn number_token(&mut self) -> Result<&'a str> {
+        let start = self.pos;
+        let b = self.bytes;
+        let mut i = start + usize::from(b.get(start) == Some(&b'-'));
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i += digits(b, i),
+            _ => {
+                self.pos = i;
+                return self.error(Problem::InvalidNumber);
+            }
+        }
+        if b.get(i) == Some(&b'.') {
+            let n = digits(b, i + 1);
+            if n == 0 {
+                self.pos = i + 1;
+                return self.error(Problem::InvalidNumber);
+            }
+            i += 1 + n;
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1 + usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+            let n = digits(b, i);
+            if n == 0 {
+                self.pos = i;
+                return self.error(Problem::InvalidNumber);
+            }
+            i += n;
+        }
+        self.pos = i;
+        Ok(&self.text[start..i])
+    }
+
+    /// An integer that fits in i64, or null. One pass: the digits are checked and accumulated together
+    /// (negatively, so that `i64::MIN` fits); a fraction or exponent makes it a float, not an integer.
+    #[inline]
+    pub(crate) fn int(&mut self) -> Result<Option<i64>> {
+        match self.peek()? {
+            Peek::Null => return self.literal(b"null").map(|()| None),
+            Peek::Number => {}
+            _ => return self.error(Problem::ExpectedInteger),
+        }
+        let start = self.pos;
+        let negative = self.bytes[start] == b'-';
+        let first = start + usize::from(negative);
+        let mut i = first;
+        let mut n: i64 = 0;
+        let mut overflow = false;
+        while let Some(&d) = self.bytes.get(i) {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            match n.checked_mul(10).and_then(|n| n.checked_sub(i64::from(d - b'0'))) {
+                Some(next) => n = next,
+                None => overflow = true,
+            }
+            i += 1;
+        }
+        if i == first || (self.bytes[first] == b'0' && i - first > 1) {
+            self.pos = i.min(first + 1);
+            return self.error(Problem::InvalidNumber);
+        }
+        if let Some(b'.' | b'e' | b'E') = self.bytes.get(i) {
+            return self.error(Problem::ExpectedInteger);
+        }
+        let value = if negative { Some(n) } else { n.checked_neg() };
+        match value.filter(|_| !overflow) {
+            Some(value) => {
+                self.pos = i;
+                Ok(Some(value))
+            }
+            None => self.error(Problem::IntegerOutOfRange),
+        }
+    }
+}
+
+#[inline]
+fn digits(bytes: &[u8], from: usize) -> usize {
+    bytes
+        .get(from..)
+        .map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+}
