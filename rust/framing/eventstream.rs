@@ -1,5 +1,5 @@
 //! AWS event-stream framing (`application/vnd.amazon.eventstream`), what Bedrock streams in. Twin:
-//! `EventStream` in `python/rillm/_fallback/framing.py`.
+//! `python/rillm/_fallback/framing/eventstream.py`.
 //!
 //! A message is a 12-byte prelude (total length and headers length, both big-endian u32, then the CRC32
 //! of those 8 bytes), the headers, the payload, and the CRC32 of everything before it. A header is a

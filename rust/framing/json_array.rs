@@ -1,11 +1,12 @@
 //! JSON-array framing: Gemini's `streamGenerateContent` without `alt=sse` answers with one JSON array of
 //! response objects, written out as they are generated (`[{...}\n,\r\n{...}\n]`). Each element of the
-//! array is one event. Twin: `JsonArray` in `python/rillm/_fallback/framing.py`.
+//! array is one event. Twin: `python/rillm/_fallback/framing/json_array.py`.
 //!
 //! The scanner only tracks strings, escapes and nesting depth; the decoder parses each element. Every
 //! byte is looked at once and an element is copied only when it spans feeds.
 
-use super::{describe_byte, Event, Flow, Pending};
+use super::events::describe_byte;
+use super::{Event, Flow, Pending};
 use crate::error::{Error, Pos};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,10 +1,13 @@
-//! Lines and server-sent events (the WHATWG rules summed up in `framing.rs`), and NDJSON lines. Twin:
+//! Lines and server-sent events (the WHATWG rules summed up in `mod.rs`), and NDJSON lines. Twin:
 //! `python/rillm/_fallback/framing/sse.py`.
 
 use memchr::{memchr, memchr2};
 
-use super::{Event, Flow, Pending, BOM};
+use super::{Event, Flow, Pending};
 use crate::error::{Error, Pos};
+
+/// The UTF-8 byte order mark, which one may lead a stream.
+pub(super) const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 
 /// Splits bytes into lines. Holds the unterminated tail of the input between feeds.
 #[derive(Debug)]

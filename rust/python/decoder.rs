@@ -180,7 +180,7 @@ impl PyStreamDecoder {
 /// The framings `frame_events` takes, in the order its error message lists them.
 const FRAMINGS: [&str; 5] = ["sse", "ndjson", "json_array", "eventstream", "auto"];
 
-/// What a framed stream held: `(kind, data, number, offset, exception)` of each event, the unterminated
+/// What a framed stream held: `(kind, data, event, offset, exception)` of each event, the unterminated
 /// event at the end, the last event id and the retry.
 type Framed<'py> = (
     Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, u64, u64, bool)>,
@@ -190,7 +190,7 @@ type Framed<'py> = (
 );
 
 /// Frames `pieces` as one stream, without decoding events. For tests and tools; twin of
-/// `frame_events` in `python/rillm/_fallback/framing.py`.
+/// `frame_events` in `python/rillm/_fallback/framing/__init__.py`.
 #[pyfunction]
 #[pyo3(signature = (pieces, framing = "sse", max_event_bytes = DEFAULT_MAX_EVENT_BYTES))]
 pub(crate) fn frame_events<'py>(

@@ -1,4 +1,4 @@
-//! Framing: bytes in, events out. Twin: `python/rillm/_fallback/framing.py` (same names, same order).
+//! Framing: bytes in, events out. Twin: `python/rillm/_fallback/framing/__init__.py` (same names, same order).
 //!
 //! Server-sent events follow the WHATWG interpretation rules
 //! (<https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation>):
@@ -10,42 +10,24 @@
 //! last line without a newline is accepted at `finish`). A JSON array of objects (`json_array.rs`) and AWS
 //! event-stream binary frames (`eventstream.rs`) are the other two framings. `Auto` looks at the first
 //! byte that is not a BOM or whitespace (which it skips): `{` is NDJSON, `[` a JSON array, anything else SSE.
+//! What every framing hands on (events, and where a stream stopped short) is in `events.rs`.
 //!
 //! Framing works on bytes and never decodes UTF-8, so a code point split across feeds is simply carried
 //! in the line buffer. Every byte is scanned once (memchr) and copied at most once into a buffer, so time
 //! is linear however the input is fragmented; `max_event_bytes` bounds what one event may buffer.
 
+mod events;
 mod eventstream;
 mod json_array;
 mod sse;
 
-use sse::{ndjson_line, Lines, SseState};
+pub use events::{Event, Flow, Pending};
+use sse::{ndjson_line, Lines, SseState, BOM};
 
 use crate::error::{Error, Pos};
 
 /// 64 MiB: past this an event is an error rather than unbounded growth.
 pub const DEFAULT_MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
-
-const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
-
-/// One dispatched event. `kind` is the SSE `event:` field (empty when absent, always empty for NDJSON and
-/// JSON arrays), or an event-stream message's event type; `exception` marks an event-stream exception or
-/// error message, whose `kind` is then the exception type or error code.
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    pub kind: &'a [u8],
-    pub data: &'a [u8],
-    pub pos: Pos,
-    pub exception: bool,
-}
-
-/// What the consumer of an event wants next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    Continue,
-    /// The stream's terminator was seen: stop reading.
-    Stop,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
@@ -69,23 +51,6 @@ impl Framing {
             "auto" => Framing::Auto,
             _ => return None,
         })
-    }
-}
-
-/// An event the stream stopped inside of (or the JSON array it never closed): where, and what to say.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
-    pub pos: Pos,
-    /// Completes "the stream ended ...".
-    pub detail: String,
-}
-
-/// A byte as an error message shows it.
-fn describe_byte(byte: u8) -> String {
-    if byte.is_ascii_graphic() {
-        format!("'{}'", byte as char)
-    } else {
-        format!("byte 0x{byte:02x}")
     }
 }
 
