@@ -26,7 +26,7 @@
 //! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
 use super::fields::{is_nonempty_object, Bad, Obj, R};
-use super::native::{
+use super::to_openai::{
     nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single, tool_arguments,
     tool_delta, tool_start, Header, Tools, UsageJson,
 };
@@ -105,7 +105,7 @@ impl AnthropicDecoder {
         }
         if let Some(text) = text_delta(data) {
             // Most events of a stream; the general path below gives the same chunk, slower.
-            let chunk = (!text.is_empty()).then(|| self.header.one(super::native::content(text), None, None));
+            let chunk = (!text.is_empty()).then(|| self.header.one(super::to_openai::content(text), None, None));
             return Header::emit(chunk.flatten(), pos, sink).map(|()| Flow::Continue);
         }
         if trim_json_ws(data).is_empty() {
@@ -163,7 +163,7 @@ impl AnthropicDecoder {
         let block = Obj::parse(raw)?;
         let kind = block.str("type")?.unwrap_or_default();
         let delta = match &*kind {
-            "text" => nonempty(block.str("text")?).map(super::native::content),
+            "text" => nonempty(block.str("text")?).map(super::to_openai::content),
             "thinking" => nonempty(block.str("thinking")?).map(|text| reasoning(text, true)),
             "server_tool_use" => {
                 self.server_tools.retain(|t| t.index != index);
@@ -206,7 +206,7 @@ impl AnthropicDecoder {
         };
         let kind = delta.str("type")?.unwrap_or_default();
         let out = match &*kind {
-            "text_delta" => nonempty(delta.str("text")?).map(super::native::content),
+            "text_delta" => nonempty(delta.str("text")?).map(super::to_openai::content),
             "input_json_delta" => match nonempty(delta.str("partial_json")?) {
                 Some(fragment) if self.server_tools.iter().any(|t| t.index == index) => {
                     if let Some(tool) = self.server_tools.iter_mut().find(|t| t.index == index) {

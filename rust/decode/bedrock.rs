@@ -16,7 +16,7 @@ use base64::Engine as _;
 
 use super::anthropic::AnthropicDecoder;
 use super::fields::{child, Bad, Obj, R};
-use super::native::{
+use super::to_openai::{
     block_object, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start, Header,
     Tools, UsageJson,
 };

@@ -16,11 +16,11 @@
 //! it to `stop`, which hides the failure).
 
 use super::fields::{child, objects, Bad, Obj, R};
-use super::native::{
+use super::openai::finish_reason_error;
+use super::to_openai::{
     content, nonempty, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta, tool_start,
     Header, Tools, UsageJson,
 };
-use super::openai::finish_reason_error;
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;

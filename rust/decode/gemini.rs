@@ -25,7 +25,7 @@
 
 use super::fields::{objects, Bad, Obj, R};
 use super::gemini_args::ArgsWriter;
-use super::native::{provider_error, Header, UsageJson};
+use super::to_openai::{provider_error, Header, UsageJson};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;
@@ -103,7 +103,7 @@ impl GeminiDecoder {
                     self.blocked = true;
                     let mut delta = Delta::default();
                     let raw = response.get("promptFeedback").unwrap_or("{}");
-                    delta.rare_mut().provider_specific_fields = Some(super::native::single("prompt_feedback", raw));
+                    delta.rare_mut().provider_specific_fields = Some(super::to_openai::single("prompt_feedback", raw));
                     choices.push(self.choice(usize::MAX, delta, Some(FinishReason::ContentFilter)));
                 }
             }
@@ -172,10 +172,10 @@ impl GeminiDecoder {
         };
         let mut fields = ObjectBuilder::default();
         if !signatures.is_empty() {
-            fields.push_named("thought_signatures", &super::native::list_of(&signatures));
+            fields.push_named("thought_signatures", &super::to_openai::list_of(&signatures));
         }
         if !other_parts.is_empty() {
-            fields.push_named("content_parts", &super::native::list_of(&other_parts));
+            fields.push_named("content_parts", &super::to_openai::list_of(&other_parts));
         }
         for (key, name) in [
             ("groundingMetadata", "grounding_metadata"),
@@ -202,7 +202,7 @@ impl GeminiDecoder {
             }),
             ..Delta::default()
         };
-        if finish.is_none() && !super::native::carries(&delta) {
+        if finish.is_none() && !super::to_openai::carries(&delta) {
             return Ok(None);
         }
         Ok(Some(self.choice(at, delta, finish)))
@@ -255,13 +255,13 @@ impl GeminiDecoder {
                 state.streaming = None;
             }
             if !fragment.is_empty() {
-                calls.push(super::native::tool_arguments(tool, fragment));
+                calls.push(super::to_openai::tool_arguments(tool, fragment));
             }
             return Ok(());
         }
         if let Some(mut unfinished) = self.candidates[at].streaming.take() {
             // A new call while one was still streaming: that one is over.
-            calls.push(super::native::tool_arguments(unfinished.tool, unfinished.close()));
+            calls.push(super::to_openai::tool_arguments(unfinished.tool, unfinished.close()));
         }
         let tool = self.candidates[at].tools;
         self.candidates[at].tools += 1;
@@ -277,7 +277,7 @@ impl GeminiDecoder {
             None if streaming => Arguments::default(),
             None => Arguments::Text("{}".to_owned()),
         };
-        let mut out = super::native::tool_start(tool, Some(id), name, arguments);
+        let mut out = super::to_openai::tool_start(tool, Some(id), name, arguments);
         if let Some(raw) = signature {
             call_signature(raw)?;
             out.extras = Some(Json(

@@ -10,10 +10,10 @@ mod cohere;
 mod fields;
 mod gemini;
 mod gemini_args;
-mod native;
 mod ollama;
 pub(crate) mod openai;
 mod openai_wire;
+mod to_openai;
 
 use crate::chunk::{Choice, Chunk, Delta, Function, ToolCall};
 use crate::error::{Error, Pos};

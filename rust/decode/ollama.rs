@@ -8,7 +8,7 @@
 //! stream; an `error` line raises. Ollama sends no response id, so every chunk has the decoder's.
 
 use super::fields::{objects, Obj, R};
-use super::native::{provider_error, Header, UsageJson};
+use super::to_openai::{provider_error, Header, UsageJson};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
 use crate::error::Error;
@@ -71,7 +71,7 @@ impl OllamaDecoder {
                     Some(id) => id,
                     None => self.header.tool_id(self.tools),
                 };
-                out.push(super::native::tool_start(self.tools, Some(id), name, arguments));
+                out.push(super::to_openai::tool_start(self.tools, Some(id), name, arguments));
                 self.tools += 1;
             }
             if !out.is_empty() {

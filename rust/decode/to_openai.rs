@@ -1,8 +1,8 @@
-//! What the native dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share besides reading fields
-//! (`fields.rs`): the stream-wide chunk header, usage and thinking blocks in `OpenAI`'s shape, and tool
-//! calls. Twin: `python/rillm/_fallback/decode/native.py`.
+//! What the non-`OpenAI` dialects (Anthropic, Cohere, Gemini, Ollama, Bedrock) share to build
+//! OpenAI-shaped chunks, besides reading fields (`fields.rs`): the stream-wide chunk header, usage and
+//! thinking blocks in `OpenAI`'s shape, and tool calls. Twin: `python/rillm/_fallback/decode/to_openai.py`.
 //!
-//! Rules every native dialect follows: one event yields at most one chunk, and only when it carries
+//! Rules every one of these dialects follows: one event yields at most one chunk, and only when it carries
 //! something (a role, text, a tool call, thinking blocks, provider fields, a finish reason or usage); the
 //! first chunk of the stream carries `role: "assistant"`.
 
