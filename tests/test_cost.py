@@ -413,11 +413,15 @@ def test_import_rillm_neither_reads_nor_validates_the_table() -> None:
                 opened.append(args[0])
         sys.addaudithook(audit)
         import rillm
-        import rillm.cost
-        print(len(opened), "rillm.cost._table" in sys.modules)
-        rillm.cost.cost_per_token(model="gpt-4o", prompt_tokens=1)
+        print(len(opened), "rillm.cost" in sys.modules, "rillm.cost._table" in sys.modules)
+        rillm.cost_per_token(model="gpt-4o", prompt_tokens=1)
         print(len(opened), "rillm.cost._table" in sys.modules)
         """
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["0", "False", "1", "True"]
+    assert result.stdout.split() == ["0", "True", "False", "1", "True"]
+
+
+def test_the_public_names_are_litellms() -> None:
+    for name in ("completion_cost", "cost_per_token", "register_model", "ModelNotMappedError"):
+        assert getattr(rillm, name) is getattr(cost, name) and name in rillm.__all__

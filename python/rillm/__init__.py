@@ -19,6 +19,7 @@ from rillm._builder import stream_chunk_builder
 from rillm._completion import acompletion, completion
 from rillm._stream import CustomStreamWrapper
 from rillm._version import __version__
+from rillm.cost import ModelNotMappedError, completion_cost, cost_per_token, register_model
 from rillm.exceptions import (
     APIConnectionError,
     APIError,
@@ -84,6 +85,7 @@ __all__ = [
     "InternalServerError",
     "Message",
     "MidStreamFallbackError",
+    "ModelNotMappedError",
     "ModelResponse",
     "ModelResponseStream",
     "NotFoundError",
@@ -105,8 +107,11 @@ __all__ = [
     "__version__",
     "acompletion",
     "completion",
+    "completion_cost",
+    "cost_per_token",
     "drop_params",
     "exceptions",
     "get_llm_provider",
+    "register_model",
     "stream_chunk_builder",
 ]
