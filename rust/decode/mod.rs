@@ -12,6 +12,8 @@ mod gemini;
 mod gemini_args;
 mod ollama;
 pub(crate) mod openai;
+mod openai_keys;
+mod openai_parts;
 mod openai_wire;
 mod to_openai;
 

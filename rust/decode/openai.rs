@@ -10,53 +10,13 @@
 //! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
 //! (after the chunk's own content, when it has choices, has been handed over).
 
-use super::openai_wire::{parse_chunk, WireChunk};
+use super::openai_parts::with_field;
+use super::openai_wire::{parse_chunk, Seen, WireChunk};
 use super::Sink;
 use crate::chunk::{Chunk, Delta, Json, Shared};
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow};
-use crate::json::{as_string, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
-
-/// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
-/// also what a chunk that lacks its own gets.
-#[derive(Debug, Default)]
-pub(crate) struct Seen {
-    pub(crate) id: Slot,
-    pub(crate) model: Slot,
-    pub(crate) fingerprint: Slot,
-    pub(crate) service_tier: Slot,
-}
-
-/// The last value of one repeated string, and whether it is "plain" (no quote, backslash or control
-/// character), in which case an unchanged value is recognised by comparing bytes, without a scan.
-#[derive(Debug, Default)]
-pub(crate) struct Slot {
-    pub(crate) value: Option<Shared>,
-    plain: bool,
-}
-
-impl Slot {
-    /// The next value (a string or null), shared with the previous chunk's when equal. An empty string
-    /// reads as `None` and leaves the slot as it was when `empty_is_none` (id and model).
-    pub(crate) fn read(&mut self, p: &mut Parser<'_>, empty_is_none: bool) -> Result<Option<Shared>, JsonError> {
-        if let Some(value) = self.value.as_ref().filter(|_| self.plain) {
-            if p.same_plain_string(value) {
-                return Ok(Some(value.clone()));
-            }
-        }
-        p.str_with(|s| {
-            if empty_is_none && s.is_empty() {
-                return None;
-            }
-            if self.value.as_deref() != Some(s) {
-                self.plain = !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-                self.value = Some(s.into());
-            }
-            self.value.clone()
-        })
-        .map(Option::flatten)
-    }
-}
+use crate::json::{is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
 
 #[derive(Debug)]
 pub(crate) struct OpenAiDecoder {
@@ -175,7 +135,7 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
         let chunk = parse_chunk(text, &mut decoder.seen)?;
         return Ok(Piece::Chunk(decoder.chunk(chunk)));
     }
-    let mut p = crate::json::Parser::new(text);
+    let mut p = Parser::new(text);
     let piece = match kind {
         "choice" => {
             let mut choice = crate::chunk::Choice::default();
@@ -215,99 +175,6 @@ pub(crate) fn finish_reason_error(reason: &str) -> String {
     push_json_string(&mut data, &message);
     data.push_str(r#","type":"finish_reason"}}"#);
     data
-}
-
-/// Mistral sends `content` as a list of typed parts: `text` parts are content, `thinking` parts (a string
-/// or a list of `text` parts) are reasoning. Any other part is kept, in order, under
-/// `provider_specific_fields["content_parts"]`. An explicit `reasoning_content`/`reasoning` wins over
-/// thinking parts. Keep in sync with `python/rillm/_fallback/decode/openai.py::split_parts`.
-pub(crate) fn split_parts(delta: &mut Delta, parts: &[&str]) -> Result<(), JsonError> {
-    let mut text: Option<String> = None;
-    let mut thinking: Option<String> = None;
-    let mut other: Vec<&str> = Vec::new();
-    for part in parts {
-        match classify(part)? {
-            Part::Text(t) => text.get_or_insert_with(String::new).push_str(&t),
-            Part::Thinking(pieces) => thinking.get_or_insert_with(String::new).extend(pieces),
-            Part::Other => other.push(part),
-        }
-    }
-    delta.content = text;
-    if delta.reasoning_content.is_none() {
-        delta.reasoning_content = thinking;
-    }
-    if !other.is_empty() {
-        let list = format!("[{}]", other.join(","));
-        let rare = delta.rare_mut();
-        rare.provider_specific_fields = Some(with_field(rare.provider_specific_fields.take(), "content_parts", &list));
-    }
-    Ok(())
-}
-
-enum Part {
-    Text(String),
-    Thinking(Vec<String>),
-    Other,
-}
-
-/// Classifies one content part. A part that is not an object, or whose `text`/`thinking` is not the
-/// expected shape, is `Other`.
-fn classify(part: &str) -> Result<Part, JsonError> {
-    let Some([kind, text, thinking]) = object_fields(part, ["type", "text", "thinking"]) else {
-        return Ok(Part::Other);
-    };
-    match as_string(kind)?.as_deref() {
-        Some("text") => Ok(as_string(text)?.map_or(Part::Other, Part::Text)),
-        Some("thinking") => {
-            if let Some(s) = as_string(thinking)? {
-                return Ok(Part::Thinking(vec![s]));
-            }
-            let Some(list) = thinking.and_then(array_items) else {
-                return Ok(Part::Other);
-            };
-            let mut pieces = Vec::with_capacity(list.len());
-            for inner in list {
-                match classify(inner)? {
-                    Part::Text(t) => pieces.push(t),
-                    _ => return Ok(Part::Other),
-                }
-            }
-            Ok(Part::Thinking(pieces))
-        }
-        _ => Ok(Part::Other),
-    }
-}
-
-/// The items of a raw JSON array, or `None` when it is not an array.
-fn array_items(raw: &str) -> Option<Vec<&str>> {
-    let mut parser = crate::json::Parser::new(raw);
-    let mut items = Vec::new();
-    let mut more = parser.array_start().ok()?;
-    while more {
-        items.push(parser.any().ok()?);
-        more = parser.array_step().ok()?;
-    }
-    Some(items)
-}
-
-/// `provider_specific_fields` with `name: value` added: a new object when there was none, the key
-/// appended when it was an object without it, untouched otherwise.
-/// Keep in sync with `python/rillm/_fallback/decode/openai.py::with_field`.
-pub(crate) fn with_field(existing: Option<Json>, name: &'static str, value: &str) -> Json {
-    let Some(existing) = existing else {
-        return Json(format!(r#"{{"{name}":{value}}}"#).into_boxed_str());
-    };
-    if object_fields(existing.as_str(), [name]) != Some([None]) {
-        return existing;
-    }
-    let text = existing.as_str().trim_end();
-    let body = &text[..text.len() - 1];
-    let empty = body
-        .trim_start()
-        .strip_prefix('{')
-        .is_some_and(|rest| rest.trim().is_empty());
-    let separator = if empty { "" } else { "," };
-    Json(format!(r#"{body}{separator}"{name}":{value}}}"#).into_boxed_str())
 }
 
 /// The service tiers OpenAI's chunk type allows. Another provider's tier (Groq's `on_demand`) is kept in

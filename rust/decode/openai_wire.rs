@@ -5,9 +5,51 @@
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
-use super::openai::{split_parts, Seen};
+use super::openai_keys::{field_of, Field};
+use super::openai_parts::split_parts;
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
-use crate::json::{as_string, JsonError, Key, ObjectBuilder, Parser, Peek, Problem, Result};
+use crate::json::{as_string, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
+
+/// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
+/// also what a chunk that lacks its own gets.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    pub(crate) id: Slot,
+    pub(crate) model: Slot,
+    pub(crate) fingerprint: Slot,
+    pub(crate) service_tier: Slot,
+}
+
+/// The last value of one repeated string, and whether it is "plain" (no quote, backslash or control
+/// character), in which case an unchanged value is recognised by comparing bytes, without a scan.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    pub(crate) value: Option<Shared>,
+    plain: bool,
+}
+
+impl Slot {
+    /// The next value (a string or null), shared with the previous chunk's when equal. An empty string
+    /// reads as `None` and leaves the slot as it was when `empty_is_none` (id and model).
+    pub(crate) fn read(&mut self, p: &mut Parser<'_>, empty_is_none: bool) -> Result<Option<Shared>> {
+        if let Some(value) = self.value.as_ref().filter(|_| self.plain) {
+            if p.same_plain_string(value) {
+                return Ok(Some(value.clone()));
+            }
+        }
+        p.str_with(|s| {
+            if empty_is_none && s.is_empty() {
+                return None;
+            }
+            if self.value.as_deref() != Some(s) {
+                self.plain = !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+                self.value = Some(s.into());
+            }
+            self.value.clone()
+        })
+        .map(Option::flatten)
+    }
+}
 
 /// The top-level chunk as sent. Strings the stream repeats are already shared with earlier chunks.
 #[derive(Default)]
@@ -285,94 +327,4 @@ fn position(len: usize) -> i64 {
 
 fn json(raw: &str) -> Json {
     Json(raw.into())
-}
-
-/// The keys the OpenAI dialect names, at every level of a chunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Field {
-    Id,
-    Model,
-    Object,
-    Created,
-    SystemFingerprint,
-    ServiceTier,
-    Choices,
-    Usage,
-    Citations,
-    ProviderSpecificFields,
-    Error,
-    XGroq,
-    Index,
-    Delta,
-    FinishReason,
-    Logprobs,
-    Message,
-    Role,
-    Content,
-    Refusal,
-    ReasoningContent,
-    Reasoning,
-    ToolCalls,
-    FunctionCall,
-    Annotations,
-    Audio,
-    ThinkingBlocks,
-    Type,
-    Function,
-    Name,
-    Arguments,
-    Other,
-}
-
-/// Which known key `key` is, comparing its raw bytes (decoding only a key that has escapes).
-#[inline]
-fn field_of(key: &Key<'_>) -> Field {
-    if key.escaped() {
-        field(&key.name())
-    } else {
-        field(key.raw.as_bytes())
-    }
-}
-
-/// One comparison per key: (length, first byte, last byte) already tells the known keys apart, and each
-/// arm compares against its own literal, which the compiler inlines (its length is a constant).
-fn field(name: &[u8]) -> Field {
-    let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
-        return Field::Other;
-    };
-    let is = |text: &[u8], field: Field| if name == text { field } else { Field::Other };
-    match (name.len(), first, last) {
-        (2, b'i', b'd') => is(b"id", Field::Id),
-        (5, b'm', b'l') => is(b"model", Field::Model),
-        (6, b'o', b't') => is(b"object", Field::Object),
-        (7, b'c', b'd') => is(b"created", Field::Created),
-        (18, b's', b't') => is(b"system_fingerprint", Field::SystemFingerprint),
-        (12, b's', b'r') => is(b"service_tier", Field::ServiceTier),
-        (7, b'c', b's') => is(b"choices", Field::Choices),
-        (5, b'u', b'e') => is(b"usage", Field::Usage),
-        (9, b'c', b's') => is(b"citations", Field::Citations),
-        (24, b'p', b's') => is(b"provider_specific_fields", Field::ProviderSpecificFields),
-        (5, b'e', b'r') => is(b"error", Field::Error),
-        (6, b'x', b'q') => is(b"x_groq", Field::XGroq),
-        (5, b'i', b'x') => is(b"index", Field::Index),
-        (5, b'd', b'a') => is(b"delta", Field::Delta),
-        (13, b'f', b'n') => is(b"finish_reason", Field::FinishReason),
-        (8, b'l', b's') => is(b"logprobs", Field::Logprobs),
-        (7, b'm', b'e') => is(b"message", Field::Message),
-        (4, b'r', b'e') => is(b"role", Field::Role),
-        (7, b'c', b't') => is(b"content", Field::Content),
-        (7, b'r', b'l') => is(b"refusal", Field::Refusal),
-        (17, b'r', b't') => is(b"reasoning_content", Field::ReasoningContent),
-        (9, b'r', b'g') => is(b"reasoning", Field::Reasoning),
-        (10, b't', b's') => is(b"tool_calls", Field::ToolCalls),
-        (13, b'f', b'l') => is(b"function_call", Field::FunctionCall),
-        (11, b'a', b's') => is(b"annotations", Field::Annotations),
-        (5, b'a', b'o') => is(b"audio", Field::Audio),
-        (15, b't', b's') => is(b"thinking_blocks", Field::ThinkingBlocks),
-        (4, b't', b'e') => is(b"type", Field::Type),
-        (8, b'f', b'n') => is(b"function", Field::Function),
-        (4, b'n', b'e') => is(b"name", Field::Name),
-        (9, b'a', b's') => is(b"arguments", Field::Arguments),
-        _ => Field::Other,
-    }
 }
