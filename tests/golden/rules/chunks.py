@@ -1,5 +1,5 @@
 """What decoding a recording yields, in the shape the merge reads, and what the native dialects share
-(rust/decode/native.rs): one event yields at most one chunk, and only when it carries something (text,
+(rust/decode/to_openai.rs): one event yields at most one chunk, and only when it carries something (text,
 reasoning, a tool call, thinking blocks, provider fields, a finish reason or usage); a stream that sends no
 id has the one the tests give the decoder; a tool call without an id gets `call_<stream id>_<index>`, the
 stream id without its `chatcmpl-` prefix."""
