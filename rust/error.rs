@@ -28,8 +28,11 @@ pub enum Error {
     Incomplete { detail: String, bytes: u64 },
     /// `feed()` or `finish()` on a decoder that already finished or failed.
     Closed { detail: &'static str },
-    /// A dialect name the decoder does not know.
-    UnknownDialect { name: String },
+    /// A dialect name the decoder does not know, and the names it knows.
+    UnknownDialect {
+        name: String,
+        expected: &'static [&'static str],
+    },
 }
 
 impl fmt::Display for Error {
@@ -50,11 +53,13 @@ impl fmt::Display for Error {
             ),
             Error::Incomplete { detail, bytes } => write!(f, "the stream ended {detail} (after {bytes} bytes)"),
             Error::Closed { detail } => f.write_str(detail),
-            Error::UnknownDialect { name } => write!(
-                f,
-                "unknown dialect \"{name}\"; expected one of: {}",
-                crate::decode::DIALECTS.join(", ")
-            ),
+            Error::UnknownDialect { name, expected } => {
+                write!(
+                    f,
+                    "unknown dialect \"{name}\"; expected one of: {}",
+                    expected.join(", ")
+                )
+            }
         }
     }
 }

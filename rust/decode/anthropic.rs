@@ -26,14 +26,15 @@
 //! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
 use super::fields::{is_nonempty_object, Bad, Obj, R};
+use super::dialect::{provider_error, Dialect, Step};
 use super::to_openai::{
-    nonempty, opening, provider_error, provider_field, reasoning, redacted, signature, single, tool_arguments,
+    nonempty, opening, provider_field, reasoning, redacted, signature, single, tool_arguments,
     tool_delta, tool_start, Header, Tools, UsageJson,
 };
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
 use crate::error::{Error, Pos};
-use crate::framing::{Event, Flow};
+use crate::framing::{Event, Flow, Framing};
 use crate::json::{is_complete_json, push_json_string, trim_json_ws, utf8_lossy, ObjectBuilder, Parser};
 
 #[derive(Debug)]
@@ -70,14 +71,13 @@ struct Counts {
     seen: bool,
 }
 
-enum Step {
-    Chunk(Option<Chunk>),
-    Stop,
-    Error,
-}
+impl Dialect for AnthropicDecoder {
+    const NAME: &'static str = "anthropic";
+    const FRAMING: Framing = Framing::Auto;
+    const TERMINATOR: &'static str = "before message_stop";
+    const NEEDS_ID: bool = true;
 
-impl AnthropicDecoder {
-    pub(crate) fn new(options: &Options) -> Self {
+    fn new(options: &Options) -> Self {
         AnthropicDecoder {
             header: Header::new(options),
             tool_blocks: Vec::new(),
@@ -87,11 +87,13 @@ impl AnthropicDecoder {
         }
     }
 
-    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         let data = utf8_lossy(event.data);
         self.decode_text(&data, event.kind, event.pos, sink)
     }
+}
 
+impl AnthropicDecoder {
     /// One event's payload; `name` is its SSE event name.
     pub(crate) fn decode_text(
         &mut self,
@@ -106,16 +108,13 @@ impl AnthropicDecoder {
         if let Some(text) = text_delta(data) {
             // Most events of a stream; the general path below gives the same chunk, slower.
             let chunk = (!text.is_empty()).then(|| self.header.one(super::to_openai::content(text), None, None));
-            return Header::emit(chunk.flatten(), pos, sink).map(|()| Flow::Continue);
+            return Step::Chunk(chunk.flatten()).emit(pos, sink);
         }
         if trim_json_ws(data).is_empty() {
             return Ok(Flow::Continue);
         }
-        match self.step(data, name).map_err(|bad| bad.at(pos, "anthropic"))? {
-            Step::Chunk(chunk) => Header::emit(chunk, pos, sink).map(|()| Flow::Continue),
-            Step::Stop => Ok(Flow::Stop),
-            Step::Error => Err(provider_error(pos, "error", data)),
-        }
+        let step = self.step(data, name).map_err(|bad| bad.at(pos, "anthropic"))?;
+        step.emit(pos, sink)
     }
 
     fn step(&mut self, data: &str, name: &[u8]) -> R<Step> {
@@ -131,8 +130,8 @@ impl AnthropicDecoder {
             "content_block_start" => self.block_start(&event)?,
             "content_block_stop" => self.block_stop(&event)?,
             "message_delta" => self.message_delta(&event)?,
-            "message_stop" => return Ok(Step::Stop),
-            "error" => return Ok(Step::Error),
+            "message_stop" => return Ok(Step::End(None)),
+            "error" => return Ok(Step::failed("error", data)),
             _ => None,
         };
         Ok(Step::Chunk(chunk))

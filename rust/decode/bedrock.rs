@@ -16,14 +16,15 @@ use base64::Engine as _;
 
 use super::anthropic::AnthropicDecoder;
 use super::fields::{child, Bad, Obj, R};
+use super::dialect::{provider_error, Dialect, Step};
 use super::to_openai::{
-    block_object, content, nonempty, opening, provider_error, single, tool_arguments, tool_delta, tool_start, Header,
+    block_object, content, nonempty, opening, single, tool_arguments, tool_delta, tool_start, Header,
     Tools, UsageJson,
 };
 use super::{Options, Sink};
-use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
+use crate::chunk::{Arguments, Delta, FinishReason, Json};
 use crate::error::Error;
-use crate::framing::{Event, Flow};
+use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy, Parser};
 
 #[derive(Debug)]
@@ -41,8 +42,13 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
     base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
 );
 
-impl BedrockDecoder {
-    pub(crate) fn new(options: &Options) -> Self {
+impl Dialect for BedrockDecoder {
+    const NAME: &'static str = "bedrock";
+    const FRAMING: Framing = Framing::EventStream;
+    const TERMINATOR: &'static str = "before messageStop (or, for an invoke stream, message_stop)";
+    const NEEDS_ID: bool = true;
+
+    fn new(options: &Options) -> Self {
         BedrockDecoder {
             header: Header::new(options),
             tools: Tools::default(),
@@ -51,7 +57,7 @@ impl BedrockDecoder {
         }
     }
 
-    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         let data = utf8_lossy(event.data);
         if event.exception {
             return Err(provider_error(event.pos, &String::from_utf8_lossy(event.kind), &data));
@@ -64,7 +70,7 @@ impl BedrockDecoder {
             if let Some(text) = text_delta(&data) {
                 // Most events of a stream; the general path below gives the same chunk, slower.
                 let chunk = (!text.is_empty()).then(|| self.header.one(content(text), None, None));
-                return Header::emit(chunk.flatten(), event.pos, sink).map(|()| Flow::Continue);
+                return Step::Chunk(chunk.flatten()).emit(event.pos, sink);
             }
         }
         if trim_json_ws(&data).is_empty() {
@@ -72,19 +78,20 @@ impl BedrockDecoder {
         }
         let payload = Obj::parse(&data).map_err(|bad| bad.at(event.pos, "bedrock"))?;
         let kind = String::from_utf8_lossy(event.kind);
-        let (chunk, end) = self
+        let step = self
             .converse(&kind, &payload)
             .map_err(|bad| bad.at(event.pos, "bedrock"))?;
-        Header::emit(chunk, event.pos, sink)?;
-        Ok(if end { Flow::Stop } else { Flow::Continue })
+        step.emit(event.pos, sink)
     }
 
     /// A converse stream may end after `messageStop` when its `metadata` never comes.
-    pub(crate) fn complete(&self) -> bool {
+    fn complete(&self) -> bool {
         self.stopped
     }
+}
 
-    fn converse(&mut self, kind: &str, payload: &Obj<'_>) -> R<(Option<Chunk>, bool)> {
+impl BedrockDecoder {
+    fn converse(&mut self, kind: &str, payload: &Obj<'_>) -> R<Step> {
         let index = payload.int("contentBlockIndex")?.unwrap_or(0);
         let delta = match kind {
             "contentBlockDelta" => match payload.obj("delta")? {
@@ -112,7 +119,7 @@ impl BedrockDecoder {
                     .as_deref()
                     .and_then(FinishReason::map)
                     .or(Some(FinishReason::Stop));
-                return Ok((self.header.one(Delta::default(), finish, None), false));
+                return Ok(Step::Chunk(self.header.one(Delta::default(), finish, None)));
             }
             "metadata" => {
                 let usage = match payload.obj("usage")? {
@@ -120,11 +127,11 @@ impl BedrockDecoder {
                     None => None,
                 };
                 let trace = payload.get("trace").map(|raw| single("trace", raw));
-                return Ok((self.header.chunk(Vec::new(), usage, trace), true));
+                return Ok(Step::End(self.header.chunk(Vec::new(), usage, trace)));
             }
             _ => None,
         };
-        Ok((delta.and_then(|delta| self.header.one(delta, None, None)), false))
+        Ok(Step::Chunk(delta.and_then(|delta| self.header.one(delta, None, None))))
     }
 
     fn block_delta(&mut self, index: i64, delta: &Obj<'_>) -> R<Delta> {

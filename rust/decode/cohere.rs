@@ -17,14 +17,15 @@
 
 use super::fields::{child, objects, Bad, Obj, R};
 use super::openai::finish_reason_error;
+use super::dialect::{provider_error, Dialect, Step};
 use super::to_openai::{
-    content, nonempty, opening, provider_error, provider_field, reasoning, tool_arguments, tool_delta, tool_start,
+    content, nonempty, opening, provider_field, reasoning, tool_arguments, tool_delta, tool_start,
     Header, Tools, UsageJson,
 };
 use super::{Options, Sink};
-use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json, ToolCall};
+use crate::chunk::{Arguments, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;
-use crate::framing::{Event, Flow};
+use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy};
 
 #[derive(Debug)]
@@ -33,23 +34,20 @@ pub(crate) struct CohereDecoder {
     tools: Tools,
 }
 
-enum Step {
-    Chunk(Option<Chunk>),
-    /// The last chunk of the stream.
-    End(Option<Chunk>),
-    /// The stream finished with this reason, which says it failed.
-    Failed(String),
-}
+impl Dialect for CohereDecoder {
+    const NAME: &'static str = "cohere";
+    const FRAMING: Framing = Framing::Auto;
+    const TERMINATOR: &'static str = "before message-end (or stream-end)";
+    const NEEDS_ID: bool = true;
 
-impl CohereDecoder {
-    pub(crate) fn new(options: &Options) -> Self {
+    fn new(options: &Options) -> Self {
         CohereDecoder {
             header: Header::new(options),
             tools: Tools::default(),
         }
     }
 
-    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         let data = utf8_lossy(event.data);
         if event.kind == b"error" {
             return Err(provider_error(event.pos, "error", &data));
@@ -61,16 +59,14 @@ impl CohereDecoder {
         if payload.starts_with("[DONE]") {
             return Ok(Flow::Stop);
         }
-        match self
+        let step = self
             .step(&data, event.kind)
-            .map_err(|bad| bad.at(event.pos, "cohere"))?
-        {
-            Step::Chunk(chunk) => Header::emit(chunk, event.pos, sink).map(|()| Flow::Continue),
-            Step::End(chunk) => Header::emit(chunk, event.pos, sink).map(|()| Flow::Stop),
-            Step::Failed(reason) => Err(provider_error(event.pos, "", &finish_reason_error(&reason))),
-        }
+            .map_err(|bad| bad.at(event.pos, "cohere"))?;
+        step.emit(event.pos, sink)
     }
+}
 
+impl CohereDecoder {
     fn step(&mut self, data: &str, name: &[u8]) -> R<Step> {
         let event = Obj::parse(data)?;
         if let Some(kind) = event.str("type")? {
@@ -228,7 +224,12 @@ impl CohereDecoder {
     /// The last event: its finish reason, and the usage (v2's `usage` or v1's `meta`).
     fn end(&mut self, reason: Option<&str>, usage: Option<&Obj<'_>>) -> R<Step> {
         if let Some(reason) = reason.filter(|r| r.eq_ignore_ascii_case("error")) {
-            return Ok(Step::Failed(reason.to_owned()));
+            // The generation failed: the provider's error, in the shape an `OpenAI` stream's would have.
+            return Ok(Step::Failed {
+                chunk: None,
+                event_type: "",
+                data: finish_reason_error(reason),
+            });
         }
         let finish = reason.and_then(FinishReason::map).or(Some(FinishReason::Stop));
         let usage = match usage {

@@ -25,11 +25,12 @@
 
 use super::fields::{objects, Bad, Obj, R};
 use super::gemini_args::ArgsWriter;
-use super::to_openai::{provider_error, Header, UsageJson};
+use super::dialect::{provider_error, Dialect, Step};
+use super::to_openai::{Header, UsageJson};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;
-use crate::framing::{Event, Flow};
+use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy, ObjectBuilder};
 
 #[derive(Debug)]
@@ -49,8 +50,13 @@ struct Candidate {
     streaming: Option<ArgsWriter>,
 }
 
-impl GeminiDecoder {
-    pub(crate) fn new(options: &Options) -> Self {
+impl Dialect for GeminiDecoder {
+    const NAME: &'static str = "gemini";
+    const FRAMING: Framing = Framing::Auto;
+    const TERMINATOR: &'static str = "before a finishReason for every candidate";
+    const NEEDS_ID: bool = true;
+
+    fn new(options: &Options) -> Self {
         let mut header = Header::new(options);
         // Each candidate gets its own role (below).
         header.mark_role_sent();
@@ -61,7 +67,7 @@ impl GeminiDecoder {
         }
     }
 
-    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         let data = utf8_lossy(event.data);
         if event.kind == b"error" {
             return Err(provider_error(event.pos, "error", &data));
@@ -75,14 +81,15 @@ impl GeminiDecoder {
             return Err(provider_error(event.pos, "", &data));
         }
         let chunk = self.response(&response).map_err(|bad| bad.at(event.pos, "gemini"))?;
-        Header::emit(chunk, event.pos, sink)?;
-        Ok(Flow::Continue)
+        Step::Chunk(chunk).emit(event.pos, sink)
     }
 
-    pub(crate) fn complete(&self) -> bool {
+    fn complete(&self) -> bool {
         self.blocked || (!self.candidates.is_empty() && self.candidates.iter().all(|c| c.finished))
     }
+}
 
+impl GeminiDecoder {
     fn response(&mut self, response: &Obj<'_>) -> R<Option<crate::chunk::Chunk>> {
         if let Some(id) = response.str("responseId")? {
             self.header.set_id(&id);

@@ -4,22 +4,34 @@
 //! through a feed leaves every earlier chunk with the caller. After the dialect's terminator the rest of
 //! the input is ignored; after `finish` or an error the decoder is closed.
 
-mod anthropic;
-mod bedrock;
-mod cohere;
+mod dialect;
 mod fields;
-mod gemini;
 mod gemini_args;
-mod ollama;
-pub(crate) mod openai;
 mod openai_keys;
 mod openai_parts;
 mod openai_wire;
 mod to_openai;
 
+use dialect::{registry, Dialect};
+
 use crate::chunk::{Choice, Chunk, Delta, Function, ToolCall};
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow, Framer, Framing};
+
+registry! {
+    /// The registry: every dialect, in the order `DIALECTS` lists them (the twin's order), and the
+    /// decoder of one stream. Adding a dialect is one file in this directory (a decoder that implements
+    /// `Dialect`, see dialect.rs) and one line in this list, `module => Variant(decoder type)`: the macro
+    /// declares the module and adds the dialect to this enum, to `DIALECTS` and to every dispatch. The
+    /// decoders other than OpenAI's are boxed, so that the enum stays the size of the OpenAI decoder,
+    /// whose loop is the hot one.
+    openai => OpenAi(openai::OpenAiDecoder),
+    anthropic => Anthropic(Box<anthropic::AnthropicDecoder>),
+    cohere => Cohere(Box<cohere::CohereDecoder>),
+    gemini => Gemini(Box<gemini::GeminiDecoder>),
+    ollama => Ollama(Box<ollama::OllamaDecoder>),
+    bedrock => Bedrock(Box<bedrock::BedrockDecoder>),
+}
 
 /// Receives each chunk with the position of the event it came from. An error it returns fails the stream.
 pub type Sink<'s> = dyn FnMut(Chunk, Pos) -> Result<(), Error> + 's;
@@ -44,59 +56,12 @@ pub fn parse_piece(kind: &str, text: &str) -> Result<Piece, String> {
 pub struct Options {
     /// Model name for chunks whose provider sends none.
     pub model: String,
-    /// Id for the chunks of a stream whose provider sends none (the native dialects; `OpenAI`'s ignores it).
+    /// Id for the chunks of a stream whose provider sends none: used by the dialects that need one
+    /// (`StreamDecoder::needs_id`), ignored by the others.
     pub id: String,
     /// Unix time for chunks whose provider sends none.
     pub created: i64,
     pub max_event_bytes: usize,
-}
-
-/// The dialect names, as `python/rillm/_fallback/decode/__init__.py::DIALECTS` lists them.
-pub const DIALECTS: [&str; 6] = ["openai", "anthropic", "cohere", "gemini", "ollama", "bedrock"];
-
-#[derive(Debug)]
-enum Dialect {
-    OpenAi(openai::OpenAiDecoder),
-    Anthropic(Box<anthropic::AnthropicDecoder>),
-    Cohere(Box<cohere::CohereDecoder>),
-    Gemini(Box<gemini::GeminiDecoder>),
-    Ollama(Box<ollama::OllamaDecoder>),
-    Bedrock(Box<bedrock::BedrockDecoder>),
-}
-
-impl Dialect {
-    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
-        match self {
-            Dialect::OpenAi(d) => d.decode(event, sink),
-            Dialect::Anthropic(d) => d.decode(event, sink),
-            Dialect::Cohere(d) => d.decode(event, sink),
-            Dialect::Gemini(d) => d.decode(event, sink),
-            Dialect::Ollama(d) => d.decode(event, sink),
-            Dialect::Bedrock(d) => d.decode(event, sink),
-        }
-    }
-
-    fn complete(&self) -> bool {
-        match self {
-            Dialect::OpenAi(d) => d.complete(),
-            Dialect::Gemini(d) => d.complete(),
-            Dialect::Bedrock(d) => d.complete(),
-            // These end only with their terminator event.
-            Dialect::Anthropic(_) | Dialect::Cohere(_) | Dialect::Ollama(_) => false,
-        }
-    }
-
-    /// What was missing when a stream of this dialect ends early.
-    fn terminator(&self) -> &'static str {
-        match self {
-            Dialect::OpenAi(_) => "before [DONE] or a finish_reason for every choice",
-            Dialect::Anthropic(_) => "before message_stop",
-            Dialect::Cohere(_) => "before message-end (or stream-end)",
-            Dialect::Gemini(_) => "before a finishReason for every candidate",
-            Dialect::Ollama(_) => "before its done line",
-            Dialect::Bedrock(_) => "before messageStop (or, for an invoke stream, message_stop)",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,43 +76,22 @@ enum State {
 #[derive(Debug)]
 pub struct StreamDecoder {
     framer: Framer,
-    dialect: Dialect,
+    decoder: Decoder,
     state: State,
 }
 
 impl StreamDecoder {
     /// `dialect` is one of the names `python/rillm/_fallback/decode/__init__.py::DIALECTS` lists.
     pub fn new(dialect: &str, options: &Options) -> Result<Self, Error> {
-        let (dialect, framing) = match dialect {
-            "openai" => (
-                Dialect::OpenAi(openai::OpenAiDecoder::new(&options.model, options.created)),
-                Framing::Sse,
-            ),
-            "anthropic" => (
-                Dialect::Anthropic(Box::new(anthropic::AnthropicDecoder::new(options))),
-                Framing::Auto,
-            ),
-            "cohere" => (
-                Dialect::Cohere(Box::new(cohere::CohereDecoder::new(options))),
-                Framing::Auto,
-            ),
-            "gemini" => (
-                Dialect::Gemini(Box::new(gemini::GeminiDecoder::new(options))),
-                Framing::Auto,
-            ),
-            "ollama" => (
-                Dialect::Ollama(Box::new(ollama::OllamaDecoder::new(options))),
-                Framing::Ndjson,
-            ),
-            "bedrock" => (
-                Dialect::Bedrock(Box::new(bedrock::BedrockDecoder::new(options))),
-                Framing::EventStream,
-            ),
-            other => return Err(Error::UnknownDialect { name: other.to_owned() }),
+        let Some((decoder, framing)) = Decoder::new(dialect, options) else {
+            return Err(Error::UnknownDialect {
+                name: dialect.to_owned(),
+                expected: DIALECTS,
+            });
         };
         Ok(StreamDecoder {
             framer: Framer::new(framing, options.max_event_bytes),
-            dialect,
+            decoder,
             state: State::Open,
         })
     }
@@ -167,8 +111,8 @@ impl StreamDecoder {
                 })
             }
         }
-        let dialect = &mut self.dialect;
-        match self.framer.feed(data, |event| dialect.decode(event, sink)) {
+        let decoder = &mut self.decoder;
+        match self.framer.feed(data, |event| decoder.decode(event, sink)) {
             Ok(Flow::Stop) => self.state = State::Done,
             Ok(Flow::Continue) => {}
             Err(e) => {
@@ -199,10 +143,10 @@ impl StreamDecoder {
             }
         }
         self.state = State::Failed;
-        let dialect = &mut self.dialect;
+        let decoder = &mut self.decoder;
         let mut stopped = false;
         let pending = self.framer.finish(|event| {
-            let flow = dialect.decode(event, sink)?;
+            let flow = decoder.decode(event, sink)?;
             stopped |= flow == Flow::Stop;
             Ok(flow)
         })?;
@@ -213,14 +157,21 @@ impl StreamDecoder {
                 bytes,
             });
         }
-        if !stopped && !self.dialect.complete() {
+        if !stopped && !self.decoder.complete() {
             return Err(Error::Incomplete {
-                detail: self.dialect.terminator().to_owned(),
+                detail: self.decoder.terminator().to_owned(),
                 bytes,
             });
         }
         self.state = State::Finished;
         Ok(())
+    }
+
+    /// Whether the dialect named `dialect` needs an id for its chunks (`Options::id`); `None` when there is
+    /// no such dialect.
+    #[must_use]
+    pub fn needs_id(dialect: &str) -> Option<bool> {
+        Decoder::needs_id(dialect)
     }
 
     /// Whether the dialect's terminator has been seen.

@@ -8,11 +8,12 @@
 //! stream; an `error` line raises. Ollama sends no response id, so every chunk has the decoder's.
 
 use super::fields::{objects, Obj, R};
-use super::to_openai::{provider_error, Header, UsageJson};
+use super::dialect::{provider_error, Dialect, Step};
+use super::to_openai::{Header, UsageJson};
 use super::{Options, Sink};
-use crate::chunk::{Arguments, Chunk, Delta, FinishReason, Json};
+use crate::chunk::{Arguments, Delta, FinishReason, Json};
 use crate::error::Error;
-use crate::framing::{Event, Flow};
+use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy};
 
 #[derive(Debug)]
@@ -22,8 +23,13 @@ pub(crate) struct OllamaDecoder {
     tools: i64,
 }
 
-impl OllamaDecoder {
-    pub(crate) fn new(options: &Options) -> Self {
+impl Dialect for OllamaDecoder {
+    const NAME: &'static str = "ollama";
+    const FRAMING: Framing = Framing::Ndjson;
+    const TERMINATOR: &'static str = "before its done line";
+    const NEEDS_ID: bool = true;
+
+    fn new(options: &Options) -> Self {
         OllamaDecoder {
             header: Header::new(options),
             think: ThinkTags::default(),
@@ -31,7 +37,7 @@ impl OllamaDecoder {
         }
     }
 
-    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         let data = utf8_lossy(event.data);
         if trim_json_ws(&data).is_empty() {
             return Ok(Flow::Continue);
@@ -40,12 +46,13 @@ impl OllamaDecoder {
         if line.has("error") {
             return Err(provider_error(event.pos, "", &data));
         }
-        let (chunk, done) = self.line(&line).map_err(|bad| bad.at(event.pos, "ollama"))?;
-        Header::emit(chunk, event.pos, sink)?;
-        Ok(if done { Flow::Stop } else { Flow::Continue })
+        let step = self.line(&line).map_err(|bad| bad.at(event.pos, "ollama"))?;
+        step.emit(event.pos, sink)
     }
+}
 
-    fn line(&mut self, line: &Obj<'_>) -> R<(Option<Chunk>, bool)> {
+impl OllamaDecoder {
+    fn line(&mut self, line: &Obj<'_>) -> R<Step> {
         if let Some(model) = line.str("model")? {
             self.header.set_model(&model);
         }
@@ -102,7 +109,8 @@ impl OllamaDecoder {
         }
         delta.content = (!content.is_empty()).then_some(content);
         delta.reasoning_content = (!reasoning.is_empty()).then_some(reasoning);
-        Ok((self.header.one(delta, finish, usage), done))
+        let chunk = self.header.one(delta, finish, usage);
+        Ok(if done { Step::End(chunk) } else { Step::Chunk(chunk) })
     }
 }
 

@@ -10,12 +10,13 @@
 //! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
 //! (after the chunk's own content, when it has choices, has been handed over).
 
+use super::dialect::{provider_error, Dialect, Step};
 use super::openai_parts::with_field;
 use super::openai_wire::{parse_chunk, Seen, WireChunk};
-use super::Sink;
+use super::{Options, Sink};
 use crate::chunk::{Chunk, Delta, Json, Shared};
-use crate::error::{Error, Pos};
-use crate::framing::{Event, Flow};
+use crate::error::Error;
+use crate::framing::{Event, Flow, Framing};
 use crate::json::{is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
 
 #[derive(Debug)]
@@ -28,8 +29,45 @@ pub(crate) struct OpenAiDecoder {
     choices: Vec<(i64, bool)>,
 }
 
+impl Dialect for OpenAiDecoder {
+    const NAME: &'static str = "openai";
+    const FRAMING: Framing = Framing::Sse;
+    const TERMINATOR: &'static str = "before [DONE] or a finish_reason for every choice";
+    const NEEDS_ID: bool = false;
+
+    fn new(options: &Options) -> Self {
+        OpenAiDecoder::with_defaults(&options.model, options.created)
+    }
+
+    fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        let data = utf8_lossy(event.data);
+        if event.kind == b"error" {
+            return Err(provider_error(event.pos, "error", &data));
+        }
+        let payload = trim_json_ws(&data);
+        if payload.is_empty() {
+            return Ok(Flow::Continue);
+        }
+        if payload.starts_with("[DONE]") {
+            return Ok(Flow::Stop);
+        }
+        let step = self.step(&data).map_err(|detail| Error::Decode {
+            pos: event.pos,
+            detail: format!("invalid chunk: {detail}"),
+        })?;
+        step.emit(event.pos, sink)
+    }
+
+    /// Whether the stream may end here without `[DONE]`: some choice was seen and every one has finished
+    /// (Perplexity and others send no `[DONE]`).
+    fn complete(&self) -> bool {
+        !self.choices.is_empty() && self.choices.iter().all(|&(_, finished)| finished)
+    }
+}
+
 impl OpenAiDecoder {
-    pub(crate) fn new(default_model: &str, default_created: i64) -> Self {
+    /// A decoder whose chunks get `default_model` and `default_created` when they lack their own.
+    pub(crate) fn with_defaults(default_model: &str, default_created: i64) -> Self {
         OpenAiDecoder {
             seen: Seen::default(),
             created: None,
@@ -39,45 +77,25 @@ impl OpenAiDecoder {
         }
     }
 
-    pub(crate) fn decode(&mut self, event: Event<'_>, sink: &mut Sink<'_>) -> Result<Flow, Error> {
-        let data = utf8_lossy(event.data);
-        if event.kind == b"error" {
-            return Err(Error::Provider {
-                pos: event.pos,
-                event_type: "error".into(),
-                data: data.into_owned(),
-            });
-        }
-        let payload = trim_json_ws(&data);
-        if payload.is_empty() {
-            return Ok(Flow::Continue);
-        }
-        if payload.starts_with("[DONE]") {
-            return Ok(Flow::Stop);
-        }
-        let mut wire = parse_chunk(&data, &mut self.seen).map_err(|detail| Error::Decode {
-            pos: event.pos,
-            detail: format!("invalid chunk: {detail}"),
-        })?;
+    /// One `data:` payload: its chunk, and the provider's error when the chunk says the stream failed.
+    fn step(&mut self, data: &str) -> Result<Step, JsonError> {
+        let mut wire = parse_chunk(data, &mut self.seen)?;
         let error = wire.error.is_some_and(is_truthy);
         if error && wire.choices.is_none() {
-            return Err(provider_error(event.pos, &data));
+            return Ok(Step::failed("", data));
         }
         let failed_with = wire.failed_with.take();
-        sink(self.chunk(wire), event.pos)?;
-        if error {
-            return Err(provider_error(event.pos, &data));
-        }
-        if let Some(reason) = failed_with {
-            return Err(provider_error(event.pos, &finish_reason_error(&reason)));
-        }
-        Ok(Flow::Continue)
-    }
-
-    /// Whether the stream may end here without `[DONE]`: some choice was seen and every one has finished
-    /// (Perplexity and others send no `[DONE]`).
-    pub(crate) fn complete(&self) -> bool {
-        !self.choices.is_empty() && self.choices.iter().all(|&(_, finished)| finished)
+        let chunk = Some(self.chunk(wire));
+        let failure = match failed_with {
+            _ if error => data.to_owned(),
+            Some(reason) => finish_reason_error(&reason),
+            None => return Ok(Step::Chunk(chunk)),
+        };
+        Ok(Step::Failed {
+            chunk,
+            event_type: "",
+            data: failure,
+        })
     }
 
     fn chunk(&mut self, wire: WireChunk<'_>) -> Chunk {
@@ -131,7 +149,7 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
     use super::openai_wire as wire;
     use super::Piece;
     if kind == "chunk" {
-        let mut decoder = OpenAiDecoder::new("", 0);
+        let mut decoder = OpenAiDecoder::with_defaults("", 0);
         let chunk = parse_chunk(text, &mut decoder.seen)?;
         return Ok(Piece::Chunk(decoder.chunk(chunk)));
     }
@@ -156,14 +174,6 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
     };
     p.finish()?;
     Ok(piece)
-}
-
-fn provider_error(pos: Pos, data: &str) -> Error {
-    Error::Provider {
-        pos,
-        event_type: String::new(),
-        data: data.to_owned(),
-    }
 }
 
 /// The error payload for a stream a provider ended with finish reason `error` or `abort`.

@@ -8,19 +8,9 @@
 
 use std::borrow::Cow;
 
-use super::{Options, Sink};
+use super::Options;
 use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall};
-use crate::error::{Error, Pos};
 use crate::json::{push_json_string, ObjectBuilder};
-
-/// The error a provider reported in the stream.
-pub(crate) fn provider_error(pos: Pos, event_type: &str, data: &str) -> Error {
-    Error::Provider {
-        pos,
-        event_type: event_type.to_owned(),
-        data: data.to_owned(),
-    }
-}
 
 /// The stream-wide part of every chunk: id, model and time, and whether the role was sent yet.
 #[derive(Debug)]
@@ -97,14 +87,6 @@ impl Header {
             provider_specific_fields: psf,
             extras: None,
         })
-    }
-
-    /// Hands `chunk` on, if there is one.
-    pub(crate) fn emit(chunk: Option<Chunk>, pos: Pos, sink: &mut Sink<'_>) -> Result<(), Error> {
-        match chunk {
-            Some(chunk) => sink(chunk, pos),
-            None => Ok(()),
-        }
     }
 
     /// Whether the role went out yet (Gemini gives each candidate its own).

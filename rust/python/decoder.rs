@@ -66,8 +66,8 @@ impl PyStreamDecoder {
             Some(i) => i
                 .extract::<String>()
                 .map_err(|_| type_error("id must be a str or None", i))?,
-            // The OpenAI dialect takes ids from its chunks; only the others need one of their own.
-            None if dialect == "openai" => String::new(),
+            // A dialect whose chunks carry their ids (OpenAI's) needs none of its own.
+            None if StreamDecoder::needs_id(&dialect) != Some(true) => String::new(),
             None => super::shared::new_response_id(py)?.call0()?.extract()?,
         };
         let options = Options {
