@@ -15,6 +15,18 @@ class ShapeError(ValueError):
     """A payload that is JSON but not the dialect's shape (a field of the wrong type)."""
 
 
+class ProviderFailed(Exception):
+    """Raised by a dialect's handler when the event says the stream failed (Rust's `Step::Error` and
+    `Step::Failed`): the dialect's `decode()`, which knows the event, raises the provider's error for it.
+    `data` is the error payload to report (None: the event's own), `event_type` what the error mapping is
+    told the event was."""
+
+    def __init__(self, event_type: str, data: str | None = None) -> None:
+        super().__init__(event_type)
+        self.event_type = event_type
+        self.data = data
+
+
 def event_too_large(event: int, offset: int, limit: int) -> exceptions.EventTooLargeError:
     return exceptions.EventTooLargeError(
         f"event {event} starting at byte {offset} is larger than max_event_bytes ({limit} bytes)",

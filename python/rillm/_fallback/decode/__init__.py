@@ -9,7 +9,7 @@ dialect's terminator the rest of the input is ignored; after `finish()` or an er
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from rillm import _shared, exceptions
 from rillm._fallback.chunk import ModelResponseStream
@@ -20,30 +20,47 @@ from rillm._fallback.decode.gemini import GeminiDecoder
 from rillm._fallback.decode.ollama import OllamaDecoder
 from rillm._fallback.decode.openai import OpenAiDecoder
 from rillm._fallback.errors import incomplete
-from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, Framer
+from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, STOP, Event, Flow, Framer
 
-# Keep in sync with rust/decode/mod.rs::DIALECTS.
-DIALECTS = ("openai", "anthropic", "cohere", "gemini", "ollama", "bedrock")
 
-# Each dialect's framing, and what is missing when its stream ends early.
-_FRAMING = {
-    "openai": "sse",
-    "anthropic": "auto",
-    "cohere": "auto",
-    "gemini": "auto",
-    "ollama": "ndjson",
-    "bedrock": "eventstream",
-}
-_TERMINATOR = {
-    "openai": "before [DONE] or a finish_reason for every choice",
-    "anthropic": "before message_stop",
-    "cohere": "before message-end (or stream-end)",
-    "gemini": "before a finishReason for every candidate",
-    "ollama": "before its done line",
-    "bedrock": "before messageStop (or, for an invoke stream, message_stop)",
-}
+class Dialect(Protocol):
+    """A dialect's decoder, as `StreamDecoder` uses it (twin of the trait in rust/decode/mod.rs)."""
+
+    # Its name for `StreamDecoder(dialect)`.
+    NAME: ClassVar[str]
+    # Its framing, one of `framing.FRAMINGS`.
+    FRAMING: ClassVar[str]
+    # What is missing when its stream ends early: "the stream ended <TERMINATOR> (after N bytes)".
+    TERMINATOR: ClassVar[str]
+    # Whether it needs an id for its chunks (a fresh `chatcmpl-<uuid>` unless the caller gave one); without
+    # one it takes the ids its chunks carry.
+    NEEDS_ID: ClassVar[bool]
+
+    def __init__(self, id_: str, model: str, created: int) -> None: ...
+
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
+        """Decodes one event, appending its chunks to `out`; STOP at the stream's terminator."""
+
+    def complete(self) -> bool:
+        """Whether the stream may end here without its terminator."""
+
+
+# The registry: adding a dialect is one module under decode/ (a class with what `Dialect` lists) and one
+# line here, beside its import. Keep in sync with rust/decode/mod.rs (same names, same order).
+_DECODERS: tuple[type[Dialect], ...] = (
+    OpenAiDecoder,
+    AnthropicDecoder,
+    CohereDecoder,
+    GeminiDecoder,
+    OllamaDecoder,
+    BedrockDecoder,
+)
+_BY_NAME = {decoder.NAME: decoder for decoder in _DECODERS}
+DIALECTS = tuple(_BY_NAME)
 
 _OPEN, _DONE, _FINISHED, _FAILED = range(4)
+_STATES = ("open", "done", "finished", "failed")
+_I64 = range(-(2**63), 2**63)
 
 
 class StreamDecoder:
@@ -57,7 +74,7 @@ class StreamDecoder:
     usage-only and moderation chunks), as a stream shown to a caller does unless usage was asked for.
     """
 
-    __slots__ = ("_decoder", "_framer", "_skip_choiceless", "_state", "dialect")
+    __slots__ = ("_decoder", "_dialect", "_framer", "_skip_choiceless", "_state")
 
     def __init__(
         self,
@@ -69,28 +86,33 @@ class StreamDecoder:
         id: str | None = None,
         skip_choiceless: bool = False,
     ) -> None:
-        if not isinstance(dialect, str):
-            raise TypeError(f"dialect must be a str, not {type(dialect).__name__}")
-        if dialect not in DIALECTS:
-            raise ValueError(f'unknown dialect "{dialect}"; expected one of: {", ".join(DIALECTS)}')
-        if model is not None and not isinstance(model, str):
-            raise TypeError(f"model must be a str or None, not {type(model).__name__}")
-        if type(max_event_bytes) is not int or max_event_bytes <= 0:
+        # The arguments are checked in the order, and with the messages, of the Rust binding
+        # (rust/python/decoder.rs::PyStreamDecoder::new), where None is the default of every optional one.
+        skip_choiceless = _as_bool(skip_choiceless, "skip_choiceless")
+        if dialect is None:
+            dialect = "openai"
+        elif not _is_rust_str(dialect):
+            raise _type_error("dialect must be a str", dialect)
+        if model is not None and not _is_rust_str(model):
+            raise _type_error("model must be a str or None", model)
+        if max_event_bytes is None:
+            max_event_bytes = DEFAULT_MAX_EVENT_BYTES
+        elif type(max_event_bytes) is not int or not 0 < max_event_bytes < 2**63:
             raise ValueError("max_event_bytes must be a positive int")
-        if created is not None and type(created) is not int:
-            raise TypeError(f"created must be an int or None, not {type(created).__name__}")
-        if id is not None and not isinstance(id, str):
-            raise TypeError(f"id must be a str or None, not {type(id).__name__}")
-        self.dialect = dialect
-        self._framer = Framer(_FRAMING[dialect], max_event_bytes)
-        created = int(time.time()) if created is None else created
-        if dialect == "openai":
-            self._decoder: Any = OpenAiDecoder(model or "", created)
-        else:
-            id_ = _shared.new_response_id() if id is None else id
-            self._decoder = _DECODERS[dialect](id_, model or "", created)
-        if not isinstance(skip_choiceless, bool):
-            raise TypeError(f"skip_choiceless must be a bool, not {type(skip_choiceless).__name__}")
+        if created is None:
+            created = int(time.time())
+        elif type(created) is not int or created not in _I64:
+            raise _type_error("created must be an int or None", created)
+        if id is not None and not _is_rust_str(id):
+            raise _type_error("id must be a str or None", id)
+        decoder = _BY_NAME.get(dialect)
+        if decoder is None:
+            raise ValueError(f'unknown dialect "{dialect}"; expected one of: {", ".join(DIALECTS)}')
+        if id is None:
+            id = _shared.new_response_id() if decoder.NEEDS_ID else ""
+        self._dialect = decoder.NAME
+        self._framer = Framer(decoder.FRAMING, max_event_bytes)
+        self._decoder = decoder(id, model or "", created)
         self._skip_choiceless = skip_choiceless
         self._state = _OPEN
 
@@ -107,7 +129,7 @@ class StreamDecoder:
         try:
             decode = self._decoder.decode
             for event in self._framer.feed(data):
-                if decode(event, out):
+                if decode(event, out) is STOP:
                     self._framer.stopped()
                     self._state = _DONE
                     break
@@ -136,12 +158,14 @@ class StreamDecoder:
             events, pending = self._framer.finish()
             stopped = False
             for event in events:
-                stopped = self._decoder.decode(event, out) or stopped
+                if self._decoder.decode(event, out) is STOP:
+                    stopped = True
+                    break
             fed = self._framer.bytes_fed()
             if pending is not None:
                 raise incomplete(pending.detail, fed)
             if not stopped and not self._decoder.complete():
-                raise incomplete(_TERMINATOR[self.dialect], fed)
+                raise incomplete(self._decoder.TERMINATOR, fed)
         except exceptions.StreamError as exc:
             exc.chunks = self._shown(out)
             raise
@@ -171,18 +195,43 @@ class StreamDecoder:
         """The SSE reconnection time in milliseconds, if the stream set one."""
         return self._framer.retry()
 
+    @property
+    def dialect(self) -> str:
+        return self._dialect
+
     def __repr__(self) -> str:
-        state = ("open", "done", "finished", "failed")[self._state]
-        return f"StreamDecoder(dialect={self.dialect!r}, state={state!r}, bytes_fed={self.bytes_fed})"
+        # As Rust's `{:?}` shows a str: the names have nothing to escape.
+        return f'StreamDecoder(dialect="{self._dialect}", state="{_STATES[self._state]}", bytes_fed={self.bytes_fed})'
 
 
-_DECODERS: dict[str, Any] = {
-    "anthropic": AnthropicDecoder,
-    "cohere": CohereDecoder,
-    "gemini": GeminiDecoder,
-    "ollama": OllamaDecoder,
-    "bedrock": BedrockDecoder,
-}
+def _as_bool(value: Any, name: str) -> bool:
+    """A bool argument as pyo3 extracts one: a bool, or numpy's bool; a TypeError naming the argument in a
+    note otherwise."""
+    if type(value) is bool:
+        return value
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"):
+        return bool(value)
+    shown = "'None' is" if value is None else f"'{kind.__qualname__}' object is"
+    error = TypeError(f"{shown} not an instance of 'bool'")
+    if hasattr(error, "add_note"):  # Python 3.11+
+        error.add_note(f"while processing '{name}'")
+    raise error
+
+
+def _is_rust_str(value: Any) -> bool:
+    """Whether pyo3 extracts `value` as a Rust String: a str that is valid UTF-8 (no lone surrogate)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _type_error(what: str, value: Any) -> TypeError:
+    return TypeError(f"{what}, not {type(value).__name__}")
 
 
 def _as_bytes(data: Any) -> bytes:

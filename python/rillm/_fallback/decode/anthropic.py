@@ -6,7 +6,7 @@ A `server_tool_use` block (a search or code run Anthropic performs itself) is re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rillm import _shared
 from rillm._fallback import jsonutil
@@ -14,14 +14,16 @@ from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_de
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
 from rillm._fallback.decode.to_openai import Header, Tools
-from rillm._fallback.errors import ShapeError, provider_error
-from rillm._fallback.framing import Event
-
-_STOP = object()
-_ERROR = object()
+from rillm._fallback.errors import ProviderFailed, ShapeError, provider_error
+from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
 
 
 class AnthropicDecoder:
+    NAME: ClassVar[str] = "anthropic"
+    FRAMING: ClassVar[str] = "auto"
+    TERMINATOR: ClassVar[str] = "before message_stop"
+    NEEDS_ID: ClassVar[bool] = True
+
     __slots__ = ("header", "server_tools", "tool_blocks", "tools", "usage")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
@@ -33,53 +35,52 @@ class AnthropicDecoder:
         self.server_tools: dict[int, list[Any]] = {}
         self.usage = Counts()
 
-    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         return self.decode_text(event, event.data.decode("utf-8", "replace"), event.kind, out)
 
-    def decode_text(self, event: Event, data: str, name: bytes, out: list[ModelResponseStream]) -> bool:
-        """One event's payload; `name` is its SSE event name. True at the end of the stream."""
+    def decode_text(self, event: Event, data: str, name: bytes, out: list[ModelResponseStream]) -> Flow:
+        """One event's payload; `name` is its SSE event name."""
         if name == b"error":
             raise provider_error(event, data, "error")
         if not data.strip(" \t\n\r"):
-            return False
+            return CONTINUE
         obj = fields.load(event, data, "anthropic")
         try:
-            step = self.step(obj, name)
+            return self.step(obj, name, out)
         except ShapeError as exc:
             raise fields.bad(event, exc, "anthropic") from None
-        if step is _STOP:
-            return True
-        if step is _ERROR:
-            raise provider_error(event, data, "error")
-        if step is not None:
-            out.append(step)
-        return False
+        except ProviderFailed as exc:
+            raise provider_error(event, data, exc.event_type) from None
 
     def complete(self) -> bool:
         """The stream ends only with `message_stop`."""
         return False
 
-    def step(self, event: dict[str, Any], name: bytes) -> Any:
+    def step(self, event: dict[str, Any], name: bytes, out: list[ModelResponseStream]) -> Flow:
         kind = get_str(event, "type")
         if kind is None:
             if not name:
                 raise Bad("expected an event with a `type`")
             kind = name.decode("utf-8", "replace")
         if kind == "content_block_delta":
-            return self.block_delta(event)
-        if kind == "message_start":
-            return self.message_start(event)
-        if kind == "content_block_start":
-            return self.block_start(event)
-        if kind == "content_block_stop":
-            return self.block_stop(event)
-        if kind == "message_delta":
-            return self.message_delta(event)
-        if kind == "message_stop":
-            return _STOP
-        if kind == "error":
-            return _ERROR
-        return None
+            chunk = self.block_delta(event)
+        elif kind == "message_start":
+            chunk = self.message_start(event)
+        elif kind == "content_block_start":
+            chunk = self.block_start(event)
+        elif kind == "content_block_stop":
+            chunk = self.block_stop(event)
+        elif kind == "message_delta":
+            chunk = self.message_delta(event)
+        elif kind == "message_stop":
+            return STOP
+        elif kind == "error":
+            raise ProviderFailed("error")
+        else:
+            return CONTINUE
+        if chunk is not None:
+            out.append(chunk)
+        return CONTINUE
 
     def message_start(self, event: dict[str, Any]) -> ModelResponseStream | None:
         usage = None

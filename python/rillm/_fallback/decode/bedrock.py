@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, ClassVar
 
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.anthropic import AnthropicDecoder
 from rillm._fallback.decode.fields import Bad, get_int, get_obj, get_str
-from rillm._fallback.decode.to_openai import Header, Tools
+from rillm._fallback.decode.to_openai import Header, Tools, emit
 from rillm._fallback.errors import ShapeError, provider_error
-from rillm._fallback.framing import Event
+from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
 
 
 class BedrockDecoder:
+    NAME: ClassVar[str] = "bedrock"
+    FRAMING: ClassVar[str] = "eventstream"
+    TERMINATOR: ClassVar[str] = "before messageStop (or, for an invoke stream, message_stop)"
+    NEEDS_ID: ClassVar[bool] = True
+
     __slots__ = ("header", "invoke", "stopped", "tools")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
@@ -27,7 +32,7 @@ class BedrockDecoder:
         self.invoke = AnthropicDecoder(id_, model, created)
         self.stopped = False
 
-    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
         if event.exception:
             raise provider_error(event, data, event.kind.decode("utf-8", "replace"))
@@ -38,21 +43,18 @@ class BedrockDecoder:
                 raise fields.bad(event, exc, "bedrock") from None
             return self.invoke.decode_text(event, text, b"", out)
         if not data.strip(" \t\n\r"):
-            return False
+            return CONTINUE
         payload = fields.load(event, data, "bedrock")
         try:
-            chunk, end = self.converse(event.kind.decode("utf-8", "replace"), payload)
+            return self.converse(event.kind.decode("utf-8", "replace"), payload, out)
         except ShapeError as exc:
             raise fields.bad(event, exc, "bedrock") from None
-        if chunk is not None:
-            out.append(chunk)
-        return end
 
     def complete(self) -> bool:
         """A converse stream may end after `messageStop` when its `metadata` never comes."""
         return self.stopped
 
-    def converse(self, kind: str, payload: dict[str, Any]) -> tuple[ModelResponseStream | None, bool]:
+    def converse(self, kind: str, payload: dict[str, Any], out: list[ModelResponseStream]) -> Flow:
         index = get_int(payload, "contentBlockIndex") or 0
         delta = None
         if kind == "contentBlockDelta":
@@ -76,15 +78,17 @@ class BedrockDecoder:
             self.stopped = True
             reason = get_str(payload, "stopReason")
             finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
-            return self.header.one(new_delta(), finish), False
+            emit(self.header.one(new_delta(), finish), out)
+            return CONTINUE
         elif kind == "metadata":
             usage = get_obj(payload, "usage")
             trace = payload.get("trace")
-            chunk = self.header.chunk(
-                [], None if usage is None else _usage(usage), None if trace is None else {"trace": trace}
-            )
-            return chunk, True
-        return (None if delta is None else self.header.one(delta)), False
+            psf = None if trace is None else {"trace": trace}
+            emit(self.header.chunk([], None if usage is None else _usage(usage), psf), out)
+            return STOP
+        if delta is not None:
+            emit(self.header.one(delta), out)
+        return CONTINUE
 
     def block_delta(self, index: int, block: dict[str, Any]) -> Any:
         text = get_str(block, "text")

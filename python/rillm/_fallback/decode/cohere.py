@@ -4,134 +4,122 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rillm import _shared
-from rillm._fallback.chunk import ModelResponseStream, ascii_lower, map_finish_reason, new_delta
+from rillm._fallback.chunk import Delta, ModelResponseStream, ascii_lower, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_int, get_list, get_obj, get_str
 from rillm._fallback.decode.openai import finish_reason_error
-from rillm._fallback.decode.to_openai import Header, Tools
-from rillm._fallback.errors import ShapeError, provider_error
-from rillm._fallback.framing import Event
-
-
-class _End:
-    """The last chunk of the stream (or None)."""
-
-    __slots__ = ("chunk",)
-
-    def __init__(self, chunk: ModelResponseStream | None) -> None:
-        self.chunk = chunk
-
-
-class _Failed:
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+from rillm._fallback.decode.to_openai import Header, Tools, emit
+from rillm._fallback.errors import ProviderFailed, ShapeError, provider_error
+from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
 
 
 class CohereDecoder:
+    NAME: ClassVar[str] = "cohere"
+    FRAMING: ClassVar[str] = "auto"
+    TERMINATOR: ClassVar[str] = "before message-end (or stream-end)"
+    NEEDS_ID: ClassVar[bool] = True
+
     __slots__ = ("header", "tools")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
         self.header = Header(id_, model, created)
         self.tools = Tools()
 
-    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
         if event.kind == b"error":
             raise provider_error(event, data, "error")
         payload = data.strip(" \t\n\r")
         if not payload:
-            return False
+            return CONTINUE
         if payload.startswith("[DONE]"):
-            return True
+            return STOP
         obj = fields.load(event, data, "cohere")
         try:
-            step = self.step(obj, event.kind)
+            return self.step(obj, event.kind, out)
         except ShapeError as exc:
             raise fields.bad(event, exc, "cohere") from None
-        if type(step) is _Failed:
-            raise provider_error(event, finish_reason_error(step.reason), "")
-        if type(step) is _End:
-            if step.chunk is not None:
-                out.append(step.chunk)
-            return True
-        if step is not None:
-            out.append(step)
-        return False
+        except ProviderFailed as exc:
+            raise provider_error(event, exc.data or data, exc.event_type) from None
 
     def complete(self) -> bool:
         """The stream ends with `message-end`, `stream-end` or `[DONE]`."""
         return False
 
-    def step(self, event: dict[str, Any], name: bytes) -> Any:
+    def step(self, event: dict[str, Any], name: bytes, out: list[ModelResponseStream]) -> Flow:
         kind = get_str(event, "type")
         if kind is not None:
-            return self.v2(kind, event)
+            return self.v2(kind, event, out)
         kind = get_str(event, "event_type")
         if kind is not None:
-            return self.v1(kind, event)
+            return self.v1(kind, event, out)
         if name:
-            return self.v2(name.decode("utf-8", "replace"), event)
+            return self.v2(name.decode("utf-8", "replace"), event, out)
         raise Bad("expected an event with a `type` or an `event_type`")
 
-    def v2(self, kind: str, event: dict[str, Any]) -> Any:
+    def v2(self, kind: str, event: dict[str, Any], out: list[ModelResponseStream]) -> Flow:
         outer = get_obj(event, "delta")
         message = None if outer is None else get_obj(outer, "message")
         index = get_int(event, "index")
-        delta = None
+        if kind == "message-end":
+            if outer is None:
+                emit(self.header.one(new_delta(), "stop"), out)
+                return STOP
+            return self.end(get_str(outer, "finish_reason"), get_obj(outer, "usage"), out)
+        if kind in ("tool-call-start", "tool-call-delta", "tool-call-end"):
+            delta = self.v2_tool_call(kind, message, index)
+        else:
+            delta = self.v2_message(kind, event, message)
+        if delta is not None:
+            emit(self.header.one(delta), out)
+        return CONTINUE
+
+    def v2_message(self, kind: str, event: dict[str, Any], message: dict[str, Any] | None) -> Delta | None:
+        """A v2 event that opens the message or carries its text, plan or citations."""
         if kind in ("content-delta", "content-start"):
             part = None if message is None else get_obj(message, "content")
-            if part is not None:
-                delta = _text_and_thinking(part)
-        elif kind == "message-start":
+            return None if part is None else _text_and_thinking(part)
+        if kind == "message-start":
             self.header.set_id(get_str(event, "id"))
-            delta = to_openai.opening()
-        elif kind == "tool-plan-delta":
-            if message is not None:
-                plan = get_str(message, "tool_plan")
-                if plan:
-                    delta = to_openai.reasoning(plan, False)
-        elif kind == "tool-call-start":
-            call = None if message is None else get_obj(message, "tool_calls")
-            index = self.tools.count() if index is None else index
-            self.tools.start_at(index)
-            function = None if call is None else get_obj(call, "function")
-            name = arguments = None
-            if function is not None:
-                name = get_str(function, "name")
-                arguments = get_str(function, "arguments")
-            arguments = arguments or ""
-            if arguments:
-                self.tools.arguments(index)
-            id_ = None if call is None else get_str(call, "id")
-            delta = to_openai.tool_delta(to_openai.tool_start(index, id_, name, arguments))
-        elif kind == "tool-call-delta":
-            call = None if message is None else get_obj(message, "tool_calls")
-            function = None if call is None else get_obj(call, "function")
-            fragment = None if function is None else get_str(function, "arguments")
-            if fragment:
-                index = index or 0
-                self.tools.arguments(index)
-                delta = to_openai.tool_delta(to_openai.tool_arguments(index, fragment))
-        elif kind == "tool-call-end":
-            tool = self.tools.without_arguments(index or 0)
-            if tool is not None:
-                delta = to_openai.tool_delta(to_openai.tool_arguments(tool, "{}"))
-        elif kind == "citation-start":
+            return to_openai.opening()
+        if kind == "tool-plan-delta":
+            plan = None if message is None else get_str(message, "tool_plan")
+            return to_openai.reasoning(plan, False) if plan else None
+        if kind == "citation-start":
             citations = None if message is None else message.get("citations")
-            if citations is not None:
-                delta = to_openai.provider_field("citations", [citations])
-        elif kind == "message-end":
-            if outer is None:
-                return _End(self.header.one(new_delta(), "stop"))
-            return self.end(get_str(outer, "finish_reason"), get_obj(outer, "usage"))
-        return None if delta is None else self.header.one(delta)
+            return None if citations is None else to_openai.provider_field("citations", [citations])
+        return None
 
-    def v1(self, kind: str, event: dict[str, Any]) -> Any:
+    def v2_tool_call(self, kind: str, message: dict[str, Any] | None, index: int | None) -> Delta | None:
+        """`tool-call-start`, `tool-call-delta` or `tool-call-end`."""
+        if kind == "tool-call-end":
+            tool = self.tools.without_arguments(index or 0)
+            return None if tool is None else to_openai.tool_delta(to_openai.tool_arguments(tool, "{}"))
+        call = None if message is None else get_obj(message, "tool_calls")
+        function = None if call is None else get_obj(call, "function")
+        if kind == "tool-call-delta":
+            fragment = None if function is None else get_str(function, "arguments")
+            if not fragment:
+                return None
+            index = index or 0
+            self.tools.arguments(index)
+            return to_openai.tool_delta(to_openai.tool_arguments(index, fragment))
+        index = self.tools.count() if index is None else index
+        self.tools.start_at(index)
+        name = arguments = None
+        if function is not None:
+            name = get_str(function, "name")
+            arguments = get_str(function, "arguments")
+        arguments = arguments or ""
+        if arguments:
+            self.tools.arguments(index)
+        id_ = None if call is None else get_str(call, "id")
+        return to_openai.tool_delta(to_openai.tool_start(index, id_, name, arguments))
+
+    def v1(self, kind: str, event: dict[str, Any], out: list[ModelResponseStream]) -> Flow:
         delta = None
         if kind == "text-generation":
             text = get_str(event, "text")
@@ -141,34 +129,9 @@ class CohereDecoder:
             self.header.set_id(get_str(event, "generation_id"))
             delta = to_openai.opening()
         elif kind == "tool-calls-chunk":
-            delta = new_delta()
-            call = get_obj(event, "tool_call_delta")
-            if call is not None:
-                index = get_int(call, "index")
-                name = get_str(call, "name")
-                if name:
-                    index = self.tools.count() if index is None else index
-                    self.tools.start_at(index)
-                    delta.tool_calls = [to_openai.tool_start(index, self.header.tool_id(index), name, "")]
-                else:
-                    fragment = get_str(call, "parameters")
-                    if fragment:
-                        index = max(self.tools.count() - 1, 0) if index is None else index
-                        self.tools.arguments(index)
-                        delta.tool_calls = [to_openai.tool_arguments(index, fragment)]
-            delta.reasoning_content = get_str(event, "text") or None
+            delta = self.v1_tool_calls_chunk(event)
         elif kind == "tool-calls-generation" and not self.tools.any():
-            calls = fields.objects(get_list(event, "tool_calls") or [], "tool_calls")
-            out = []
-            for call in calls:
-                index = self.tools.count()
-                self.tools.start_at(index)
-                parameters = get_obj(call, "parameters")
-                arguments = "{}" if parameters is None else _shared.dumps(parameters)
-                out.append(to_openai.tool_start(index, self.header.tool_id(index), get_str(call, "name"), arguments))
-            if out:
-                delta = new_delta()
-                delta.tool_calls = out
+            delta = self.v1_tool_calls(event)
         elif kind == "citation-generation":
             citations = get_list(event, "citations")
             if citations is not None:
@@ -179,15 +142,54 @@ class CohereDecoder:
             if reason is None and response is not None:
                 reason = get_str(response, "finish_reason")
             meta = None if response is None else get_obj(response, "meta")
-            return self.end(reason, meta)
-        return None if delta is None else self.header.one(delta)
+            return self.end(reason, meta, out)
+        if delta is not None:
+            emit(self.header.one(delta), out)
+        return CONTINUE
 
-    def end(self, reason: str | None, usage: dict[str, Any] | None) -> Any:
+    def v1_tool_calls_chunk(self, event: dict[str, Any]) -> Delta:
+        """A piece of v1's streamed tool calls: a call's name (its start) or a fragment of its parameters."""
+        delta = new_delta()
+        call = get_obj(event, "tool_call_delta")
+        if call is not None:
+            index = get_int(call, "index")
+            name = get_str(call, "name")
+            if name:
+                index = self.tools.count() if index is None else index
+                self.tools.start_at(index)
+                delta.tool_calls = [to_openai.tool_start(index, self.header.tool_id(index), name, "")]
+            else:
+                fragment = get_str(call, "parameters")
+                if fragment:
+                    index = max(self.tools.count() - 1, 0) if index is None else index
+                    self.tools.arguments(index)
+                    delta.tool_calls = [to_openai.tool_arguments(index, fragment)]
+        delta.reasoning_content = get_str(event, "text") or None
+        return delta
+
+    def v1_tool_calls(self, event: dict[str, Any]) -> Delta | None:
+        """v1's whole tool calls at once (when none were streamed)."""
+        calls = fields.objects(get_list(event, "tool_calls") or [], "tool_calls")
+        out = []
+        for call in calls:
+            index = self.tools.count()
+            self.tools.start_at(index)
+            parameters = get_obj(call, "parameters")
+            arguments = "{}" if parameters is None else _shared.dumps(parameters)
+            out.append(to_openai.tool_start(index, self.header.tool_id(index), get_str(call, "name"), arguments))
+        if not out:
+            return None
+        delta = new_delta()
+        delta.tool_calls = out
+        return delta
+
+    def end(self, reason: str | None, usage: dict[str, Any] | None, out: list[ModelResponseStream]) -> Flow:
         """The last event: its finish reason, and the usage (v2's `usage` or v1's `meta`)."""
         if reason is not None and ascii_lower(reason) == "error":
-            return _Failed(reason)
+            raise ProviderFailed("", finish_reason_error(reason))
         finish = (map_finish_reason(reason) if reason is not None else None) or "stop"
-        return _End(self.header.one(new_delta(), finish, None if usage is None else _usage(usage)))
+        emit(self.header.one(new_delta(), finish, None if usage is None else _usage(usage)), out)
+        return STOP
 
 
 def _text_and_thinking(part: dict[str, Any]) -> Any:

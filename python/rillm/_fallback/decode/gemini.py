@@ -4,16 +4,16 @@ event, or per element of one JSON array."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, StreamingChoices, ascii_lower, new_choice, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import Bad, get_bool, get_int, get_list, get_obj, get_str
 from rillm._fallback.decode.gemini_args import ArgsWriter
-from rillm._fallback.decode.to_openai import Header
+from rillm._fallback.decode.to_openai import Header, emit
 from rillm._fallback.errors import ShapeError, provider_error
-from rillm._fallback.framing import Event
+from rillm._fallback.framing import CONTINUE, Event, Flow
 
 _FILTERED = frozenset(
     {
@@ -55,6 +55,11 @@ class Candidate:
 
 
 class GeminiDecoder:
+    NAME: ClassVar[str] = "gemini"
+    FRAMING: ClassVar[str] = "auto"
+    TERMINATOR: ClassVar[str] = "before a finishReason for every candidate"
+    NEEDS_ID: ClassVar[bool] = True
+
     __slots__ = ("blocked", "candidates", "header")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
@@ -64,23 +69,21 @@ class GeminiDecoder:
         self.candidates: list[Candidate] = []
         self.blocked = False
 
-    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
         if event.kind == b"error":
             raise provider_error(event, data, "error")
         payload = data.strip(" \t\n\r")
         if not payload or payload.startswith("[DONE]"):
-            return False
+            return CONTINUE
         response = fields.load(event, data, "gemini")
         if response.get("error") is not None:
             raise provider_error(event, data, "")
         try:
-            chunk = self.response(response)
+            emit(self.response(response), out)
         except ShapeError as exc:
             raise fields.bad(event, exc, "gemini") from None
-        if chunk is not None:
-            out.append(chunk)
-        return False
+        return CONTINUE
 
     def complete(self) -> bool:
         return self.blocked or (bool(self.candidates) and all(c.finished for c in self.candidates))

@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rillm import _shared
-from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_delta
+from rillm._fallback.chunk import ChatCompletionDeltaToolCall, ModelResponseStream, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.fields import get_bool, get_int, get_list, get_obj, get_str
-from rillm._fallback.decode.to_openai import Header
+from rillm._fallback.decode.to_openai import Header, emit
 from rillm._fallback.errors import ShapeError, provider_error
-from rillm._fallback.framing import Event
+from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
 
 
 class OllamaDecoder:
+    NAME: ClassVar[str] = "ollama"
+    FRAMING: ClassVar[str] = "ndjson"
+    TERMINATOR: ClassVar[str] = "before its done line"
+    NEEDS_ID: ClassVar[bool] = True
+
     __slots__ = ("header", "think", "tools")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
@@ -22,26 +27,23 @@ class OllamaDecoder:
         self.think = ThinkTags()
         self.tools = 0
 
-    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
         if not data.strip(" \t\n\r"):
-            return False
+            return CONTINUE
         line = fields.load(event, data, "ollama")
         if line.get("error") is not None:
             raise provider_error(event, data, "")
         try:
-            chunk, done = self.line(line)
+            return self.line(line, out)
         except ShapeError as exc:
             raise fields.bad(event, exc, "ollama") from None
-        if chunk is not None:
-            out.append(chunk)
-        return done
 
     def complete(self) -> bool:
         """The stream ends with its `done: true` line."""
         return False
 
-    def line(self, line: dict[str, Any]) -> tuple[ModelResponseStream | None, bool]:
+    def line(self, line: dict[str, Any], out: list[ModelResponseStream]) -> Flow:
         self.header.set_model(get_str(line, "model"))
         done = get_bool(line, "done") is True
         content: list[str] = []
@@ -53,18 +55,7 @@ class OllamaDecoder:
             if thinking is not None:
                 reasoning.append(thinking)
             self.think.feed(get_str(message, "content") or "", content, reasoning)
-            calls = fields.objects(get_list(message, "tool_calls") or [], "tool_calls")
-            out = []
-            for call in calls:
-                function = get_obj(call, "function")
-                name, arguments = None, "{}"
-                if function is not None:
-                    name, arguments = get_str(function, "name"), _arguments(function)
-                id_ = get_str(call, "id") or self.header.tool_id(self.tools)
-                out.append(to_openai.tool_start(self.tools, id_, name, arguments))
-                self.tools += 1
-            if out:
-                delta.tool_calls = out
+            delta.tool_calls = self.tool_calls(fields.objects(get_list(message, "tool_calls") or [], "tool_calls"))
         finish = usage = None
         if done:
             self.think.flush(content, reasoning)
@@ -77,7 +68,21 @@ class OllamaDecoder:
                 usage = to_openai.usage(prompt or 0, completion or 0)
         delta.content = "".join(content) or None
         delta.reasoning_content = "".join(reasoning) or None
-        return self.header.one(delta, finish, usage), done
+        emit(self.header.one(delta, finish, usage), out)
+        return STOP if done else CONTINUE
+
+    def tool_calls(self, calls: list[dict[str, Any]]) -> list[ChatCompletionDeltaToolCall] | None:
+        """A message's calls, whole (Ollama does not stream them), numbered across the stream."""
+        out = []
+        for call in calls:
+            function = get_obj(call, "function")
+            name, arguments = None, "{}"
+            if function is not None:
+                name, arguments = get_str(function, "name"), _arguments(function)
+            id_ = get_str(call, "id") or self.header.tool_id(self.tools)
+            out.append(to_openai.tool_start(self.tools, id_, name, arguments))
+            self.tools += 1
+        return out or None
 
 
 def _arguments(function: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ objects (usage is validated while they are built).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rillm import _shared
 from rillm._fallback import jsonutil
@@ -34,7 +34,7 @@ from rillm._fallback.chunk import (
     new_tool_call,
 )
 from rillm._fallback.errors import ShapeError, decode_error, provider_error
-from rillm._fallback.framing import Event
+from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
 
 _I64 = range(-(2**63), 2**63)
 # The keys each object's own fields come from; any other key is kept in its extras.
@@ -52,27 +52,32 @@ _FUNCTION_KEYS = frozenset({"name", "arguments"})
 
 
 class OpenAiDecoder:
+    NAME: ClassVar[str] = "openai"
+    FRAMING: ClassVar[str] = "sse"
+    TERMINATOR: ClassVar[str] = "before [DONE] or a finish_reason for every choice"
+    # The ids come from the chunks (an Azure filter chunk has none: it gets the last one, or "").
+    NEEDS_ID: ClassVar[bool] = False
+
     __slots__ = ("choices", "created", "default_created", "default_model", "last_id", "last_model")
 
-    def __init__(self, default_model: str, default_created: int) -> None:
+    def __init__(self, id_: str, model: str, created: int) -> None:
         self.last_id: str | None = None
         self.last_model: str | None = None
         self.created: int | None = None
-        self.default_model = default_model
-        self.default_created = default_created
+        self.default_model = model
+        self.default_created = created
         # Every choice index seen, and whether it has finished.
         self.choices: dict[int, bool] = {}
 
-    def decode(self, event: Event, out: list[ModelResponseStream]) -> bool:
-        """Decodes one event into `out`; True when it was the stream's terminator."""
+    def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
         if event.kind == b"error":
             raise provider_error(event, data, "error")
         payload = data.strip(" \t\n\r")
         if not payload:
-            return False
+            return CONTINUE
         if payload.startswith("[DONE]"):
-            return True
+            return STOP
         try:
             obj = jsonutil.loads(data)
             wire = wire_chunk(obj)
@@ -90,7 +95,7 @@ class OpenAiDecoder:
         failed_with = wire[1]
         if failed_with is not None:
             raise provider_error(event, finish_reason_error(failed_with), "")
-        return False
+        return CONTINUE
 
     def complete(self) -> bool:
         """Whether the stream may end here without `[DONE]`: some choice was seen and all finished."""
@@ -140,7 +145,7 @@ def parse_piece(kind: str, text: str) -> Any:
     obj = jsonutil.loads(text)
     if kind == "chunk":
         choices, _ = wire_chunk(obj)
-        return OpenAiDecoder("", 0).chunk(obj, (choices, None))
+        return OpenAiDecoder("", "", 0).chunk(obj, (choices, None))
     if kind == "choice":
         return wire_choice(obj, 0)[0]
     if kind == "delta":

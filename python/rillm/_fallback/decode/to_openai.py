@@ -70,6 +70,12 @@ class Header:
         return new_chunk(self.id, self.created, self.model, choices, usage, psf)
 
 
+def emit(chunk: ModelResponseStream | None, out: list[ModelResponseStream]) -> None:
+    """Hands `chunk` on, if there is one."""
+    if chunk is not None:
+        out.append(chunk)
+
+
 def carries(delta: Delta) -> bool:
     """Whether a delta says anything: a role, non-empty text, a tool call or a rare field."""
     return bool(

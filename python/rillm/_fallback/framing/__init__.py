@@ -21,12 +21,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rillm._fallback.errors import event_too_large
-from rillm._fallback.framing.events import WHITESPACE, Event, Pending
+from rillm._fallback.framing.events import CONTINUE, STOP, WHITESPACE, Event, Flow, Pending
 from rillm._fallback.framing.eventstream import EventStream
 from rillm._fallback.framing.json_array import JsonArray
 from rillm._fallback.framing.sse import BOM, Lines, SseState, ndjson_line
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "FRAMINGS", "Event", "Framer", "Pending", "frame_events"]
+__all__ = [
+    "CONTINUE",
+    "DEFAULT_MAX_EVENT_BYTES",
+    "FRAMINGS",
+    "STOP",
+    "Event",
+    "Flow",
+    "Framer",
+    "Pending",
+    "frame_events",
+]
 
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 

@@ -1,9 +1,10 @@
-# Twin of rust/framing/events.rs (Event, Pending, describe_byte).
-"""What every framing hands the decoders: events, and where a stream stopped short."""
+# Twin of rust/framing/events.rs (Event, Flow, Pending, describe_byte).
+"""What every framing hands the decoders: events, what a decoder wants next, and where a stream stopped
+short."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 
 class Event:
@@ -28,6 +29,14 @@ class Event:
     def __repr__(self) -> str:
         where = f"event={self.event}, offset={self.offset}, exception={self.exception}"
         return f"Event({self.kind!r}, {self.data!r}, {where})"
+
+
+# What the consumer of an event wants next (Rust's `Flow::Continue` and `Flow::Stop`): a decoder's
+# `decode()` returns one per event, so they are plain bools, the cheapest value to return and test.
+Flow = bool
+CONTINUE: Final = False
+# The stream's terminator was seen: stop reading.
+STOP: Final = True
 
 
 class Pending(NamedTuple):
