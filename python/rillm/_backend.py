@@ -7,15 +7,28 @@
 - `rust`: the extension, or ImportError (a silent fallback must never hide a broken build);
 - `python`: the pure-Python twin.
 
-`BACKEND` says which one is live.
+`BACKEND` says which one is live. The checker sees the extension's stub (`_native.pyi`) whichever backend is
+live: the twin has the same classes and signatures (tests/parity/test_signatures.py), so users get one set
+of types.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rillm._version import __version__
+
+__all__ = [
+    "BACKEND",
+    "ChatCompletionDeltaToolCall",
+    "Delta",
+    "Function",
+    "ModelResponseStream",
+    "StreamDecoder",
+    "StreamingChoices",
+    "merge_chunks",
+]
 
 _choice = os.environ.get("RILLM_BACKEND", "auto")
 if _choice not in ("auto", "rust", "python"):
@@ -45,10 +58,21 @@ if _impl is None:
 else:
     BACKEND = "rust"
 
-StreamDecoder = _impl.StreamDecoder
-ModelResponseStream = _impl.ModelResponseStream
-StreamingChoices = _impl.StreamingChoices
-Delta = _impl.Delta
-ChatCompletionDeltaToolCall = _impl.ChatCompletionDeltaToolCall
-Function = _impl.Function
-merge_chunks = _impl.merge_chunks
+if TYPE_CHECKING:
+    from rillm._native import (
+        ChatCompletionDeltaToolCall,
+        Delta,
+        Function,
+        ModelResponseStream,
+        StreamDecoder,
+        StreamingChoices,
+        merge_chunks,
+    )
+else:
+    StreamDecoder = _impl.StreamDecoder
+    ModelResponseStream = _impl.ModelResponseStream
+    StreamingChoices = _impl.StreamingChoices
+    Delta = _impl.Delta
+    ChatCompletionDeltaToolCall = _impl.ChatCompletionDeltaToolCall
+    Function = _impl.Function
+    merge_chunks = _impl.merge_chunks

@@ -1,35 +1,62 @@
-"""Stub of the compiled extension (rust/python/); the pure-Python twin is rillm._fallback."""
+"""Stub of the compiled extension (rust/python/); the pure-Python twin is rillm._fallback.
 
-from typing import Any
+`python -m mypy.stubtest rillm._native --allowlist stubtest-allowlist.txt` checks it against the built
+extension. pyo3 classes take their arguments in `__new__` (there is no `__init__` to declare), cannot be
+subclassed (`@final`), and take dunder arguments positionally only. rillm._backend re-exports these names
+under TYPE_CHECKING, so users see these types whichever backend is live.
+"""
+
+from collections.abc import Iterable
+from typing import Any, final, type_check_only
+
+from typing_extensions import Self
+
+from rillm.types import Usage
+
+__all__ = [
+    "ChatCompletionDeltaToolCall",
+    "Delta",
+    "Function",
+    "ModelResponseStream",
+    "StreamDecoder",
+    "StreamingChoices",
+    "__version__",
+    "frame_events",
+    "merge_chunks",
+]
 
 __version__: str
 
+# What `StreamDecoder.feed` and `frame_events` read: bytes, or a buffer copied into bytes.
+_Bytes = bytes | bytearray | memoryview
+
+@final
 class StreamDecoder:
     """Turns one provider stream's bytes into OpenAI-shaped chunks.
 
     Args:
         dialect: the wire format: "openai" (OpenAI, Azure and every OpenAI-compatible server),
-            "anthropic", "cohere", "gemini", "ollama" or "bedrock".
+            "anthropic", "cohere", "gemini", "ollama" or "bedrock" (None: "openai").
         model: the model name for chunks whose provider sends none.
-        max_event_bytes: the most one event may buffer (default 64 MiB); past it, EventTooLargeError.
-        created: the Unix time for chunks whose provider sends none (default: now).
-        id: the id for chunks whose provider sends none (default: a fresh "chatcmpl-<uuid>"; the
+        max_event_bytes: the most one event may buffer (None: 64 MiB); past it, EventTooLargeError.
+        created: the Unix time for chunks whose provider sends none (None: now).
+        id: the id for chunks whose provider sends none (None: a fresh "chatcmpl-<uuid>"; the
             OpenAI dialect takes ids from its chunks).
         skip_choiceless: leave out chunks without choices (Azure's filter results, usage-only and
             moderation chunks).
     """
 
-    def __init__(
-        self,
-        dialect: str = "openai",
+    def __new__(
+        cls,
+        dialect: str | None = None,
         *,
         model: str | None = None,
-        max_event_bytes: int = ...,
+        max_event_bytes: int | None = None,
         created: int | None = None,
         id: str | None = None,
         skip_choiceless: bool = False,
-    ) -> None: ...
-    def feed(self, data: bytes | bytearray | memoryview) -> list[ModelResponseStream]:
+    ) -> Self: ...
+    def feed(self, data: _Bytes) -> list[ModelResponseStream]:
         """Decodes every event `data` completes and returns their chunks."""
     def finish(self) -> list[ModelResponseStream]:
         """Ends the stream; raises IncompleteStreamError if it stopped before its terminator."""
@@ -44,27 +71,34 @@ class StreamDecoder:
     @property
     def dialect(self) -> str: ...
 
+# The methods every chunk class has (rust/python/model.rs::model_class). Not a class at runtime: each
+# pyo3 class has its own copy of them.
+@type_check_only
 class _Model:
-    def __init__(self, **kwargs: Any) -> None: ...
+    def __new__(cls, **kwargs: Any) -> Self: ...
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]: ...
     def model_dump_json(self, exclude_none: bool = False) -> str: ...
     def json(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
     def get(self, key: str, default: Any = None) -> Any: ...
-    def __contains__(self, key: str) -> bool: ...
-    def __getattr__(self, name: str) -> Any: ...
+    def __contains__(self, key: str, /) -> bool: ...
+    # A provider's extra fields are attributes too, as in LiteLLM.
+    def __getattr__(self, name: str, /) -> Any: ...
 
+@final
 class Function(_Model):
     name: str | None
     arguments: str
 
+@final
 class ChatCompletionDeltaToolCall(_Model):
     index: int
     id: str | None
     type: str
     function: Function
 
+@final
 class Delta(_Model):
     content: str | None
     role: str | None
@@ -72,17 +106,21 @@ class Delta(_Model):
     function_call: Function | None
     refusal: str | None
     reasoning_content: str | None
+    # As the provider sent them (JSON values), made on first access.
     thinking_blocks: Any
     annotations: Any
     audio: Any
     provider_specific_fields: Any
 
+@final
 class StreamingChoices(_Model):
     finish_reason: str | None
     index: int
     delta: Delta
+    # A ChoiceLogprobs, or the provider's value as sent when it is not one (rillm._shared.make_logprobs).
     logprobs: Any
 
+@final
 class ModelResponseStream(_Model):
     id: str
     created: int
@@ -90,16 +128,16 @@ class ModelResponseStream(_Model):
     object: str
     system_fingerprint: str | None
     choices: list[StreamingChoices]
-    usage: Any
+    usage: Usage | None
     service_tier: str | None
     citations: Any
     provider_specific_fields: Any
 
-def merge_chunks(chunks: Any) -> dict[str, Any]:
+def merge_chunks(chunks: Iterable[Any]) -> dict[str, Any]:
     """The per-chunk half of stream_chunk_builder; rillm._builder finishes the response."""
 
 def frame_events(
-    pieces: Any, framing: str = "sse", max_event_bytes: int = ...
+    pieces: Iterable[_Bytes], framing: str = "sse", max_event_bytes: int = ...
 ) -> tuple[list[tuple[bytes, bytes, int, int, bool]], tuple[int, int] | None, bytes, int | None]:
     """Frames pieces as one stream without decoding ("sse", "ndjson", "json_array", "eventstream" or
-    "auto"): (kind, data, number, offset, exception) of each event, the unterminated event, last id, retry."""
+    "auto"): (kind, data, event, offset, exception) of each event, the unterminated event, last id, retry."""
