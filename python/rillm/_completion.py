@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 
@@ -29,6 +29,9 @@ from rillm.exceptions import APIConnectionError, APIError, RateLimitError
 from rillm.providers import Provider, resolve, translate
 from rillm.providers.request import build_request
 
+if TYPE_CHECKING:
+    from rillm.types import ModelResponse
+
 __all__ = ["acompletion", "completion"]
 
 T = TypeVar("T")
@@ -39,6 +42,20 @@ DEFAULT_TIMEOUT = 600.0
 _MAX_BACKOFF = 8.0
 
 
+# What the call returns follows `stream` (LiteLLM's other parameters pass through **kwargs): True, a stream
+# to iterate; False, None or absent, a response; a bool known only at run time, either.
+@overload
+def completion(
+    model: str, messages: list[Any] | None = None, *, stream: Literal[True], **kwargs: Any
+) -> CustomStreamWrapper: ...
+@overload
+def completion(
+    model: str, messages: list[Any] | None = None, *, stream: Literal[False] | None = None, **kwargs: Any
+) -> ModelResponse: ...
+@overload
+def completion(
+    model: str, messages: list[Any] | None = None, *, stream: bool | None = None, **kwargs: Any
+) -> ModelResponse | CustomStreamWrapper: ...
 def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
     """LiteLLM's `completion()`: a `ModelResponse`, or with `stream=True` a `CustomStreamWrapper` to
     iterate. Takes LiteLLM's parameters (see the README); unknown ones go to the provider as they are."""
@@ -54,6 +71,18 @@ def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> 
     return call.finish(body, is_async=False)
 
 
+@overload
+async def acompletion(
+    model: str, messages: list[Any] | None = None, *, stream: Literal[True], **kwargs: Any
+) -> CustomStreamWrapper: ...
+@overload
+async def acompletion(
+    model: str, messages: list[Any] | None = None, *, stream: Literal[False] | None = None, **kwargs: Any
+) -> ModelResponse: ...
+@overload
+async def acompletion(
+    model: str, messages: list[Any] | None = None, *, stream: bool | None = None, **kwargs: Any
+) -> ModelResponse | CustomStreamWrapper: ...
 async def acompletion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> Any:
     """The async `completion()`: with `stream=True` the wrapper is iterated with `async for`."""
     args, secrets = check_args(dict(kwargs))

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from rillm._builder import stream_chunk_builder
 from rillm._http import HttpRequest, Response, transport_error
 from rillm.exceptions import APIError, IncompleteStreamError, StreamError
+
+if TYPE_CHECKING:
+    from rillm._backend import ModelResponseStream
 
 __all__ = ["CustomStreamWrapper"]
 
@@ -218,7 +221,7 @@ class CustomStreamWrapper:
 
     # -- sync ---------------------------------------------------------------------------------------------
 
-    def _sync(self) -> Iterator[Any]:
+    def _sync(self) -> Iterator[ModelResponseStream]:
         if self._iterator is None:
             if self._closed:
                 self._iterator = iter(())
@@ -230,10 +233,10 @@ class CustomStreamWrapper:
                 self._iterator = _read(self._state)
         return self._iterator
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[ModelResponseStream]:
         return self._sync()
 
-    def __next__(self) -> Any:
+    def __next__(self) -> ModelResponseStream:
         return next(self._sync())
 
     def close(self) -> None:
@@ -261,7 +264,7 @@ class CustomStreamWrapper:
 
     # -- async --------------------------------------------------------------------------------------------
 
-    def _async(self) -> AsyncIterator[Any]:
+    def _async(self) -> AsyncIterator[ModelResponseStream]:
         if self._aiterator is None:
             if self._closed:
                 self._aiterator = _afrom_chunks(self._state, [])
@@ -273,10 +276,10 @@ class CustomStreamWrapper:
                 self._aiterator = _aread(self._state)
         return self._aiterator
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[ModelResponseStream]:
         return self._async()
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> ModelResponseStream:
         return await self._async().__anext__()
 
     async def aclose(self) -> None:
