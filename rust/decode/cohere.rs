@@ -82,10 +82,29 @@ impl CohereDecoder {
     }
 
     fn v2(&mut self, kind: &str, event: &Obj<'_>) -> R<Step> {
-        let message = child(event.obj("delta")?.as_ref(), "message")?;
+        let outer = event.obj("delta")?;
+        let message = child(outer.as_ref(), "message")?;
         let index = event.int("index")?;
+        if kind == "message-end" {
+            let Some(end) = outer else {
+                let chunk = self.header.one(Delta::default(), Some(FinishReason::Stop), None);
+                return Ok(Step::End(chunk));
+            };
+            return self.end(end.str("finish_reason")?.as_deref(), end.obj("usage")?.as_ref());
+        }
         let delta = match kind {
-            "content-delta" | "content-start" => match child(message.as_ref(), "content")? {
+            "tool-call-start" | "tool-call-delta" | "tool-call-end" => {
+                self.v2_tool_call(kind, message.as_ref(), index)?
+            }
+            _ => self.v2_message(kind, event, message.as_ref())?,
+        };
+        Ok(Step::Chunk(delta.and_then(|delta| self.header.one(delta, None, None))))
+    }
+
+    /// A v2 event that opens the message or carries its text, plan or citations.
+    fn v2_message(&mut self, kind: &str, event: &Obj<'_>, message: Option<&Obj<'_>>) -> R<Option<Delta>> {
+        Ok(match kind {
+            "content-delta" | "content-start" => match child(message, "content")? {
                 Some(part) => text_and_thinking(&part)?,
                 None => None,
             },
@@ -95,61 +114,51 @@ impl CohereDecoder {
                 }
                 Some(opening())
             }
-            "tool-plan-delta" => match &message {
+            "tool-plan-delta" => match message {
                 Some(message) => nonempty(message.str("tool_plan")?).map(|plan| reasoning(plan, false)),
                 None => None,
             },
-            "tool-call-start" => {
-                let call = child(message.as_ref(), "tool_calls")?;
-                let index = index.unwrap_or(self.tools.count());
-                self.tools.start_at(index);
-                let (name, arguments) = match child(call.as_ref(), "function")? {
-                    Some(function) => (function.string("name")?, function.string("arguments")?),
-                    None => (None, None),
-                };
-                let arguments = arguments.unwrap_or_default();
-                if !arguments.is_empty() {
-                    self.tools.arguments(index);
-                }
-                let id = match &call {
-                    Some(call) => call.string("id")?,
-                    None => None,
-                };
-                Some(tool_delta(tool_start(index, id, name, Arguments::Text(arguments))))
-            }
-            "tool-call-delta" => {
-                let call = child(message.as_ref(), "tool_calls")?;
-                let fragment = match child(call.as_ref(), "function")? {
-                    Some(function) => nonempty(function.str("arguments")?),
-                    None => None,
-                };
-                fragment.map(|fragment| {
-                    let index = index.unwrap_or(0);
-                    self.tools.arguments(index);
-                    tool_delta(tool_arguments(index, fragment))
-                })
-            }
-            "tool-call-end" => self
-                .tools
-                .without_arguments(index.unwrap_or(0))
-                .map(|index| tool_delta(tool_arguments(index, "{}".to_owned()))),
             "citation-start" => message
-                .as_ref()
                 .and_then(|m| m.get("citations"))
                 .map(|raw| provider_field("citations", &format!("[{raw}]"))),
-            "message-end" => {
-                let Some(end) = event.obj("delta")? else {
-                    return Ok(Step::End(self.header.one(
-                        Delta::default(),
-                        Some(FinishReason::Stop),
-                        None,
-                    )));
-                };
-                return self.end(end.str("finish_reason")?.as_deref(), end.obj("usage")?.as_ref());
-            }
             _ => None,
+        })
+    }
+
+    /// `tool-call-start`, `tool-call-delta` or `tool-call-end`.
+    fn v2_tool_call(&mut self, kind: &str, message: Option<&Obj<'_>>, index: Option<i64>) -> R<Option<Delta>> {
+        if kind == "tool-call-end" {
+            let tool = self.tools.without_arguments(index.unwrap_or(0));
+            return Ok(tool.map(|tool| tool_delta(tool_arguments(tool, "{}".to_owned()))));
+        }
+        let call = child(message, "tool_calls")?;
+        let function = child(call.as_ref(), "function")?;
+        if kind == "tool-call-delta" {
+            let fragment = match &function {
+                Some(function) => nonempty(function.str("arguments")?),
+                None => None,
+            };
+            return Ok(fragment.map(|fragment| {
+                let index = index.unwrap_or(0);
+                self.tools.arguments(index);
+                tool_delta(tool_arguments(index, fragment))
+            }));
+        }
+        let index = index.unwrap_or(self.tools.count());
+        self.tools.start_at(index);
+        let (name, arguments) = match &function {
+            Some(function) => (function.string("name")?, function.string("arguments")?),
+            None => (None, None),
         };
-        Ok(Step::Chunk(delta.and_then(|delta| self.header.one(delta, None, None))))
+        let arguments = arguments.unwrap_or_default();
+        if !arguments.is_empty() {
+            self.tools.arguments(index);
+        }
+        let id = match &call {
+            Some(call) => call.string("id")?,
+            None => None,
+        };
+        Ok(Some(tool_delta(tool_start(index, id, name, Arguments::Text(arguments)))))
     }
 
     fn v1(&mut self, kind: &str, event: &Obj<'_>) -> R<Step> {
@@ -161,46 +170,8 @@ impl CohereDecoder {
                 }
                 Some(opening())
             }
-            "tool-calls-chunk" => {
-                let mut delta = Delta::default();
-                if let Some(call) = event.obj("tool_call_delta")? {
-                    let index = call.int("index")?;
-                    if let Some(name) = nonempty(call.str("name")?) {
-                        let index = index.unwrap_or(self.tools.count());
-                        self.tools.start_at(index);
-                        let id = self.header.tool_id(index);
-                        delta.tool_calls = Some(vec![tool_start(index, Some(id), Some(name), Arguments::default())]);
-                    } else if let Some(fragment) = nonempty(call.str("parameters")?) {
-                        let index = index.unwrap_or((self.tools.count() - 1).max(0));
-                        self.tools.arguments(index);
-                        delta.tool_calls = Some(vec![tool_arguments(index, fragment)]);
-                    }
-                }
-                delta.reasoning_content = nonempty(event.str("text")?);
-                Some(delta)
-            }
-            "tool-calls-generation" if !self.tools.any() => {
-                let calls = objects(&event.list("tool_calls")?.unwrap_or_default(), "tool_calls")?;
-                let mut out: Vec<ToolCall> = Vec::with_capacity(calls.len());
-                for call in &calls {
-                    let index = self.tools.count();
-                    self.tools.start_at(index);
-                    let arguments = match call.raw_obj("parameters")? {
-                        Some(raw) => Arguments::Value(Json(raw.into())),
-                        None => Arguments::Text("{}".to_owned()),
-                    };
-                    out.push(tool_start(
-                        index,
-                        Some(self.header.tool_id(index)),
-                        call.string("name")?,
-                        arguments,
-                    ));
-                }
-                (!out.is_empty()).then(|| Delta {
-                    tool_calls: Some(out),
-                    ..Delta::default()
-                })
-            }
+            "tool-calls-chunk" => Some(self.v1_tool_calls_chunk(event)?),
+            "tool-calls-generation" if !self.tools.any() => self.v1_tool_calls(event)?,
             "citation-generation" => match event.list("citations")? {
                 Some(_) => event.get("citations").map(|raw| provider_field("citations", raw)),
                 None => None,
@@ -219,6 +190,50 @@ impl CohereDecoder {
             _ => None,
         };
         Ok(Step::Chunk(delta.and_then(|delta| self.header.one(delta, None, None))))
+    }
+
+    /// A piece of v1's streamed tool calls: a call's name (its start) or a fragment of its parameters.
+    fn v1_tool_calls_chunk(&mut self, event: &Obj<'_>) -> R<Delta> {
+        let mut delta = Delta::default();
+        if let Some(call) = event.obj("tool_call_delta")? {
+            let index = call.int("index")?;
+            if let Some(name) = nonempty(call.str("name")?) {
+                let index = index.unwrap_or(self.tools.count());
+                self.tools.start_at(index);
+                let id = self.header.tool_id(index);
+                delta.tool_calls = Some(vec![tool_start(index, Some(id), Some(name), Arguments::default())]);
+            } else if let Some(fragment) = nonempty(call.str("parameters")?) {
+                let index = index.unwrap_or((self.tools.count() - 1).max(0));
+                self.tools.arguments(index);
+                delta.tool_calls = Some(vec![tool_arguments(index, fragment)]);
+            }
+        }
+        delta.reasoning_content = nonempty(event.str("text")?);
+        Ok(delta)
+    }
+
+    /// v1's whole tool calls at once (when none were streamed).
+    fn v1_tool_calls(&mut self, event: &Obj<'_>) -> R<Option<Delta>> {
+        let calls = objects(&event.list("tool_calls")?.unwrap_or_default(), "tool_calls")?;
+        let mut out: Vec<ToolCall> = Vec::with_capacity(calls.len());
+        for call in &calls {
+            let index = self.tools.count();
+            self.tools.start_at(index);
+            let arguments = match call.raw_obj("parameters")? {
+                Some(raw) => Arguments::Value(Json(raw.into())),
+                None => Arguments::Text("{}".to_owned()),
+            };
+            out.push(tool_start(
+                index,
+                Some(self.header.tool_id(index)),
+                call.string("name")?,
+                arguments,
+            ));
+        }
+        Ok((!out.is_empty()).then(|| Delta {
+            tool_calls: Some(out),
+            ..Delta::default()
+        }))
     }
 
     /// The last event: its finish reason, and the usage (v2's `usage` or v1's `meta`).

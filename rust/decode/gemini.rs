@@ -50,6 +50,18 @@ struct Candidate {
     streaming: Option<ArgsWriter>,
 }
 
+/// A candidate's parts, sorted.
+#[derive(Default)]
+struct Parts<'a> {
+    text: String,
+    thoughts: String,
+    calls: Vec<ToolCall>,
+    /// The thought signatures of text parts (raw JSON strings), and the parts that are neither text nor a
+    /// function call.
+    signatures: Vec<&'a str>,
+    other: Vec<&'a str>,
+}
+
 impl Dialect for GeminiDecoder {
     const NAME: &'static str = "gemini";
     const FRAMING: Framing = Framing::Auto;
@@ -125,50 +137,12 @@ impl GeminiDecoder {
     /// One candidate's choice, when it says something.
     fn candidate(&mut self, candidate: &Obj<'_>, position: i64) -> R<Option<Choice>> {
         let index = candidate.int("index")?.unwrap_or(position);
-        let at = self
-            .candidates
-            .iter()
-            .position(|c| c.index == index)
-            .unwrap_or_else(|| {
-                self.candidates.push(Candidate {
-                    index,
-                    finished: false,
-                    role_sent: false,
-                    tools: 0,
-                    streaming: None,
-                });
-                self.candidates.len() - 1
-            });
-        let mut text = String::new();
-        let mut thoughts = String::new();
-        let mut calls: Vec<ToolCall> = Vec::new();
-        let mut signatures: Vec<&str> = Vec::new();
-        let mut other_parts: Vec<&str> = Vec::new();
-        let parts = match candidate.obj("content")? {
+        let at = self.state_at(index);
+        let raw_parts = match candidate.obj("content")? {
             Some(content) => content.list("parts")?.unwrap_or_default(),
             None => Vec::new(),
         };
-        for raw in &parts {
-            if !raw.starts_with('{') {
-                return Err(Bad("`parts`: expected an array of objects".to_owned()));
-            }
-            let part = Obj::parse(raw)?;
-            if let Some(call) = part.obj("functionCall")? {
-                self.function_call(at, &call, part.get("thoughtSignature"), &mut calls)?;
-            } else if let Some(piece) = part.str("text")? {
-                if part.bool("thought")? == Some(true) {
-                    thoughts.push_str(&piece);
-                } else {
-                    text.push_str(&piece);
-                }
-                if let Some(signature) = part.get("thoughtSignature") {
-                    part.str("thoughtSignature")?;
-                    signatures.push(signature);
-                }
-            } else {
-                other_parts.push(raw);
-            }
-        }
+        let parts = self.parts(at, &raw_parts)?;
         let state = &mut self.candidates[at];
         let finish = match candidate.str("finishReason")? {
             Some(reason) if !reason.is_empty() => {
@@ -177,31 +151,15 @@ impl GeminiDecoder {
             }
             _ => None,
         };
-        let mut fields = ObjectBuilder::default();
-        if !signatures.is_empty() {
-            fields.push_named("thought_signatures", &super::to_openai::list_of(&signatures));
-        }
-        if !other_parts.is_empty() {
-            fields.push_named("content_parts", &super::to_openai::list_of(&other_parts));
-        }
-        for (key, name) in [
-            ("groundingMetadata", "grounding_metadata"),
-            ("citationMetadata", "citation_metadata"),
-        ] {
-            if let Some(raw) = candidate.get(key) {
-                fields.push_named(name, raw);
-            }
-        }
-        if finish == Some(FinishReason::ContentFilter) {
-            if let Some(raw) = candidate.get("safetyRatings") {
-                fields.push_named("safety_ratings", raw);
-            }
-        }
+        let fields = candidate_fields(candidate, &parts, finish);
+        let Parts {
+            text, thoughts, calls, ..
+        } = parts;
         let delta = Delta {
             content: (!text.is_empty()).then_some(text),
             reasoning_content: (!thoughts.is_empty()).then_some(thoughts),
             tool_calls: (!calls.is_empty()).then_some(calls),
-            rare: fields.finish().map(|psf| {
+            rare: fields.map(|psf| {
                 Box::new(crate::chunk::DeltaRare {
                     provider_specific_fields: Some(psf),
                     ..Default::default()
@@ -213,6 +171,48 @@ impl GeminiDecoder {
             return Ok(None);
         }
         Ok(Some(self.choice(at, delta, finish)))
+    }
+
+    /// Where the candidate with this index is kept, added the first time it shows.
+    fn state_at(&mut self, index: i64) -> usize {
+        if let Some(at) = self.candidates.iter().position(|c| c.index == index) {
+            return at;
+        }
+        self.candidates.push(Candidate {
+            index,
+            finished: false,
+            role_sent: false,
+            tools: 0,
+            streaming: None,
+        });
+        self.candidates.len() - 1
+    }
+
+    /// Sorts a candidate's parts: text, thoughts, function calls, and every other part.
+    fn parts<'a>(&mut self, at: usize, raw_parts: &[&'a str]) -> R<Parts<'a>> {
+        let mut out = Parts::default();
+        for raw in raw_parts {
+            if !raw.starts_with('{') {
+                return Err(Bad("`parts`: expected an array of objects".to_owned()));
+            }
+            let part = Obj::parse(raw)?;
+            if let Some(call) = part.obj("functionCall")? {
+                self.function_call(at, &call, part.get("thoughtSignature"), &mut out.calls)?;
+            } else if let Some(piece) = part.str("text")? {
+                if part.bool("thought")? == Some(true) {
+                    out.thoughts.push_str(&piece);
+                } else {
+                    out.text.push_str(&piece);
+                }
+                if let Some(signature) = part.get("thoughtSignature") {
+                    part.str("thoughtSignature")?;
+                    out.signatures.push(signature);
+                }
+            } else {
+                out.other.push(raw);
+            }
+        }
+        Ok(out)
     }
 
     /// A choice for the candidate at `at` (out of range: a blocked prompt's, index 0), with the role the
@@ -246,32 +246,16 @@ impl GeminiDecoder {
     ) -> R<()> {
         let name = call.string("name")?.filter(|n| !n.is_empty());
         let will_continue = call.bool("willContinue")? == Some(true);
-        let candidate_index = self.candidates[at].index;
         if name.is_none() {
-            let state = &mut self.candidates[at];
-            let Some(writer) = state.streaming.as_mut() else {
-                return Ok(());
-            };
-            let mut fragment = String::new();
-            for partial in objects(&call.list("partialArgs")?.unwrap_or_default(), "partialArgs")? {
-                writer.apply(&partial, &mut fragment)?;
-            }
-            let tool = writer.tool;
-            if !will_continue {
-                fragment.push_str(&writer.close());
-                state.streaming = None;
-            }
-            if !fragment.is_empty() {
-                calls.push(super::to_openai::tool_arguments(tool, fragment));
-            }
-            return Ok(());
+            return streamed_arguments(&mut self.candidates[at], call, will_continue, calls);
         }
-        if let Some(mut unfinished) = self.candidates[at].streaming.take() {
+        let state = &mut self.candidates[at];
+        if let Some(mut unfinished) = state.streaming.take() {
             // A new call while one was still streaming: that one is over.
             calls.push(super::to_openai::tool_arguments(unfinished.tool, unfinished.close()));
         }
-        let tool = self.candidates[at].tools;
-        self.candidates[at].tools += 1;
+        let (tool, candidate_index) = (state.tools, state.index);
+        state.tools += 1;
         let id = match call.string("id")?.filter(|id| !id.is_empty()) {
             Some(id) => id,
             None if candidate_index == 0 => self.header.tool_id(tool),
@@ -305,6 +289,52 @@ impl GeminiDecoder {
         calls.push(out);
         Ok(())
     }
+}
+
+/// The next piece of the call being streamed (a `functionCall` without a name).
+fn streamed_arguments(state: &mut Candidate, call: &Obj<'_>, will_continue: bool, calls: &mut Vec<ToolCall>) -> R<()> {
+    let Some(writer) = state.streaming.as_mut() else {
+        return Ok(());
+    };
+    let mut fragment = String::new();
+    for partial in objects(&call.list("partialArgs")?.unwrap_or_default(), "partialArgs")? {
+        writer.apply(&partial, &mut fragment)?;
+    }
+    let tool = writer.tool;
+    if !will_continue {
+        fragment.push_str(&writer.close());
+        state.streaming = None;
+    }
+    if !fragment.is_empty() {
+        calls.push(super::to_openai::tool_arguments(tool, fragment));
+    }
+    Ok(())
+}
+
+/// The candidate's `provider_specific_fields`: signatures, other parts, grounding and citations, and the
+/// safety ratings of a filtered one.
+fn candidate_fields(candidate: &Obj<'_>, parts: &Parts<'_>, finish: Option<FinishReason>) -> Option<Json> {
+    let mut fields = ObjectBuilder::default();
+    if !parts.signatures.is_empty() {
+        fields.push_named("thought_signatures", &super::to_openai::list_of(&parts.signatures));
+    }
+    if !parts.other.is_empty() {
+        fields.push_named("content_parts", &super::to_openai::list_of(&parts.other));
+    }
+    for (key, name) in [
+        ("groundingMetadata", "grounding_metadata"),
+        ("citationMetadata", "citation_metadata"),
+    ] {
+        if let Some(raw) = candidate.get(key) {
+            fields.push_named(name, raw);
+        }
+    }
+    if finish == Some(FinishReason::ContentFilter) {
+        if let Some(raw) = candidate.get("safetyRatings") {
+            fields.push_named("safety_ratings", raw);
+        }
+    }
+    fields.finish()
 }
 
 /// A `thoughtSignature` must be a string.

@@ -61,6 +61,25 @@ impl ArgsWriter {
             }
             out.push('"');
         }
+        self.open_path(&path, out)?;
+        match value {
+            Value::Text(text) => {
+                out.push('"');
+                push_string_body(out, &text);
+                if will_continue {
+                    self.open_string = Some(path);
+                } else {
+                    out.push('"');
+                }
+            }
+            Value::Raw(raw) => out.push_str(&raw),
+        }
+        Ok(())
+    }
+
+    /// Writes what comes before the value at `path`: the root the first time, then closes the open
+    /// containers `path` leaves and opens those it enters, and writes the member's key or comma.
+    fn open_path(&mut self, path: &[Segment], out: &mut String) -> R<()> {
         let (parent, leaf) = path.split_at(path.len() - 1);
         if self.root.is_none() {
             let array = matches!(path[0], Segment::Index(_));
@@ -84,20 +103,7 @@ impl ArgsWriter {
             out.push(if array { '[' } else { '{' });
             self.open.push((segment.clone(), Container { array, members: false }));
         }
-        self.member(out, &leaf[0])?;
-        match value {
-            Value::Text(text) => {
-                out.push('"');
-                push_string_body(out, &text);
-                if will_continue {
-                    self.open_string = Some(path);
-                } else {
-                    out.push('"');
-                }
-            }
-            Value::Raw(raw) => out.push_str(&raw),
-        }
-        Ok(())
+        self.member(out, &leaf[0])
     }
 
     /// Starts a member of the innermost open container: a comma after an earlier one, and its key.

@@ -11,7 +11,7 @@ use super::fields::{objects, Obj, R};
 use super::dialect::{provider_error, Dialect, Step};
 use super::to_openai::{Header, UsageJson};
 use super::{Options, Sink};
-use crate::chunk::{Arguments, Delta, FinishReason, Json};
+use crate::chunk::{Arguments, Delta, FinishReason, Json, ToolCall};
 use crate::error::Error;
 use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy};
@@ -67,23 +67,7 @@ impl OllamaDecoder {
             let text = message.str("content")?.unwrap_or_default();
             self.think.feed(&text, &mut content, &mut reasoning);
             let calls = objects(&message.list("tool_calls")?.unwrap_or_default(), "tool_calls")?;
-            let mut out = Vec::with_capacity(calls.len());
-            for call in &calls {
-                let function = call.obj("function")?;
-                let (name, arguments) = match &function {
-                    Some(function) => (function.string("name")?, arguments(function)?),
-                    None => (None, Arguments::Text("{}".to_owned())),
-                };
-                let id = match call.string("id")?.filter(|id| !id.is_empty()) {
-                    Some(id) => id,
-                    None => self.header.tool_id(self.tools),
-                };
-                out.push(super::to_openai::tool_start(self.tools, Some(id), name, arguments));
-                self.tools += 1;
-            }
-            if !out.is_empty() {
-                delta.tool_calls = Some(out);
-            }
+            delta.tool_calls = self.tool_calls(&calls)?;
         }
         let mut finish = None;
         let mut usage = None;
@@ -111,6 +95,25 @@ impl OllamaDecoder {
         delta.reasoning_content = (!reasoning.is_empty()).then_some(reasoning);
         let chunk = self.header.one(delta, finish, usage);
         Ok(if done { Step::End(chunk) } else { Step::Chunk(chunk) })
+    }
+
+    /// A message's calls, whole (Ollama does not stream them), numbered across the stream.
+    fn tool_calls(&mut self, calls: &[Obj<'_>]) -> R<Option<Vec<ToolCall>>> {
+        let mut out = Vec::with_capacity(calls.len());
+        for call in calls {
+            let function = call.obj("function")?;
+            let (name, arguments) = match &function {
+                Some(function) => (function.string("name")?, arguments(function)?),
+                None => (None, Arguments::Text("{}".to_owned())),
+            };
+            let id = match call.string("id")?.filter(|id| !id.is_empty()) {
+                Some(id) => id,
+                None => self.header.tool_id(self.tools),
+            };
+            out.push(super::to_openai::tool_start(self.tools, Some(id), name, arguments));
+            self.tools += 1;
+        }
+        Ok((!out.is_empty()).then_some(out))
     }
 }
 

@@ -184,40 +184,67 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
             // OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
             Field::Reasoning => reasoning = p.raw()?,
             Field::ToolCalls => delta.tool_calls = tool_calls(p)?,
-            Field::Refusal => {
-                if let Some(refusal) = p.string()? {
-                    delta.rare_mut().refusal = Some(refusal);
-                } else if let Some(rare) = &mut delta.rare {
-                    rare.refusal = None;
-                }
-            }
-            Field::FunctionCall => {
-                let function = if p.peek()? == Peek::Null {
-                    p.raw().map(|_| None)?
-                } else {
-                    Some(function(p)?)
-                };
-                if function.is_some() || delta.rare.is_some() {
-                    delta.rare_mut().function_call = function;
-                }
-            }
-            field @ (Field::Annotations | Field::Audio | Field::ThinkingBlocks | Field::ProviderSpecificFields) => {
-                let value = p.raw()?.map(json);
-                if value.is_some() || delta.rare.is_some() {
-                    let rare = delta.rare_mut();
-                    let slot = match field {
-                        Field::Annotations => &mut rare.annotations,
-                        Field::Audio => &mut rare.audio,
-                        Field::ThinkingBlocks => &mut rare.thinking_blocks,
-                        _ => &mut rare.provider_specific_fields,
-                    };
-                    *slot = value;
-                }
-            }
+            field @ (Field::Refusal
+            | Field::FunctionCall
+            | Field::Annotations
+            | Field::Audio
+            | Field::ThinkingBlocks
+            | Field::ProviderSpecificFields) => rare_field(p, delta, field)?,
             _ => extras.push(&k, p.any()?),
         }
         key = p.next_key()?;
     }
+    if reasoning.is_some() || parts.is_some() || !extras.is_empty() {
+        resolve(delta, reasoning, parts, extras)?;
+    }
+    Ok(())
+}
+
+/// A field of the delta's rare part. A null one leaves the rare part unallocated when it was.
+fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field) -> Result<()> {
+    match field {
+        Field::Refusal => {
+            if let Some(refusal) = p.string()? {
+                delta.rare_mut().refusal = Some(refusal);
+            } else if let Some(rare) = &mut delta.rare {
+                rare.refusal = None;
+            }
+        }
+        Field::FunctionCall => {
+            let function = if p.peek()? == Peek::Null {
+                p.raw().map(|_| None)?
+            } else {
+                Some(function(p)?)
+            };
+            if function.is_some() || delta.rare.is_some() {
+                delta.rare_mut().function_call = function;
+            }
+        }
+        _ => {
+            let value = p.raw()?.map(json);
+            if value.is_some() || delta.rare.is_some() {
+                let rare = delta.rare_mut();
+                let slot = match field {
+                    Field::Annotations => &mut rare.annotations,
+                    Field::Audio => &mut rare.audio,
+                    Field::ThinkingBlocks => &mut rare.thinking_blocks,
+                    _ => &mut rare.provider_specific_fields,
+                };
+                *slot = value;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a delta's keys leave to be settled once all are read: `reasoning`, list-of-parts `content`, and
+/// the unknown keys.
+fn resolve(
+    delta: &mut Delta,
+    reasoning: Option<&str>,
+    parts: Option<Vec<&str>>,
+    mut extras: ObjectBuilder,
+) -> Result<()> {
     if let Some(value) = reasoning {
         // `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
         if delta.reasoning_content.is_none() {

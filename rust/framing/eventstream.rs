@@ -170,14 +170,7 @@ impl EventStream {
     where
         F: FnMut(Event<'_>) -> Result<Flow, Error>,
     {
-        let body = message.len() - 4;
-        let (sent, computed) = (be32(&message[body..]), crc32fast::hash(&message[..body]));
-        if sent != computed {
-            return Err(self.error(
-                offset,
-                format!("message CRC32 mismatch (sent {sent:#010x}, computed {computed:#010x})"),
-            ));
-        }
+        let body = self.check_crc(message, offset)?;
         let headers_end = PRELUDE + be32(&message[4..8]) as usize;
         let headers = parse_headers(&message[PRELUDE..headers_end])
             .map_err(|(at, what)| self.error(offset, format!("header at byte {}: {what}", PRELUDE + at)))?;
@@ -199,11 +192,7 @@ impl EventStream {
                 exception: true,
             },
             b"error" => {
-                let mut text = String::from("{\"message\":");
-                let message = String::from_utf8_lossy(headers.error_message.unwrap_or_default());
-                push_json_string(&mut text, &message);
-                text.push('}');
-                synthesized = text;
+                synthesized = error_payload(headers.error_message.unwrap_or_default());
                 Event {
                     kind: headers.error_code.unwrap_or_default(),
                     data: if payload.is_empty() {
@@ -226,6 +215,27 @@ impl EventStream {
         self.dispatched += 1;
         on_event(event)
     }
+
+    /// Checks a whole message's CRC32; returns where its body (prelude, headers and payload) ends.
+    fn check_crc(&self, message: &[u8], offset: u64) -> Result<usize, Error> {
+        let body = message.len() - 4;
+        let (sent, computed) = (be32(&message[body..]), crc32fast::hash(&message[..body]));
+        if sent != computed {
+            return Err(self.error(
+                offset,
+                format!("message CRC32 mismatch (sent {sent:#010x}, computed {computed:#010x})"),
+            ));
+        }
+        Ok(body)
+    }
+}
+
+/// The payload of an error message that has none: `{"message": <its :error-message header>}`.
+fn error_payload(message: &[u8]) -> String {
+    let mut text = String::from("{\"message\":");
+    push_json_string(&mut text, &String::from_utf8_lossy(message));
+    text.push('}');
+    text
 }
 
 fn be32(bytes: &[u8]) -> u32 {
@@ -258,30 +268,7 @@ fn parse_headers(mut rest: &[u8]) -> Result<Headers<'_>, (usize, String)> {
             return Err((at, "the value type is missing".to_owned()));
         };
         take(&mut rest, 1, "the value type")?;
-        let fixed = match kind {
-            0 | 1 => Some(0),
-            2 => Some(1),
-            3 => Some(2),
-            4 => Some(4),
-            5 | 8 => Some(8),
-            9 => Some(16),
-            6 | 7 => None,
-            other => return Err((at, format!("unknown value type {other}"))),
-        };
-        let value = if let Some(n) = fixed {
-            let value = &rest[..n.min(rest.len())];
-            take(&mut rest, n, "the value")?;
-            value
-        } else {
-            let len_bytes = rest
-                .get(..2)
-                .ok_or_else(|| (at, "the value length runs past the end of the headers".to_owned()))?;
-            let len = u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize;
-            take(&mut rest, 2, "the value length")?;
-            let value = &rest[..len.min(rest.len())];
-            take(&mut rest, len, "the value")?;
-            value
-        };
+        let value = header_value(kind, &mut rest).map_err(|what| (at, what))?;
         if kind == 7 {
             let slot = match name {
                 b":message-type" => &mut out.message_type,
@@ -295,4 +282,30 @@ fn parse_headers(mut rest: &[u8]) -> Result<Headers<'_>, (usize, String)> {
         }
     }
     Ok(out)
+}
+
+/// The value of a header of type `kind`, from the start of `rest` (which it then skips): fixed-size types
+/// by their size, byte arrays and strings by their 2-byte length. An error says what is wrong.
+fn header_value<'a>(kind: u8, rest: &mut &'a [u8]) -> Result<&'a [u8], String> {
+    let take = |rest: &mut &'a [u8], n: usize, what: &str| -> Result<&'a [u8], String> {
+        let Some(taken) = rest.get(..n) else {
+            return Err(format!("{what} runs past the end of the headers"));
+        };
+        *rest = &rest[n..];
+        Ok(taken)
+    };
+    let len = match kind {
+        0 | 1 => 0,
+        2 => 1,
+        3 => 2,
+        4 => 4,
+        5 | 8 => 8,
+        9 => 16,
+        6 | 7 => {
+            let len_bytes = take(rest, 2, "the value length")?;
+            u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize
+        }
+        other => return Err(format!("unknown value type {other}")),
+    };
+    take(rest, len, "the value")
 }

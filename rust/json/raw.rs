@@ -39,6 +39,10 @@ impl ObjectBuilder {
         text.push_str(value);
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub(crate) fn finish(self) -> Option<Json> {
         if self.0.is_empty() {
             None

@@ -100,45 +100,61 @@ fn merge_choice<'py>(
         acc.reasoning(reasoning);
     }
     if let Some(calls) = &delta.tool_calls {
-        for call in calls.bind(py).cast::<PyList>()?.iter() {
-            let call = call.cast_into::<PyToolCall>()?;
-            let mut call = call.borrow_mut();
-            let extra = match call.extras.get(py, intern!(py, "provider_specific_fields"))? {
-                Some(fields) if !fields.is_none() => {
-                    values.tool_fields.push(fields);
-                    Some(values.tool_fields.len() - 1)
-                }
-                _ => None,
-            };
-            let Some(function) = &call.function else { continue };
-            let function = function.bind(py).cast::<PyFunction>()?.borrow();
-            acc.tool_call(
-                call.index,
-                call.id.as_deref(),
-                Some(call.kind.as_deref().unwrap_or("function")),
-                function.name.as_deref(),
-                &function.arguments,
-                extra,
-            );
-        }
+        merge_tool_calls(py, acc, values, calls.bind(py))?;
     }
     if let Some(function) = &delta.function_call {
         let function = function.bind(py).cast::<PyFunction>()?.borrow();
         acc.function_call(function.name.as_deref(), &function.arguments);
     }
     if let Some(annotations) = delta.annotations.peek(py)? {
-        let list = values.annotations.get_or_insert_with(|| PyList::empty(py));
-        match annotations.cast::<PyList>() {
-            Ok(items) => {
-                for item in items.iter() {
-                    list.append(item)?;
-                }
-            }
-            Err(_) => list.append(annotations)?,
-        }
+        merge_annotations(py, values, &annotations)?;
     }
     push(py, &delta.provider_specific_fields, &values.provider_specific_fields)?;
     push(py, &delta.thinking_blocks, &values.thinking_blocks)
+}
+
+fn merge_tool_calls<'py>(
+    py: Python<'py>,
+    acc: &mut ChoiceMerger,
+    values: &mut Opaque<'py>,
+    calls: &Bound<'py, PyAny>,
+) -> PyResult<()> {
+    for call in calls.cast::<PyList>()?.iter() {
+        let call = call.cast_into::<PyToolCall>()?;
+        let mut call = call.borrow_mut();
+        let extra = match call.extras.get(py, intern!(py, "provider_specific_fields"))? {
+            Some(fields) if !fields.is_none() => {
+                values.tool_fields.push(fields);
+                Some(values.tool_fields.len() - 1)
+            }
+            _ => None,
+        };
+        let Some(function) = &call.function else { continue };
+        let function = function.bind(py).cast::<PyFunction>()?.borrow();
+        acc.tool_call(
+            call.index,
+            call.id.as_deref(),
+            Some(call.kind.as_deref().unwrap_or("function")),
+            function.name.as_deref(),
+            &function.arguments,
+            extra,
+        );
+    }
+    Ok(())
+}
+
+/// A delta's annotations join the choice's list: a list's items one by one, anything else whole.
+fn merge_annotations<'py>(py: Python<'py>, values: &mut Opaque<'py>, annotations: &Bound<'py, PyAny>) -> PyResult<()> {
+    let list = values.annotations.get_or_insert_with(|| PyList::empty(py));
+    match annotations.cast::<PyList>() {
+        Ok(items) => {
+            for item in items.iter() {
+                list.append(item)?;
+            }
+            Ok(())
+        }
+        Err(_) => list.append(annotations),
+    }
 }
 
 fn push(py: Python<'_>, lazy: &Lazy, list: &Bound<'_, PyList>) -> PyResult<()> {
