@@ -72,7 +72,9 @@ class StreamDecoder:
     def dialect(self) -> str: ...
 
 # The methods every chunk class has (rust/python/model.rs::model_class). Not a class at runtime: each
-# pyo3 class has its own copy of them.
+# pyo3 class has its own copy of them. Its `__getattr__` (a provider's other keys read as attributes) is left
+# out on purpose: it would make every misspelt field Any. Typed code reads those keys as `chunk["x_groq"]` or
+# `chunk.get("x_groq")`, as they do the extras of rillm.types' pydantic models.
 @type_check_only
 class _Model:
     def __new__(cls, **kwargs: Any) -> Self: ...
@@ -83,8 +85,6 @@ class _Model:
     def __getitem__(self, key: str, /) -> Any: ...
     def get(self, key: str, default: Any = None) -> Any: ...
     def __contains__(self, key: str, /) -> bool: ...
-    # A provider's extra fields are attributes too, as in LiteLLM.
-    def __getattr__(self, name: str, /) -> Any: ...
 
 @final
 class Function(_Model):
