@@ -24,13 +24,14 @@ bench: ## the benchmarks (release build), Rust vs Python vs peers when installed
 		--benchmark-columns=min,median,mean,ops --benchmark-sort=name
 
 .PHONY: lint
-lint: ## rustfmt, clippy, ruff and mypy
+lint: ## rustfmt, clippy, ruff, mypy, and stubtest (the built extension against _native.pyi)
 	cargo fmt --check
 	cargo clippy --all-targets --features python -- -D warnings
 	cargo clippy --all-targets -- -D warnings
 	$(PYTHON) -m ruff check python tests benches
 	$(PYTHON) -m ruff format --check python tests benches
 	$(PYTHON) -m mypy
+	$(PYTHON) -m mypy.stubtest rillm._native --mypy-config-file pyproject.toml
 
 .PHONY: format
 format: ## format Rust and Python
