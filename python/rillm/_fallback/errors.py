@@ -16,10 +16,10 @@ class ShapeError(ValueError):
 
 
 class ProviderFailed(Exception):
-    """Raised by a dialect's handler when the event says the stream failed (Rust's `Step::Error` and
-    `Step::Failed`): the dialect's `decode()`, which knows the event, raises the provider's error for it.
-    `data` is the error payload to report (None: the event's own), `event_type` what the error mapping is
-    told the event was."""
+    """Raised by a dialect's handler when the event says the stream failed (Rust's `Step::Failed`, in
+    rust/decode/dialect.rs): the dialect's `decode()`, which knows the event, raises the provider's error
+    for it. `data` is the error payload to report (None: the event's own), `event_type` what the error
+    mapping is told the event was."""
 
     def __init__(self, event_type: str, data: str | None = None) -> None:
         super().__init__(event_type)

@@ -1,4 +1,4 @@
-# Twin of the JSON rules in rust/decode/json.rs.
+# Twin of the JSON rules in rust/json/ (mod.rs and parser.rs; raw.rs for is_complete_json).
 """JSON exactly as the Rust core reads it.
 
 The Rust parser accepts what Python's `json.loads` accepts with NaN and Infinity refused, plus two
@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any, NoReturn
 
-# Keep in sync with rust/decode/json.rs::MAX_DEPTH.
+# Keep in sync with rust/json/mod.rs::MAX_DEPTH.
 MAX_DEPTH = 256
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -76,7 +76,7 @@ def _has_surrogate(value: Any) -> bool:
 
 
 def is_complete_json(text: str) -> bool:
-    """Whether `text` is one complete JSON value (twin of rust/decode/json.rs::is_complete_json)."""
+    """Whether `text` is one complete JSON value (twin of rust/json/raw.rs::is_complete_json)."""
     try:
         loads(text)
     except JsonError:

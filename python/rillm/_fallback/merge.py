@@ -217,6 +217,7 @@ def merge_chunks(chunks: list[Any]) -> dict[str, Any]:
 
 
 def merge_choice(acc: ChoiceMerger, choice: StreamingChoices) -> None:
+    """One choice of one chunk into its merger."""
     delta = choice.delta
     if delta.role:
         if acc.role is None:
@@ -230,27 +231,37 @@ def merge_choice(acc: ChoiceMerger, choice: StreamingChoices) -> None:
             acc.reasoning = []
         acc.reasoning.append(delta.reasoning_content)
     if delta.tool_calls:
-        for call in delta.tool_calls:
-            function = call.function
-            fields = call.get("provider_specific_fields") if call._extras is not None or call.__dict__ else None
-            acc.tool_call(call.index, call.id, call.type, function.name, function.arguments, fields)
+        merge_tool_calls(acc, delta.tool_calls)
     if delta.function_call is not None:
         acc.function(delta.function_call.name, delta.function_call.arguments)
     if choice._finish_reason is not None:
         acc.finish_reason = choice._finish_reason
     if delta.annotations is not None:
-        if acc.annotations is None:
-            acc.annotations = []
-        if type(delta.annotations) is list:
-            acc.annotations.extend(delta.annotations)
-        else:
-            acc.annotations.append(delta.annotations)
+        merge_annotations(acc, delta.annotations)
     if choice._logprobs is not None:
         acc.logprobs.append(choice._logprobs)
     if delta.provider_specific_fields is not None:
         acc.provider_specific_fields.append(delta.provider_specific_fields)
     if delta.thinking_blocks is not None:
         acc.thinking_blocks.append(delta.thinking_blocks)
+
+
+def merge_tool_calls(acc: ChoiceMerger, calls: list[ChatCompletionDeltaToolCall]) -> None:
+    for call in calls:
+        function = call.function
+        # A call's own provider_specific_fields (Gemini's thought signature) is an extra or set by the caller.
+        fields = call.get("provider_specific_fields") if call._extras is not None or call.__dict__ else None
+        acc.tool_call(call.index, call.id, call.type, function.name, function.arguments, fields)
+
+
+def merge_annotations(acc: ChoiceMerger, annotations: Any) -> None:
+    """A list of annotations is extended by the next one; anything else is one annotation."""
+    if acc.annotations is None:
+        acc.annotations = []
+    if type(annotations) is list:
+        acc.annotations.extend(annotations)
+    else:
+        acc.annotations.append(annotations)
 
 
 def _ours(chunk: Any) -> bool:

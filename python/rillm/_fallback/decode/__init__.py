@@ -1,4 +1,5 @@
-# Twin of rust/decode/mod.rs and the StreamDecoder class in rust/python/decoder.rs.
+# Twin of rust/decode/mod.rs and rust/decode/dialect.rs (the Dialect trait and the registry), and of the
+# StreamDecoder class in rust/python/decoder.rs.
 """The stream decoder: framing plus one dialect.
 
 `feed()` decodes every event its bytes complete and returns the chunks in a list. An error part-way
@@ -24,7 +25,11 @@ from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, STOP, Event, Flow, 
 
 
 class Dialect(Protocol):
-    """A dialect's decoder, as `StreamDecoder` uses it (twin of the trait in rust/decode/mod.rs)."""
+    """A dialect's decoder, as `StreamDecoder` uses it (twin of the trait in rust/decode/dialect.rs).
+
+    Rust's dialects work each event out into a `Step` that `emit` hands on; here a handler appends its
+    chunk to `out` (the sink) and returns the `Flow`, and a failed stream is a raised `ProviderFailed`:
+    nothing is made per event beyond the chunks."""
 
     # Its name for `StreamDecoder(dialect)`.
     NAME: ClassVar[str]

@@ -54,6 +54,20 @@ class Candidate:
         self.streaming: ArgsWriter | None = None
 
 
+class Parts:
+    """A candidate's parts, sorted."""
+
+    __slots__ = ("calls", "other", "signatures", "text", "thoughts")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.thoughts: list[str] = []
+        self.calls: list[Any] = []
+        # The thought signatures of text parts, and the parts that are neither text nor a function call.
+        self.signatures: list[Any] = []
+        self.other: list[Any] = []
+
+
 class GeminiDecoder:
     NAME: ClassVar[str] = "gemini"
     FRAMING: ClassVar[str] = "auto"
@@ -109,60 +123,51 @@ class GeminiDecoder:
         return self.header.chunk(choices, usage, None)
 
     def candidate(self, candidate: dict[str, Any], position: int) -> StreamingChoices | None:
+        """One candidate's choice, when it says something."""
         index = get_int(candidate, "index")
-        index = position if index is None else index
-        state = next((c for c in self.candidates if c.index == index), None)
-        if state is None:
-            state = Candidate(index)
-            self.candidates.append(state)
-        text: list[str] = []
-        thoughts: list[str] = []
-        calls: list[Any] = []
-        signatures: list[Any] = []
-        other_parts: list[Any] = []
+        state = self.state_at(position if index is None else index)
         content = get_obj(candidate, "content")
-        parts = [] if content is None else (get_list(content, "parts") or [])
-        for part in parts:
-            if type(part) is not dict:
-                raise Bad("`parts`: expected an array of objects")
-            call = get_obj(part, "functionCall")
-            if call is not None:
-                self.function_call(state, call, part.get("thoughtSignature"), calls)
-                continue
-            piece = get_str(part, "text")
-            if piece is not None:
-                if get_bool(part, "thought") is True:
-                    thoughts.append(piece)
-                else:
-                    text.append(piece)
-                if part.get("thoughtSignature") is not None:
-                    signatures.append(get_str(part, "thoughtSignature"))
-            else:
-                other_parts.append(part)
+        parts = self.parts(state, [] if content is None else (get_list(content, "parts") or []))
         reason = get_str(candidate, "finishReason")
         finish = None
         if reason:
             state.finished = True
             finish = _finish_reason(reason, state.tools > 0)
-        fields: dict[str, Any] = {}
-        if signatures:
-            fields["thought_signatures"] = signatures
-        if other_parts:
-            fields["content_parts"] = other_parts
-        for key, name in (("groundingMetadata", "grounding_metadata"), ("citationMetadata", "citation_metadata")):
-            value = candidate.get(key)
-            if value is not None:
-                fields[name] = value
-        if finish == "content_filter" and candidate.get("safetyRatings") is not None:
-            fields["safety_ratings"] = candidate["safetyRatings"]
         delta = new_delta()
-        delta.content = "".join(text) or None
-        delta.reasoning_content = "".join(thoughts) or None
-        delta.tool_calls = calls or None
-        delta.provider_specific_fields = fields or None
+        delta.content = "".join(parts.text) or None
+        delta.reasoning_content = "".join(parts.thoughts) or None
+        delta.tool_calls = parts.calls or None
+        delta.provider_specific_fields = _candidate_fields(candidate, parts, finish)
         if finish is None and not to_openai.carries(delta):
             return None
         return self.choice(state, delta, finish)
+
+    def state_at(self, index: int) -> Candidate:
+        """The candidate with this index, new the first time."""
+        state = next((c for c in self.candidates if c.index == index), None)
+        if state is None:
+            state = Candidate(index)
+            self.candidates.append(state)
+        return state
+
+    def parts(self, state: Candidate, parts: list[Any]) -> Parts:
+        """Sorts a candidate's parts: text, thoughts, function calls, and every other part."""
+        out = Parts()
+        for part in parts:
+            if type(part) is not dict:
+                raise Bad("`parts`: expected an array of objects")
+            call = get_obj(part, "functionCall")
+            if call is not None:
+                self.function_call(state, call, part.get("thoughtSignature"), out.calls)
+                continue
+            piece = get_str(part, "text")
+            if piece is not None:
+                (out.thoughts if get_bool(part, "thought") is True else out.text).append(piece)
+                if part.get("thoughtSignature") is not None:
+                    out.signatures.append(get_str(part, "thoughtSignature"))
+            else:
+                out.other.append(part)
+        return out
 
     def choice(self, state: Candidate | None, delta: Any, finish: str | None) -> StreamingChoices:
         """A choice for a candidate (None: a blocked prompt's, index 0), with the role the first time."""
@@ -179,18 +184,7 @@ class GeminiDecoder:
         name = get_str(call, "name") or None
         will_continue = get_bool(call, "willContinue") is True
         if name is None:
-            writer = state.streaming
-            if writer is None:
-                return
-            fragment: list[str] = []
-            for partial in fields.objects(get_list(call, "partialArgs") or [], "partialArgs"):
-                writer.apply(partial, fragment)
-            if not will_continue:
-                fragment.append(writer.close())
-                state.streaming = None
-            text = "".join(fragment)
-            if text:
-                calls.append(to_openai.tool_arguments(writer.tool, text))
+            self.streamed_arguments(state, call, will_continue, calls)
             return
         if state.streaming is not None:
             # A new call while one was still streaming: that one is over.
@@ -222,6 +216,38 @@ class GeminiDecoder:
             out.function.arguments += "".join(pieces)
             state.streaming = writer
         calls.append(out)
+
+    def streamed_arguments(self, state: Candidate, call: dict[str, Any], will_continue: bool, calls: list[Any]) -> None:
+        """The next piece of the call being streamed (a `functionCall` without a name)."""
+        writer = state.streaming
+        if writer is None:
+            return
+        fragment: list[str] = []
+        for partial in fields.objects(get_list(call, "partialArgs") or [], "partialArgs"):
+            writer.apply(partial, fragment)
+        if not will_continue:
+            fragment.append(writer.close())
+            state.streaming = None
+        text = "".join(fragment)
+        if text:
+            calls.append(to_openai.tool_arguments(writer.tool, text))
+
+
+def _candidate_fields(candidate: dict[str, Any], parts: Parts, finish: str | None) -> dict[str, Any] | None:
+    """The candidate's `provider_specific_fields`: signatures, other parts, grounding and citations, and the
+    safety ratings of a filtered one."""
+    psf: dict[str, Any] = {}
+    if parts.signatures:
+        psf["thought_signatures"] = parts.signatures
+    if parts.other:
+        psf["content_parts"] = parts.other
+    for key, name in (("groundingMetadata", "grounding_metadata"), ("citationMetadata", "citation_metadata")):
+        value = candidate.get(key)
+        if value is not None:
+            psf[name] = value
+    if finish == "content_filter" and candidate.get("safetyRatings") is not None:
+        psf["safety_ratings"] = candidate["safetyRatings"]
+    return psf or None
 
 
 def _finish_reason(reason: str, called_tools: bool) -> str:

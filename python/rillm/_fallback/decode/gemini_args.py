@@ -42,6 +42,19 @@ class ArgsWriter:
                     out.append('"')
                 return
             out.append('"')
+        self.open_path(path, out)
+        if value[0] == "text":
+            out.append('"' + _string_body(value[1]))
+            if will_continue:
+                self.open_string = path
+            else:
+                out.append('"')
+        else:
+            out.append(value[1])
+
+    def open_path(self, path: list[Any], out: list[str]) -> None:
+        """Writes what comes before the value at `path`: the root the first time, then closes the open
+        containers `path` leaves and opens those it enters, and writes the member's key or comma."""
         parent, leaf = path[:-1], path[-1]
         if self.root is None:
             array = type(path[0]) is int
@@ -61,14 +74,6 @@ class ArgsWriter:
             out.append("[" if array else "{")
             self.open.append((parent[j], [array, False]))
         self.member(out, leaf)
-        if value[0] == "text":
-            out.append('"' + _string_body(value[1]))
-            if will_continue:
-                self.open_string = path
-            else:
-                out.append('"')
-        else:
-            out.append(value[1])
 
     def member(self, out: list[str], segment: Any) -> None:
         container = self.open[-1][1] if self.open else self.root

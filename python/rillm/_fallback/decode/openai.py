@@ -1,4 +1,4 @@
-# Twin of rust/decode/openai.rs, then (the wire_* functions) rust/decode/openai_wire.rs.
+# Twin of rust/decode/openai.rs, then rust/decode/openai_parts.rs and (the wire_* functions) openai_wire.rs.
 """The OpenAI chat-completions dialect: OpenAI, Azure and every OpenAI-compatible server.
 
 Each `data:` payload is one `chat.completion.chunk`, decoded as sent, with these normalisations:
@@ -162,11 +162,20 @@ def finish_reason_error(reason: str) -> str:
     return '{"error":{"message":' + _shared.dumps(message) + ',"type":"finish_reason"}}'
 
 
+# The service tiers OpenAI's chunk type allows; another provider's tier (Groq's "on_demand") is kept in
+# provider_specific_fields["service_tier"]. Keep in sync with rust/decode/openai.rs::OPENAI_SERVICE_TIERS.
+OPENAI_SERVICE_TIERS = frozenset({"auto", "default", "flex", "scale", "priority", "fast"})
+
+
+# Twin of rust/decode/openai_parts.rs: Mistral's list-of-parts content, and a key added to
+# provider_specific_fields.
+
+
 def split_parts(delta: Delta, parts: list[Any]) -> None:
     """Mistral sends `content` as a list of typed parts: `text` parts are content, `thinking` parts (a
     string or a list of `text` parts) are reasoning. Any other part is kept, in order, under
     `provider_specific_fields["content_parts"]`. An explicit `reasoning_content`/`reasoning` wins over
-    thinking parts. Keep in sync with rust/decode/openai.rs::split_parts."""
+    thinking parts. Keep in sync with rust/decode/openai_parts.rs::split_parts."""
     text: str | None = None
     thinking: str | None = None
     other: list[Any] = []
@@ -216,11 +225,6 @@ def with_field(existing: Any, name: str, value: Any) -> Any:
     if type(existing) is dict and name not in existing:
         return {**existing, name: value}
     return existing
-
-
-# The service tiers OpenAI's chunk type allows; another provider's tier (Groq's "on_demand") is kept in
-# provider_specific_fields["service_tier"]. Keep in sync with rust/decode/openai.rs::OPENAI_SERVICE_TIERS.
-OPENAI_SERVICE_TIERS = frozenset({"auto", "default", "flex", "scale", "priority", "fast"})
 
 
 # Twin of rust/decode/openai_wire.rs: reading OpenAI's chunk JSON, known keys typed and every other key kept

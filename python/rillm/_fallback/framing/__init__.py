@@ -1,4 +1,4 @@
-# Twin of rust/framing.rs: same names, same order, same behaviour.
+# Twin of rust/framing/mod.rs: same names, same order, same behaviour.
 """Framing: bytes in, events out.
 
 Server-sent events follow the WHATWG interpretation rules
