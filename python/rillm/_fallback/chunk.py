@@ -81,7 +81,7 @@ class _Model:
         fields = ", ".join(f"{k}={v!r}" for k, v in self._items())
         return f"{type(self).__name__}({fields})"
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str, /) -> Any:
         # A field, or an extra looked up directly (so that an extra named like a method is still the
         # provider's value).
         if key in self._NAMES:
@@ -94,7 +94,7 @@ class _Model:
         except KeyError:
             return default
 
-    def __contains__(self, key: str) -> bool:
+    def __contains__(self, key: str, /) -> bool:
         if key in self._FIELDS:
             return True
         if key in self._OPTIONAL:
