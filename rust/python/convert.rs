@@ -1,5 +1,5 @@
-//! The core's decoded chunks as the Python chunk classes. Twin: the object-building half of
-//! `python/rillm/_fallback/decode/openai.py` (`OpenAiDecoder.chunk` and the `wire_*` functions).
+//! The core's decoded chunks as the Python chunk classes. Twin: the constructors `new_function`,
+//! `new_tool_call`, `new_delta`, `new_choice` and `new_chunk` in `python/rillm/_fallback/chunk.py`.
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;

@@ -11,6 +11,7 @@ mod decoder;
 mod errors;
 mod lazy;
 mod merge;
+mod methods;
 mod model;
 mod objects;
 mod shared;
