@@ -3,9 +3,16 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use pyo3::PyTypeInfo;
 
 use super::shared;
 use crate::error::Error;
+
+// The classes these errors raise, each imported once, on first use.
+pyo3::import_exception!(rillm.exceptions, StreamDecodeError);
+pyo3::import_exception!(rillm.exceptions, EventTooLargeError);
+pyo3::import_exception!(rillm.exceptions, IncompleteStreamError);
+pyo3::import_exception!(rillm.exceptions, APIError);
 
 /// The exception for `error`, carrying `chunks`: what the failing call decoded before it.
 pub(crate) fn to_pyerr(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyErr {
@@ -21,11 +28,11 @@ fn build(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyResu
             kwargs.set_item("offset", pos.offset)?;
             kwargs.set_item("chunks", chunks)?;
             let class = if matches!(error, Error::EventTooLarge { .. }) {
-                "EventTooLargeError"
+                EventTooLargeError::type_object(py)
             } else {
-                "StreamDecodeError"
+                StreamDecodeError::type_object(py)
             };
-            shared::exception_class(py, class)?.call((error.to_string(),), Some(&kwargs))?
+            class.call((error.to_string(),), Some(&kwargs))?
         }
         Error::Provider { pos, event_type, data } => {
             kwargs.set_item("event", pos.event)?;
@@ -36,7 +43,7 @@ fn build(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyResu
         Error::Incomplete { bytes, .. } => {
             kwargs.set_item("offset", bytes)?;
             kwargs.set_item("chunks", chunks)?;
-            shared::exception_class(py, "IncompleteStreamError")?.call((error.to_string(),), Some(&kwargs))?
+            IncompleteStreamError::type_object(py).call((error.to_string(),), Some(&kwargs))?
         }
         Error::Closed { .. } | Error::UnknownDialect { .. } => return Ok(PyValueError::new_err(error.to_string())),
     };
@@ -46,7 +53,12 @@ fn build(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyResu
 /// A panic in the core, caught at the boundary: a typed error instead of a `PanicException`.
 pub(crate) fn internal(py: Python<'_>, what: &str) -> PyErr {
     let message = format!("rillm internal error in {what}; please report it with the input that caused it");
-    match shared::exception_class(py, "APIError").and_then(|class| class.call1((500, message))) {
+    api_error(py, message)
+}
+
+/// `APIError(500, message)`: what the bindings raise for input they cannot take (or a fault of their own).
+pub(crate) fn api_error(py: Python<'_>, message: String) -> PyErr {
+    match APIError::type_object(py).call1((500, message)) {
         Ok(exception) => PyErr::from_value(exception),
         Err(e) => e,
     }

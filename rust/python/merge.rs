@@ -304,9 +304,6 @@ fn coerce<'py>(py: Python<'py>, item: &Bound<'py, PyAny>, position: usize) -> Py
             "stream_chunk_builder: chunk {position} is not a chat.completion.chunk: {}",
             e.value(py)
         );
-        match shared::exception_class(py, "APIError").and_then(|class| class.call1((500, message))) {
-            Ok(exception) => PyErr::from_value(exception),
-            Err(e) => e,
-        }
+        errors::api_error(py, message)
     })
 }

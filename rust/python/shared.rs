@@ -23,14 +23,9 @@ python_function!(make_usage = "rillm._shared"."make_usage");
 python_function!(make_logprobs = "rillm._shared"."make_logprobs");
 python_function!(prepare = "rillm._shared"."prepare");
 python_function!(new_response_id = "rillm._shared"."new_response_id");
-python_function!(provider_stream_error = "rillm.exceptions"."provider_stream_error");
+python_function!(provider_stream_error = "rillm._error_mapping"."provider_stream_error");
 
 /// `json.loads(text)`.
 pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     json_loads(py)?.call1((text,))
-}
-
-/// An exception class of `rillm.exceptions`.
-pub(crate) fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    py.import("rillm.exceptions")?.getattr(name)
 }
