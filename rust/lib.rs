@@ -8,6 +8,8 @@ pub mod decode;
 pub mod error;
 pub mod framing;
 mod json;
+#[cfg(test)]
+mod layers;
 pub mod merge;
 
 #[cfg(feature = "python")]

@@ -1,4 +1,5 @@
 //! Reading JSON numbers: validated against the grammar as text, or as an `i64` in one pass.
+//! Twin: `loads` in `python/rillm/_fallback/jsonutil.py` (the same grammar and rules).
 
 use super::{Parser, Peek, Problem, Result};
 

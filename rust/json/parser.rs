@@ -1,5 +1,6 @@
 //! The pull parser: the cursor, whitespace, objects, arrays, and skipping a value whole. Reading strings
 //! is in `strings.rs`, numbers in `numbers.rs`.
+//! Twin: `loads` in `python/rillm/_fallback/jsonutil.py` (the same grammar and rules).
 
 use std::borrow::Cow;
 

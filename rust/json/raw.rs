@@ -1,6 +1,6 @@
 //! Helpers over raw JSON text: the decoders keep values they do not inspect as text, and these build,
-//! inspect and write such text. Twin: `python/rillm/_fallback/jsonutil.py` and the helpers in
-//! `python/rillm/_fallback/decode/openai.py`.
+//! inspect and write such text. Twin: `is_complete_json` in `python/rillm/_fallback/jsonutil.py`; the rest
+//! has none, the twin working on parsed values rather than JSON text.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -1,4 +1,5 @@
 //! Reading JSON strings: the raw token, unescaping, and the borrowed or owned forms the decoders take.
+//! Twin: `loads` in `python/rillm/_fallback/jsonutil.py` (the same grammar and rules).
 
 use std::borrow::Cow;
 

@@ -1,4 +1,5 @@
-//! Python functions the bindings call on cold paths, imported once.
+//! Python functions the bindings call on cold paths, imported once. No twin: the pure-Python backend
+//! calls them directly.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
