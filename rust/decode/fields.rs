@@ -1,4 +1,4 @@
-//! Reading a native dialect's payload field by field, with strict types: a field read has the type the
+//! Reading a non-`OpenAI` dialect's payload field by field, with strict types: a field read has the type the
 //! dialect expects or is absent/null, anything else fails the event with a decode error naming the field.
 //! Twin: `python/rillm/_fallback/decode/fields.py`.
 
