@@ -11,6 +11,7 @@ to openai, `claude-*` to anthropic, `command-*` to cohere). The request a row ma
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -116,8 +117,21 @@ def get_provider(name: str) -> Provider:
     row = _table().providers.get(name)
     if row is None:
         known = ", ".join(sorted(_table().providers))
-        raise BadRequestError(f"unknown provider {name!r}; rillm knows: {known}", model=None, llm_provider=name)
+        raise BadRequestError(
+            f"unknown provider {name!r}; rillm knows: {known}{_did_you_mean(name, '')}",
+            model=None,
+            llm_provider=name,
+        )
     return row
+
+
+def _did_you_mean(name: str, rest: str) -> str:
+    """A hint for a prefix the table does not have: the closest prefixes (a typo such as `opneai`), with the
+    rest of the model string after them, and the command that lists every provider."""
+    close = difflib.get_close_matches(name, _table().providers, n=3, cutoff=0.6)
+    suggestions = " or ".join(repr(f"{prefix}/{rest}" if rest else prefix) for prefix in close)
+    hint = f"; did you mean {suggestions}?" if close else ""
+    return f"{hint} (`rillm providers` lists every provider)"
 
 
 def resolve(model: str, custom_llm_provider: str | None = None, api_base: str | None = None) -> tuple[Provider, str]:
@@ -142,14 +156,15 @@ def resolve(model: str, custom_llm_provider: str | None = None, api_base: str | 
     for pattern, name in _table().bare_models:
         if re.search(pattern, model):
             return table[name], model
-    hint = f"unknown provider {head!r}" if slash else "no provider prefix and the name matches no known family"
-    raise BadRequestError(
-        f"LLM Provider NOT provided. Pass in the LLM provider you are trying to call. You passed model={model} "
-        f"({hint}). Prefix the model with one of rillm's providers, e.g. openai/{model} or hosted_vllm/{model} "
-        "for an OpenAI-compatible server",
-        model=model,
-        llm_provider=None,
-    )
+    intro = f"LLM Provider NOT provided. Pass in the LLM provider you are trying to call. You passed model={model}"
+    if slash:
+        message = f"{intro}: rillm has no provider {head!r}{_did_you_mean(head, rest)}"
+    else:
+        message = (
+            f"{intro} (no provider prefix and the name matches no known family). Prefix the model with one of "
+            f"rillm's providers, e.g. openai/{model} or hosted_vllm/{model} for an OpenAI-compatible server"
+        )
+    raise BadRequestError(message, model=model, llm_provider=None)
 
 
 def get_llm_provider(
