@@ -12,6 +12,9 @@ OpenAI dialect's Azure filter results, usage and moderation chunks): only when t
 (`skip_choiceless`) without making their Python objects. `stream.chunks` has them either way (it decodes
 the kept bytes again), so `stream_chunk_builder(stream.chunks)` sees the usage.
 
+A stream is iterated once: a new loop over a stream that has ended raises OpenAIError (LiteLLM's yields
+nothing), and a stream from `acompletion()`, mocked or not, is iterated with `async for` only.
+
 An error while reading carries `partial_response`: the `ModelResponse` built from every chunk that had
 arrived (None when none had). A broken connection is an IncompleteStreamError (also an APIConnectionError)
 naming how many bytes had arrived; a stall past the read timeout is a Timeout.
@@ -20,6 +23,7 @@ naming how many bytes had arrived; a stall past the read timeout is a Timeout.
 from __future__ import annotations
 
 import asyncio
+import types
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +31,7 @@ import httpx
 
 from rillm._builder import stream_chunk_builder
 from rillm._http import HttpRequest, Response, transport_error
-from rillm.exceptions import APIError, IncompleteStreamError, StreamError
+from rillm.exceptions import APIError, IncompleteStreamError, OpenAIError, StreamError
 
 if TYPE_CHECKING:
     from rillm._backend import ModelResponseStream
@@ -200,6 +204,8 @@ class CustomStreamWrapper:
         self._iterator: Iterator[Any] | None = None
         self._aiterator: AsyncIterator[Any] | None = None
         self._closed = False
+        # The stream had been read to its end (or had failed) when close() replaced its iterator.
+        self._finished = False
 
     @property
     def chunks(self) -> list[Any]:
@@ -223,25 +229,52 @@ class CustomStreamWrapper:
 
     def _sync(self) -> Iterator[ModelResponseStream]:
         if self._iterator is None:
+            # One rule for every stream of acompletion(), made in advance (a mock) or read from a server.
+            if self.is_async:
+                raise TypeError("this stream came from acompletion(): iterate it with `async for`")
             if self._closed:
                 self._iterator = iter(())
             elif self._made is not None:
                 self._iterator = _from_chunks(self._state, self._made)
-            elif self.is_async:
-                raise TypeError("this stream came from acompletion(): iterate it with `async for`")
             else:
                 self._iterator = _read(self._state)
         return self._iterator
 
+    def _ended(self) -> bool:
+        """Whether the stream was read to its end or failed: its generator has finished (a finished generator
+        or async generator has no frame left), or had when close() replaced it."""
+        if self._finished:
+            return True
+        for iterator in (self._iterator, self._aiterator):
+            if isinstance(iterator, types.GeneratorType) and iterator.gi_frame is None:
+                return True
+            if isinstance(iterator, types.AsyncGeneratorType) and iterator.ag_frame is None:
+                return True
+        return False
+
+    def _check_not_ended(self) -> None:
+        """A second loop over a stream read to its end would yield nothing (LiteLLM's does): say so instead.
+        An OpenAIError, not an APIError: those are the provider's, and are retried; this is the caller's."""
+        if self._ended():
+            raise OpenAIError(
+                f"this stream ({self.custom_llm_provider}/{self.model}) has already ended (read to its end, or "
+                "failed): a stream is iterated once. Keep the chunks of the first loop, or build the response "
+                "from the chunks kept: rillm.stream_chunk_builder(stream.chunks, messages)"
+            )
+
     def __iter__(self) -> Iterator[ModelResponseStream]:
-        return self._sync()
+        iterator = self._sync()
+        self._check_not_ended()
+        return iterator
 
     def __next__(self) -> ModelResponseStream:
         return next(self._sync())
 
     def close(self) -> None:
-        """Stops the stream and closes its HTTP response; later iteration ends at once. (A stream from
+        """Stops the stream and closes its HTTP response; later iteration ends at once (or raises, if the stream
+        had been read to its end). (A stream from
         `acompletion()` is closed with `aclose()`.)"""
+        self._finished = self._ended()
         self._closed = True
         iterator, self._iterator = self._iterator, iter(())
         if isinstance(iterator, Generator):
@@ -277,7 +310,9 @@ class CustomStreamWrapper:
         return self._aiterator
 
     def __aiter__(self) -> AsyncIterator[ModelResponseStream]:
-        return self._async()
+        iterator = self._async()
+        self._check_not_ended()
+        return iterator
 
     async def __anext__(self) -> ModelResponseStream:
         return await self._async().__anext__()
@@ -286,6 +321,7 @@ class CustomStreamWrapper:
         """The async `close()`."""
         if not self.is_async:
             self.close()
+        self._finished = self._ended()
         self._closed = True
         iterator, self._aiterator = self._aiterator, _afrom_chunks(self._state, [])
         if isinstance(iterator, AsyncGenerator):
