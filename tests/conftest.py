@@ -37,6 +37,30 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 TEST_ID = "chatcmpl-test"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The tests test the source in this repository: fail at once if `rillm` is imported from anywhere else
+    (a `pip install .` copy in site-packages would otherwise be tested silently instead of the code being
+    edited), unless RILLM_TEST_INSTALLED=1 says an installed copy is tested on purpose (CI's wheel step, the
+    release workflow); then it must not be the source tree."""
+    import rillm
+
+    where = Path(rillm.__file__).resolve().parent
+    source = (ROOT / "python" / "rillm").resolve()
+    installed = os.environ.get("RILLM_TEST_INSTALLED") == "1"
+    if where != source and not installed:
+        raise pytest.UsageError(
+            f"the tests import rillm from {where}, not from this repository's source ({source}), so they would "
+            "test that copy instead of the code here. Install the source in development mode (`make test` does, "
+            "or `maturin develop --release --extras test` in your environment); to test an installed copy on "
+            "purpose, set RILLM_TEST_INSTALLED=1."
+        )
+    if where == source and installed:
+        raise pytest.UsageError(
+            f"RILLM_TEST_INSTALLED=1 but rillm is imported from this repository's source ({source}): run the "
+            "tests with a Python where rillm is installed from a wheel, not in development mode."
+        )
+
+
 def read_dialects(manifest: Path) -> dict[str, str]:
     """folder -> dialect, from the recordings' manifest (`folder<TAB>dialect` lines, `#` comments).
     Twin: `tests/decode.rs::dialects`."""
