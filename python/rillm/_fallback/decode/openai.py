@@ -235,9 +235,14 @@ def wire_chunk(obj: Any) -> tuple[list[StreamingChoices], str | None]:
     """Checks the chunk's shape and builds its choices; also the first `error`/`abort` finish reason."""
     if type(obj) is not dict:
         raise ShapeError("expected an object")
+    # `string()` and `integer()` written out: this runs for every chunk.
     for key in ("id", "model", "system_fingerprint", "service_tier"):
-        string(obj.get(key), key)
-    integer(obj.get("created"), "created")
+        value = obj.get(key)
+        if value is not None and type(value) is not str:
+            raise ShapeError(f"{key}: expected a string")
+    created = obj.get("created")
+    if created is not None and (type(created) is not int or created not in _I64):
+        raise ShapeError("created: expected an integer")
     raw_choices = obj.get("choices")
     choices: list[StreamingChoices] = []
     failed_with = None
@@ -259,7 +264,9 @@ def wire_choice(obj: Any, position: int) -> tuple[StreamingChoices, str | None]:
     index = integer(obj.get("index"), "index")
     raw_delta = obj.get("delta")
     delta = new_delta() if raw_delta is None else wire_delta(raw_delta)
-    finish = string(obj.get("finish_reason"), "finish_reason")
+    finish = obj.get("finish_reason")
+    if finish is not None and type(finish) is not str:
+        raise ShapeError("finish_reason: expected a string")
     choice = new_choice(
         position if index is None else index,
         delta,
@@ -296,10 +303,12 @@ def read_delta(delta: Delta, obj: dict[str, Any]) -> list[Any] | None:
     parts = None
     for key, value in obj.items():
         if key == "content":
-            if type(value) is list:
+            if type(value) is str or value is None:
+                delta.content = value
+            elif type(value) is list:
                 parts = value
             else:
-                delta.content = string(value, "content")
+                raise ShapeError("content: expected a string")
         elif key == "role":
             delta.role = string(value, "role")
         elif key == "refusal":
@@ -354,10 +363,14 @@ def wire_function(obj: Any) -> Function:
 
 
 def wire_extras(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any] | None:
-    """The keys of `obj` that are not its fields, in order (None when there are none, which a subset test
-    finds without a Python-level loop)."""
+    """The keys of `obj` that are not its fields, in order. Set operations find them without a loop in
+    Python: none, or (OpenAI's `obfuscation` on every chunk) just one, are the usual cases."""
     if obj.keys() <= known:
         return None
+    extra = obj.keys() - known
+    if len(extra) == 1:
+        (key,) = extra
+        return {key: obj[key]}
     return {k: v for k, v in obj.items() if k not in known}
 
 
