@@ -9,7 +9,7 @@ import json
 import pytest
 
 import rillm
-from rillm import exceptions
+from rillm import _error_mapping, exceptions
 from rillm._error_mapping import CLASSES_BY_STATUS, http_error, provider_stream_error
 
 from .conftest import Backend, decode
@@ -194,3 +194,9 @@ def test_a_refinement_by_code_alone() -> None:
     stream = provider_stream_error(json.dumps(body))
     assert type(http) is exceptions.ContextWindowExceededError
     assert type(stream) is exceptions.StreamContextWindowExceededError and stream.status_code == 400
+
+
+def test_the_builders_live_in_the_mapping_module_only() -> None:
+    assert not hasattr(exceptions, "http_error") and not hasattr(exceptions, "provider_stream_error")
+    assert "http_error" not in exceptions.__all__
+    assert _error_mapping.provider_stream_error is provider_stream_error

@@ -432,13 +432,3 @@ class StreamServiceUnavailableError(ProviderStreamError, ServiceUnavailableError
 class StreamAPIError(ProviderStreamError):
     """A provider error whose status has no class of its own (a 5xx other than 500, 502, 503 and 504): the
     twin of a plain APIError."""
-
-
-def __getattr__(name: str) -> Any:
-    # Until every caller imports them from rillm._error_mapping (the mapping's home), the two builders
-    # stay reachable here, imported lazily so that _error_mapping can import this module.
-    if name in ("http_error", "provider_stream_error"):
-        from rillm import _error_mapping
-
-        return getattr(_error_mapping, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
