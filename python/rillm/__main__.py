@@ -1,0 +1,3 @@
+from rillm.cli import main
+
+raise SystemExit(main())
