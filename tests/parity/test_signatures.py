@@ -35,15 +35,7 @@ def _methods(cls: type) -> list[str]:
 def _targets() -> list[Any]:
     targets = []
     for name in CLASSES:
-        marks = []
-        if name == "StreamDecoder":
-            marks.append(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="the twin's defaults are dialect='openai' and max_event_bytes=67108864, Rust's are None",
-                )
-            )
-        targets.append(pytest.param(name, None, marks=marks, id=name))
+        targets.append(pytest.param(name, None, id=name))
         targets += [pytest.param(name, method, id=f"{name}.{method}") for method in _methods(getattr(_fallback, name))]
     targets += [pytest.param(name, None, id=name) for name in FUNCTIONS]
     return targets

@@ -83,16 +83,16 @@ class StreamDecoder:
 
     def __init__(
         self,
-        dialect: str = "openai",
+        dialect: str | None = None,
         *,
         model: str | None = None,
-        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_event_bytes: int | None = None,
         created: int | None = None,
         id: str | None = None,
         skip_choiceless: bool = False,
     ) -> None:
-        # The arguments are checked in the order, and with the messages, of the Rust binding
-        # (rust/python/decoder.rs::PyStreamDecoder::new), where None is the default of every optional one.
+        # The signature, the order of the checks and their messages are the Rust binding's
+        # (rust/python/decoder.rs::PyStreamDecoder::new): None stands for "openai" and for 64 MiB.
         skip_choiceless = _as_bool(skip_choiceless, "skip_choiceless")
         if dialect is None:
             dialect = "openai"
