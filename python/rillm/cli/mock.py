@@ -8,6 +8,7 @@ the MANIFEST.md there), each event written on its own after a short pause, as a 
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import struct
@@ -43,7 +44,8 @@ MOCK_AWS: dict[str, Any] = {
     "aws_secret_access_key": "mock",
     "aws_region_name": "us-east-1",
 }
-# The whole recording is paced to take about this long, at most PAUSE per event.
+# The whole recording is paced to take about this long, at most PAUSE per event; RILLM_MOCK_PAUSE (seconds
+# between events) overrides it, e.g. 0 for tests.
 DURATION, PAUSE = 2.5, 0.03
 
 
@@ -89,7 +91,10 @@ class MockServer:
     def __init__(self, served: Recording, pause: float | None = None) -> None:
         self.recording = served
         events = served.events
-        self.pause = min(PAUSE, DURATION / max(1, len(events))) if pause is None else pause
+        if pause is None:
+            configured = os.environ.get("RILLM_MOCK_PAUSE")
+            pause = float(configured) if configured else min(PAUSE, DURATION / max(1, len(events)))
+        self.pause = pause
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(events, served.content_type, self.pause))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
