@@ -110,3 +110,12 @@ def test_the_defaults_stand_in_for_what_the_stream_lacks(both: tuple[Backend, Ba
         assert rust.pop("id").startswith("chatcmpl-") and python.pop("id").startswith("chatcmpl-")
         assert rust == python
         assert (python["model"], python["created"]) == (kwargs.get("model", ""), 7)
+
+
+def test_every_dialect_is_named_as_its_module() -> None:
+    # The twin's registry lists classes; as rust/decode/mod.rs's test has it, a dialect is named as its module.
+    from rillm._fallback import decode
+
+    assert decode.DIALECTS == ("openai", "anthropic", "cohere", "gemini", "ollama", "bedrock")
+    for decoder in decode._DECODERS:
+        assert decoder.__module__ == f"rillm._fallback.decode.{decoder.NAME}"

@@ -50,8 +50,9 @@ class Dialect(Protocol):
         """Whether the stream may end here without its terminator."""
 
 
-# The registry: adding a dialect is one module under decode/ (a class with what `Dialect` lists) and one
-# line here, beside its import. Keep in sync with rust/decode/mod.rs (same names, same order).
+# The registry: adding a dialect is one module under decode/ (a class with what `Dialect` lists, named as
+# its module) and one line here (and its import). Keep in sync with the list in rust/decode/mod.rs (same
+# names, same order).
 _DECODERS: tuple[type[Dialect], ...] = (
     OpenAiDecoder,
     AnthropicDecoder,
