@@ -35,10 +35,10 @@ dev: $(PYTHON) ## the source in development mode: release extension built in pla
 	$(BIN)/maturin develop --release --extras test,lint,cli
 
 .PHONY: test
-test: dev ## cargo test, then pytest on the Rust backend and on the pure-Python twin
+test: dev ## cargo test, then pytest: everything with Rust live, then what depends on the live backend with the twin
 	cargo test
 	RILLM_BACKEND=rust $(PYTHON) -m pytest
-	RILLM_BACKEND=python $(PYTHON) -m pytest
+	RILLM_BACKEND=python $(PYTHON) -m pytest -p tests.live_backend tests
 
 .PHONY: bench
 bench: dev ## the pytest-benchmark suite (release build), Rust vs Python vs peers when installed; see also `rillm bench`
