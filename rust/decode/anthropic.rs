@@ -26,7 +26,7 @@
 //! `output_tokens_details.thinking_tokens` is `completion_tokens_details.reasoning_tokens`.
 
 use super::fields::{is_nonempty_object, Bad, Obj, R};
-use super::dialect::{provider_error, Dialect, Step};
+use super::dialect::{pass, provider_error, Dialect, Step};
 use super::to_openai::{
     nonempty, opening, provider_field, reasoning, redacted, signature, single, tool_arguments,
     tool_delta, tool_start, Header, Tools, UsageJson,
@@ -108,7 +108,7 @@ impl AnthropicDecoder {
         if let Some(text) = text_delta(data) {
             // Most events of a stream; the general path below gives the same chunk, slower.
             let chunk = (!text.is_empty()).then(|| self.header.one(super::to_openai::content(text), None, None));
-            return Step::Chunk(chunk.flatten()).emit(pos, sink);
+            return pass(chunk.flatten(), pos, sink).map(|()| Flow::Continue);
         }
         if trim_json_ws(data).is_empty() {
             return Ok(Flow::Continue);

@@ -16,7 +16,7 @@ use base64::Engine as _;
 
 use super::anthropic::AnthropicDecoder;
 use super::fields::{child, Bad, Obj, R};
-use super::dialect::{provider_error, Dialect, Step};
+use super::dialect::{pass, provider_error, Dialect, Step};
 use super::to_openai::{
     block_object, content, nonempty, opening, single, tool_arguments, tool_delta, tool_start, Header,
     Tools, UsageJson,
@@ -70,7 +70,7 @@ impl Dialect for BedrockDecoder {
             if let Some(text) = text_delta(&data) {
                 // Most events of a stream; the general path below gives the same chunk, slower.
                 let chunk = (!text.is_empty()).then(|| self.header.one(content(text), None, None));
-                return Step::Chunk(chunk.flatten()).emit(event.pos, sink);
+                return pass(chunk.flatten(), event.pos, sink).map(|()| Flow::Continue);
             }
         }
         if trim_json_ws(&data).is_empty() {

@@ -241,7 +241,6 @@ impl CohereDecoder {
         if let Some(reason) = reason.filter(|r| r.eq_ignore_ascii_case("error")) {
             // The generation failed: the provider's error, in the shape an `OpenAI` stream's would have.
             return Ok(Step::Failed {
-                chunk: None,
                 event_type: "",
                 data: finish_reason_error(reason),
             });

@@ -10,7 +10,7 @@
 //! a payload with a truthy `error`, or a finish reason of `error`/`abort` raise the provider's error
 //! (after the chunk's own content, when it has choices, has been handed over).
 
-use super::dialect::{provider_error, Dialect, Step};
+use super::dialect::{provider_error, Dialect};
 use super::openai_parts::with_field;
 use super::openai_wire::{parse_chunk, Seen, WireChunk};
 use super::{Options, Sink};
@@ -51,11 +51,24 @@ impl Dialect for OpenAiDecoder {
         if payload.starts_with("[DONE]") {
             return Ok(Flow::Stop);
         }
-        let step = self.step(&data).map_err(|detail| Error::Decode {
+        let mut wire = parse_chunk(&data, &mut self.seen).map_err(|detail| Error::Decode {
             pos: event.pos,
             detail: format!("invalid chunk: {detail}"),
         })?;
-        step.emit(event.pos, sink)
+        let error = wire.error.is_some_and(is_truthy);
+        if error && wire.choices.is_none() {
+            return Err(provider_error(event.pos, "", &data));
+        }
+        let failed_with = wire.failed_with.take();
+        // Straight to the sink, without a `Step` around it (one move less): this is the hot loop.
+        sink(self.chunk(wire), event.pos)?;
+        if error {
+            return Err(provider_error(event.pos, "", &data));
+        }
+        if let Some(reason) = failed_with {
+            return Err(provider_error(event.pos, "", &finish_reason_error(&reason)));
+        }
+        Ok(Flow::Continue)
     }
 
     /// Whether the stream may end here without `[DONE]`: some choice was seen and every one has finished
@@ -75,27 +88,6 @@ impl OpenAiDecoder {
             default_created,
             choices: Vec::new(),
         }
-    }
-
-    /// One `data:` payload: its chunk, and the provider's error when the chunk says the stream failed.
-    fn step(&mut self, data: &str) -> Result<Step, JsonError> {
-        let mut wire = parse_chunk(data, &mut self.seen)?;
-        let error = wire.error.is_some_and(is_truthy);
-        if error && wire.choices.is_none() {
-            return Ok(Step::failed("", data));
-        }
-        let failed_with = wire.failed_with.take();
-        let chunk = Some(self.chunk(wire));
-        let failure = match failed_with {
-            _ if error => data.to_owned(),
-            Some(reason) => finish_reason_error(&reason),
-            None => return Ok(Step::Chunk(chunk)),
-        };
-        Ok(Step::Failed {
-            chunk,
-            event_type: "",
-            data: failure,
-        })
     }
 
     fn chunk(&mut self, wire: WireChunk<'_>) -> Chunk {

@@ -42,6 +42,22 @@ struct Headers<'a> {
     error_message: Option<&'a [u8]>,
 }
 
+impl<'a> Headers<'a> {
+    /// Keeps a string header's value when it is one rillm reads.
+    #[inline]
+    fn keep(&mut self, name: &[u8], value: &'a [u8]) {
+        let slot = match name {
+            b":message-type" => &mut self.message_type,
+            b":event-type" => &mut self.event_type,
+            b":exception-type" => &mut self.exception_type,
+            b":error-code" => &mut self.error_code,
+            b":error-message" => &mut self.error_message,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+}
+
 impl EventStream {
     pub(super) fn new() -> Self {
         EventStream {
@@ -268,44 +284,33 @@ fn parse_headers(mut rest: &[u8]) -> Result<Headers<'_>, (usize, String)> {
             return Err((at, "the value type is missing".to_owned()));
         };
         take(&mut rest, 1, "the value type")?;
-        let value = header_value(kind, &mut rest).map_err(|what| (at, what))?;
+        let fixed = match kind {
+            0 | 1 => Some(0),
+            2 => Some(1),
+            3 => Some(2),
+            4 => Some(4),
+            5 | 8 => Some(8),
+            9 => Some(16),
+            6 | 7 => None,
+            other => return Err((at, format!("unknown value type {other}"))),
+        };
+        let value = if let Some(n) = fixed {
+            let value = &rest[..n.min(rest.len())];
+            take(&mut rest, n, "the value")?;
+            value
+        } else {
+            let len_bytes = rest
+                .get(..2)
+                .ok_or_else(|| (at, "the value length runs past the end of the headers".to_owned()))?;
+            let len = u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize;
+            take(&mut rest, 2, "the value length")?;
+            let value = &rest[..len.min(rest.len())];
+            take(&mut rest, len, "the value")?;
+            value
+        };
         if kind == 7 {
-            let slot = match name {
-                b":message-type" => &mut out.message_type,
-                b":event-type" => &mut out.event_type,
-                b":exception-type" => &mut out.exception_type,
-                b":error-code" => &mut out.error_code,
-                b":error-message" => &mut out.error_message,
-                _ => continue,
-            };
-            *slot = Some(value);
+            out.keep(name, value);
         }
     }
     Ok(out)
-}
-
-/// The value of a header of type `kind`, from the start of `rest` (which it then skips): fixed-size types
-/// by their size, byte arrays and strings by their 2-byte length. An error says what is wrong.
-fn header_value<'a>(kind: u8, rest: &mut &'a [u8]) -> Result<&'a [u8], String> {
-    let take = |rest: &mut &'a [u8], n: usize, what: &str| -> Result<&'a [u8], String> {
-        let Some(taken) = rest.get(..n) else {
-            return Err(format!("{what} runs past the end of the headers"));
-        };
-        *rest = &rest[n..];
-        Ok(taken)
-    };
-    let len = match kind {
-        0 | 1 => 0,
-        2 => 1,
-        3 => 2,
-        4 => 4,
-        5 | 8 => 8,
-        9 => 16,
-        6 | 7 => {
-            let len_bytes = take(rest, 2, "the value length")?;
-            u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize
-        }
-        other => return Err(format!("unknown value type {other}")),
-    };
-    take(rest, len, "the value")
 }
