@@ -10,6 +10,7 @@ imported only here and only when their row runs.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +23,12 @@ MESSAGES: Any = [{"role": "user", "content": "hi"}]  # Any: each client types it
 KEY = "sk-bench"
 # Bedrock signs each request (SigV4) with these; the benchmark server does not check them.
 AWS = {"aws_access_key_id": "AKIDBENCH", "aws_secret_access_key": "bench", "aws_region_name": "us-east-1"}
+
+
+def _litellm() -> Any:
+    """LiteLLM, told to use its bundled price map: it would otherwise fetch one from the network at import."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    return importlib.import_module("litellm")
 
 
 def backend_module(name: str) -> Any:
@@ -77,7 +84,7 @@ def build_rillm(backend: str, load: Workload) -> Run:
 
 def build_litellm(load: Workload) -> Run:
     """LiteLLM's stream_chunk_builder over the same chunks, as LiteLLM's own ModelResponseStream objects."""
-    litellm = importlib.import_module("litellm")
+    litellm = _litellm()
     decoder = backend_module("python").StreamDecoder(load.dialect)
     chunks = [litellm.ModelResponseStream(**c.model_dump()) for c in decoder.feed(load.stream) + decoder.finish()]
     return lambda: litellm.stream_chunk_builder(chunks).choices[0].message.content
@@ -115,7 +122,7 @@ def e2e_openai_sdk(load: Workload, url: str) -> Run:
 
 def e2e_litellm(load: Workload, url: str) -> Run:
     """`litellm.completion(stream=True)` against the server."""
-    litellm = importlib.import_module("litellm")
+    litellm = _litellm()
     read = read_field(load.field)
     credentials = AWS if load.dialect == "bedrock" else {"api_key": KEY}
     return lambda: read(
