@@ -122,7 +122,7 @@ def test_chat_json_prints_each_chunk_as_a_json_line() -> None:
 def test_chat_with_an_api_base_that_does_not_answer_fails_clearly() -> None:
     done = rillm_cli("chat", "openai/gpt-4o", "Hello", "--api-base", "http://127.0.0.1:9/v1", OPENAI_API_KEY="sk-x")
     assert done.returncode == 1
-    assert "APIConnectionError" in done.stderr and "127.0.0.1:9" in done.stderr
+    assert "APIConnectionError" in done.stderr and "127.0.0.1:9" in done.stderr and "--mock" in done.stderr
     assert "sk-x" not in done.stderr + done.stdout
 
 

@@ -20,7 +20,7 @@ import importlib.util
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rillm._bench import impls
@@ -82,7 +82,6 @@ class Result:
     seconds: float | None = None
     skipped: str | None = None  # why the row did not run
     rounds: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float | None:

@@ -89,6 +89,8 @@ def _stream(
     except rillm.APIError as exc:
         view.end()
         err.print(f"[red]rillm chat:[/red] {type(exc).__name__}: {exc.message}", markup=True, soft_wrap=True)
+        if isinstance(exc, rillm.APIConnectionError) and not isinstance(exc, rillm.StreamError):
+            err.print("Is the server up? `--mock` streams a bundled recording instead.", style="dim")
         return 1
     view.end()
     if not args.json:
