@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
             out.write(chunk.model_dump_json(exclude_none=True) + "\n")
     out.flush()
     if error is not None:
-        err.print(f"[red]rillm replay:[/red] {path}: {_where(error)}: {error.message}")
+        detail = error.message.removeprefix(f"rillm.{type(error).__name__}: ")
+        err.print(f"[red]rillm replay:[/red] {path}: {_where(error)}: {detail}")
         shown = "built above" if args.build else "printed above"
         err.print(f"{len(chunks)} chunk(s) were decoded before the error ({shown}).", style="dim")
         return 1
