@@ -142,6 +142,9 @@ def assert_same(actual: Any, first: Any, second: Any, where: str = "response") -
 SYSTEM, USER = "Be brief.", "Hello"
 _OPENAI_BODY = {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}], "stream": True}
 _ANTHROPIC_MESSAGES = [{"role": "user", "content": [{"type": "text", "text": USER}]}]
+# The providers whose API documents stream_options.include_usage (OpenAI, Azure, Groq, DeepSeek, xAI, OpenRouter,
+# vLLM and llama.cpp servers); Mistral, Perplexity and Z.ai do not take it.
+_TAKES_STREAM_OPTIONS = {"openai", "azure", "groq", "deepseek", "xai", "openrouter", "hosted_vllm"}
 
 
 def expected_body(spec: Target) -> dict[str, Any]:
@@ -162,4 +165,8 @@ def expected_body(spec: Target) -> dict[str, Any]:
             "systemInstruction": {"parts": [{"text": SYSTEM}]},
             "contents": [{"role": "user", "parts": [{"text": USER}]}],
         }
-    return {"model": spec.provider_model, **_OPENAI_BODY}
+    body = {"model": spec.provider_model, **_OPENAI_BODY}
+    if spec.model.split("/")[0] in _TAKES_STREAM_OPTIONS:
+        # rillm asks every provider that takes stream_options for its usage (LiteLLM only when told to).
+        body["stream_options"] = {"include_usage": True}
+    return body

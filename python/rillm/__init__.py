@@ -1,9 +1,12 @@
 """rillm: a LiteLLM-compatible streaming client whose hot path is Rust.
 
 `rillm.BACKEND` says whether the Rust extension or its pure-Python twin is live (`RILLM_BACKEND`).
-`rillm.drop_params = True` leaves out parameters a provider does not support instead of raising, for
-every call (the `drop_params=` argument does it for one).
+
+LiteLLM's module settings are read when a call is made (rillm._settings), so they can be set at any time
+after import; an argument of the call wins over them, and they win over the environment. None means not set.
 """
+
+from typing import Any, Optional
 
 from rillm import exceptions
 from rillm._backend import (
@@ -59,7 +62,55 @@ from rillm.types import (
     Usage,
 )
 
-drop_params = False
+# -- LiteLLM's module settings (rillm._settings reads them at call time) -------------------------------------
+# Where and how: a key for every provider (or one of the provider keys below), a base URL, an API version.
+api_key: Optional[str] = None
+api_base: Optional[str] = None
+api_version: Optional[str] = None
+# Leave out parameters a provider does not take instead of raising UnsupportedParamsError (env LITELLM_DROP_PARAMS).
+drop_params: Optional[bool] = None
+# Retries of a failed request (rillm._retry says which errors are retried) and the request timeout in seconds.
+num_retries: Optional[int] = None
+request_timeout: Optional[float] = None
+# The `rillm` logger at DEBUG (env LITELLM_LOG=DEBUG does the same).
+set_verbose: bool = False
+# usage.cost (USD) on a stream's final chunk and on its built response's usage.
+include_cost_in_streaming_usage: bool = False
+# A stream's total budget in seconds (env RILLM_ / LITELLM_MAX_STREAMING_DURATION_SECONDS), and the longest wait
+# between two content events (env RILLM_STREAM_IDLE_TIMEOUT_SECONDS, LITELLM_STREAM_INACTIVITY_TIMEOUT_SECONDS).
+max_streaming_duration: Optional[float] = None
+LITELLM_MAX_STREAMING_DURATION_SECONDS: Optional[float] = None
+stream_idle_timeout: Optional[float] = None
+# Logging callbacks (rillm._callbacks): functions, and CustomLogger objects (rillm.integrations.custom_logger).
+success_callback: list[Any] = []
+failure_callback: list[Any] = []
+callbacks: list[Any] = []
+# A caller's own httpx.Client / httpx.AsyncClient for every request, as LiteLLM's.
+client_session: Any = None
+aclient_session: Any = None
+# The provider keys LiteLLM has, each read for its provider's calls (rillm._settings._ROW_KEYS).
+ai21_key: Optional[str] = None
+amazon_nova_api_key: Optional[str] = None
+anthropic_key: Optional[str] = None
+azure_key: Optional[str] = None
+baseten_key: Optional[str] = None
+cohere_key: Optional[str] = None
+cometapi_key: Optional[str] = None
+groq_key: Optional[str] = None
+huggingface_key: Optional[str] = None
+inception_key: Optional[str] = None
+lemonade_key: Optional[str] = None
+llama_api_key: Optional[str] = None
+nebius_key: Optional[str] = None
+novita_api_key: Optional[str] = None
+ollama_key: Optional[str] = None
+openai_key: Optional[str] = None
+openrouter_key: Optional[str] = None
+ovhcloud_key: Optional[str] = None
+togetherai_api_key: Optional[str] = None
+vercel_ai_gateway_key: Optional[str] = None
+wandb_key: Optional[str] = None
+xai_key: Optional[str] = None
 
 __all__ = [
     "BACKEND",

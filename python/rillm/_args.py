@@ -87,17 +87,21 @@ class Args(BaseModel):
     custom_llm_provider: Optional[str] = None
     aws_region_name: Optional[str] = None
     timeout: Optional[Union[float, httpx.Timeout]] = None
+    request_timeout: Optional[float] = Field(None, gt=0)
     stream_timeout: Optional[float] = Field(None, gt=0)
+    # A total budget for a stream, and the longest wait between two content events (rillm._deadline).
+    max_streaming_duration: Optional[float] = Field(None, gt=0)
+    stream_idle_timeout: Optional[float] = Field(None, gt=0)
     extra_headers: Optional[dict[str, str]] = None
     extra_body: Optional[dict[str, Any]] = None
     drop_params: Optional[bool] = None
     num_retries: Optional[int] = Field(None, ge=0)
     max_retries: Optional[int] = Field(None, ge=0)
     mock_response: Any = None
-    # Accepted for LiteLLM code; used by its logging callbacks, which rillm does not have.
+    # Passed to the logging callbacks as kwargs["litellm_params"]["metadata"], as LiteLLM does.
     metadata: Optional[dict[str, Any]] = None
 
-    @field_validator("timeout", mode="before")
+    @field_validator("timeout", "request_timeout", mode="before")
     @classmethod
     def _timeout(cls, value: Any) -> Any:
         """LiteLLM takes a float, a numeric string or an httpx.Timeout."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rillm import _backend, _response
 from rillm._args import Args
@@ -18,6 +18,9 @@ from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIError, ContextWindowExceededError, InternalServerError, RateLimitError
 from rillm.types import Choices, Message, ModelResponse, Usage
+
+if TYPE_CHECKING:
+    from rillm._callbacks import CallLog
 
 __all__ = ["mock_completion", "mock_error", "mock_response", "mock_stream"]
 
@@ -31,9 +34,9 @@ _MOCK_ERRORS: dict[str, Any] = {
 _MOCK_PROMPT_TOKENS, _MOCK_COMPLETION_TOKENS = 10, 20
 
 
-def mock_completion(args: Args, model: str, *, is_async: bool) -> Any:
+def mock_completion(args: Args, model: str, *, is_async: bool, log: CallLog | None = None) -> Any:
     """What `completion()` returns for `mock_response`: the error it names raised, a ModelResponse, or
-    with `stream=True` a stream of its chunks."""
+    with `stream=True` a stream of its chunks (which sends its callback event to `log` when it ends)."""
     error = mock_error(args.mock_response, model)
     if error is not None:
         raise error
@@ -45,6 +48,7 @@ def mock_completion(args: Args, model: str, *, is_async: bool) -> Any:
         chunks=mock_stream(args.mock_response, model),
         include_usage=bool(args.stream_options and args.stream_options.include_usage),
         is_async=is_async,
+        log=log,
     )
 
 

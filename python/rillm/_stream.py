@@ -10,14 +10,24 @@ and the batch's chunks are yielded. Per stream, it decides whether chunks withou
 OpenAI dialect's Azure filter results, usage and moderation chunks): only when the caller asked for
 `stream_options={"include_usage": True}`, as LiteLLM does; otherwise the decoder leaves them out
 (`skip_choiceless`) without making their Python objects. `stream.chunks` has them either way (it decodes
-the kept bytes again), so `stream_chunk_builder(stream.chunks)` sees the usage.
+the kept bytes again).
+
+Usage rides on the final chunk: the decoder holds back the chunk with the finish reason until the stream
+ends and attaches usage sent after it; when the stream is complete (its terminator decoded, or its body
+ended), before those last chunks are yielded, the whole response is built from the decoder's running merge
+and its usage (and cost, with `rillm.include_cost_in_streaming_usage`) is put on them (rillm._stream_end).
+So `stream_chunk_builder(collected_chunks)` sees the provider's numbers. Each stream sends one callback
+event when it ends (rillm._callbacks says which ending is which), after its connection is closed.
+
+Deadlines (rillm._deadline): `max_streaming_duration` and `stream_idle_timeout` are checked after each
+piece and, through the transport, bound each blocked read.
 
 A stream is iterated once: a new loop over a stream that has ended raises OpenAIError (LiteLLM's yields
 nothing), and a stream from `acompletion()`, mocked or not, is iterated with `async for` only.
 
 An error while reading carries `partial_response`: the `ModelResponse` built from every chunk that had
 arrived (None when none had). A broken connection is an IncompleteStreamError (also an APIConnectionError)
-naming how many bytes had arrived; a stall past the read timeout is a Timeout.
+naming how many bytes had arrived; a stall past the read timeout, or a deadline, is a Timeout.
 """
 
 from __future__ import annotations
@@ -29,12 +39,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from rillm._builder import stream_chunk_builder
+from rillm import _backend, _settings
 from rillm._http import HttpRequest, Response, transport_error
+from rillm._live_decoder import last_chunks, live_decoder, replay_decoder
+from rillm._stream_end import StreamEnd
 from rillm.exceptions import APIError, IncompleteStreamError, OpenAIError, StreamError
 
 if TYPE_CHECKING:
     from rillm._backend import ModelResponseStream
+    from rillm._callbacks import CallLog
+    from rillm._deadline import Deadline
 
 __all__ = ["CustomStreamWrapper"]
 
@@ -44,15 +58,18 @@ class _State:
 
     It keeps the body's pieces, not the chunks: bytes objects cost the garbage collector nothing, where
     20,000 retained chunks (each with its choices list) cost more than decoding them did. `chunks()`
-    decodes the pieces again, with a decoder made the same way (same id, model and created), when the whole
-    stream is wanted: for `stream.chunks` and for an error's partial response."""
+    decodes the pieces again, with a decoder made the same way (same id, model and created), when the list
+    of chunks is asked for (`stream.chunks`). The whole response (at the end, and an error's partial response)
+    comes from the decoder's running merge instead (`merged()`)."""
 
     __slots__ = (
         "_chunks",
+        "deadline",
         "decoder",
+        "end",
         "ended",
         "make_decoder",
-        "messages",
+        "merging",
         "pieces",
         "request",
         "response",
@@ -64,49 +81,70 @@ class _State:
         response: Response | None,
         make_decoder: Callable[..., Any] | None,
         request: HttpRequest | None,
-        messages: list[Any] | None,
         show_empty: bool,
         chunks: list[Any] | None,
+        end: StreamEnd,
+        deadline: Deadline | None,
     ) -> None:
         self.response = response
         self.make_decoder = make_decoder
-        # The live decoder leaves out the chunks the caller is not shown (see the module docstring).
-        self.decoder = make_decoder(skip_choiceless=not show_empty) if make_decoder is not None else None
+        self.decoder: Any = None
+        self.merging = False
+        if make_decoder is not None:
+            self.decoder, self.merging = live_decoder(make_decoder, show_empty)
         self.request = request
-        self.messages = messages
         self.show_empty = show_empty
         self.pieces: list[bytes] = []
         # The body ended and the live decoder's finish() was called (it may have raised).
         self.ended = False
         self._chunks = chunks
+        self.end = end
+        self.deadline = deadline
 
     def chunks(self) -> list[Any]:
         """Every chunk received so far, including what a failing feed decoded before its error."""
         if self._chunks is not None:
             return self._chunks
-        if self.make_decoder is None:
-            return []
-        decoder, chunks = self.make_decoder(), []
-        try:
-            for piece in self.pieces:
-                chunks += decoder.feed(piece)
-            if self.ended:
-                chunks += decoder.finish()
-        except StreamError as exc:
-            chunks += exc.chunks
+        chunks = list(self._replay())
         if self.ended:
             self._chunks = chunks  # the whole stream: decoding it again would give the same
+        self.end.stamp(chunks)  # the usage (and cost) the caller's final chunk got
         return chunks
+
+    def _replay(self) -> Iterator[Any]:
+        """The kept bytes decoded again, chunk by chunk (so a merge over them holds no list of them)."""
+        if self.make_decoder is None:
+            return
+        decoder = replay_decoder(self.make_decoder, self.merging)
+        try:
+            for piece in self.pieces:
+                yield from decoder.feed(piece)
+            if self.ended:
+                yield from decoder.finish()
+        except StreamError as exc:
+            yield from exc.chunks
+
+    def merged(self) -> dict[str, Any] | None:
+        """`merge_chunks` of every chunk decoded so far (None when there is none): the decoder's running merge,
+        or, on a backend without one, the kept bytes decoded again and merged as they come."""
+        if self.merging:
+            merged: dict[str, Any] = self.decoder.merged()
+        else:
+            merged = _backend.merge_chunks(self._chunks if self._chunks is not None else self._replay())
+        return merged if merged["choices"] or merged["usage"] else None
 
     def failed(self, exc: APIError) -> APIError:
         """Attaches the partial response (everything decoded, including what the failing call decoded)."""
-        chunks = self.chunks()
-        exc.partial_response = stream_chunk_builder(chunks, self.messages) if chunks else None
+        exc.partial_response = self.end.partial(self.merged())
         return exc
 
     def broken(self, exc: httpx.HTTPError) -> APIError:
-        """The exception for a connection that failed while the body was being read."""
+        """The exception for a connection that failed while the body was being read: a deadline's Timeout
+        when the read was cut short by one."""
         assert self.request is not None
+        expired = self.deadline.expired() if self.deadline is not None else None
+        if expired is not None:
+            return self.failed(expired)
         received = sum(len(piece) for piece in self.pieces)
         if isinstance(exc, httpx.TimeoutException):
             return self.failed(transport_error(exc, self.request, received))
@@ -120,59 +158,108 @@ class _State:
             )
         )
 
+    def settle(self, outcome: BaseException | None) -> None:
+        """The stream's one callback event (a stream made in advance is whole from the start)."""
+        if self._chunks is not None:
+            self.end.finish(self.merged(), self._chunks)
+        self.end.settle(outcome, self.merged)
+
+    async def asettle(self, outcome: BaseException | None) -> None:
+        if self._chunks is not None:
+            self.end.finish(self.merged(), self._chunks)
+        await self.end.asettle(outcome, self.merged)
+
 
 def _read(state: _State) -> Iterator[Any]:
-    """Reads the response body to its end, yielding chunks; closes the response on every exit."""
-    response, decoder = state.response, state.decoder
+    """Reads the response body to its end, yielding chunks; closes the response on every exit, then sends
+    the stream's one callback event."""
+    response, decoder, end = state.response, state.decoder, state.end
     assert response is not None and decoder is not None
-    feed, pieces = decoder.feed, state.pieces
+    feed, keep = decoder.feed, state.pieces.append
+    if state.deadline is not None:
+        feed = state.deadline.watch(feed)
+    outcome: BaseException | None = None
     try:
         try:
             for piece in response.iter_bytes():
-                pieces.append(piece)
-                yield from feed(piece)
+                keep(piece)
+                batch = feed(piece)
+                if decoder.done and not end.complete:  # the terminator: these are the last chunks
+                    end.finish(state.merged(), last_chunks(decoder, batch))
+                yield from batch
             state.ended = True
             batch = decoder.finish()
+            if not end.complete:
+                end.finish(state.merged(), last_chunks(decoder, batch))
             yield from batch
-        except StreamError as exc:
+        except APIError as exc:  # the decoder's StreamError, or a deadline's Timeout
             raise state.failed(exc) from None
         except httpx.HTTPError as exc:
             raise state.broken(exc) from None
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        outcome = exc
+        raise
     finally:
         response.close()
+        state.settle(outcome)
 
 
 async def _aread(state: _State) -> AsyncIterator[Any]:
-    """The async twin of `_read`; a cancelled task still closes the response."""
-    response, decoder = state.response, state.decoder
+    """The async twin of `_read`; a cancelled task still closes the response (and its callback event is a
+    caller that left)."""
+    response, decoder, end = state.response, state.decoder, state.end
     assert response is not None and decoder is not None
-    feed, pieces = decoder.feed, state.pieces
+    feed, keep = decoder.feed, state.pieces.append
+    if state.deadline is not None:
+        feed = state.deadline.watch(feed)
+    outcome: BaseException | None = None
     try:
         try:
             async for piece in response.aiter_bytes():
-                pieces.append(piece)
-                for chunk in feed(piece):
+                keep(piece)
+                batch = feed(piece)
+                if decoder.done and not end.complete:
+                    end.finish(state.merged(), last_chunks(decoder, batch))
+                for chunk in batch:
                     yield chunk
             state.ended = True
             batch = decoder.finish()
+            if not end.complete:
+                end.finish(state.merged(), last_chunks(decoder, batch))
             for chunk in batch:
                 yield chunk
-        except StreamError as exc:
+        except APIError as exc:
             raise state.failed(exc) from None
         except httpx.HTTPError as exc:
             raise state.broken(exc) from None
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        outcome = exc
+        raise
     finally:
         await response.aclose()
+        await state.asettle(outcome)
 
 
 def _from_chunks(state: _State, chunks: list[Any]) -> Iterator[Any]:
     """A stream made in advance: a mock response or a faked stream (one non-streaming request)."""
-    yield from chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices)
+    state.end.finish(state.merged(), chunks)
+    try:
+        yield from chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices)
+    finally:
+        state.settle(None)
 
 
 async def _afrom_chunks(state: _State, chunks: list[Any]) -> AsyncIterator[Any]:
-    for chunk in _from_chunks(state, chunks):
-        yield chunk
+    state.end.finish(state.merged(), chunks)
+    try:
+        for chunk in chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices):
+            yield chunk
+    finally:
+        await state.asettle(None)
 
 
 class CustomStreamWrapper:
@@ -193,12 +280,23 @@ class CustomStreamWrapper:
         include_usage: bool = False,
         is_async: bool = False,
         hidden_params: dict[str, Any] | None = None,
+        log: CallLog | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.model = model
         self.custom_llm_provider = llm_provider
         self.is_async = is_async
         self._hidden_params: dict[str, Any] = hidden_params or {}
-        self._state = _State(response, make_decoder, request, messages, include_usage, chunks)
+        self._hidden_params.setdefault("response_cost", None)
+        end = StreamEnd(
+            model=model,
+            provider=llm_provider,
+            messages=messages,
+            hidden=self._hidden_params,
+            include_cost=bool(_settings.get("include_cost_in_streaming_usage", False)),
+            log=log,
+        )
+        self._state = _State(response, make_decoder, request, include_usage, chunks, end, deadline)
         # The chunks of a stream made in advance (None when the stream is read from `response`).
         self._made = chunks
         self._iterator: Iterator[Any] | None = None
@@ -278,16 +376,20 @@ class CustomStreamWrapper:
         self._closed = True
         iterator, self._iterator = self._iterator, iter(())
         if isinstance(iterator, Generator):
-            iterator.close()
-        elif iterator is None and self._state.response is not None and not self.is_async:
-            self._state.response.close()
+            iterator.close()  # its `finally` closes the response and settles the stream
+        elif iterator is None and not self.is_async:
+            if self._state.response is not None:
+                self._state.response.close()
+            self._state.settle(None)
 
     def __del__(self) -> None:
-        """A sync stream dropped before it was iterated releases its connection (once iterated, the
-        generator's own finalizer does)."""
+        """A sync stream dropped before it was iterated releases its connection and sends its callback event
+        (once iterated, the generator's own finalizer does)."""
         state = getattr(self, "_state", None)
-        if state is not None and state.response is not None and self._iterator is None and not self.is_async:
-            state.response.close()
+        if state is not None and self._iterator is None and not self.is_async:
+            if state.response is not None:
+                state.response.close()
+            state.settle(None)
 
     def __enter__(self) -> CustomStreamWrapper:
         return self
@@ -300,7 +402,7 @@ class CustomStreamWrapper:
     def _async(self) -> AsyncIterator[ModelResponseStream]:
         if self._aiterator is None:
             if self._closed:
-                self._aiterator = _afrom_chunks(self._state, [])
+                self._aiterator = _aempty()
             elif self._made is not None:
                 self._aiterator = _afrom_chunks(self._state, self._made)
             elif not self.is_async:
@@ -323,17 +425,24 @@ class CustomStreamWrapper:
             self.close()
         self._finished = self._ended()
         self._closed = True
-        iterator, self._aiterator = self._aiterator, _afrom_chunks(self._state, [])
+        iterator, self._aiterator = self._aiterator, _aempty()
         if isinstance(iterator, AsyncGenerator):
             await iterator.aclose()
-        elif iterator is None and self._state.response is not None and self.is_async:
-            await self._state.response.aclose()
+        elif iterator is None and self.is_async:
+            if self._state.response is not None:
+                await self._state.response.aclose()
+            await self._state.asettle(None)
 
     async def __aenter__(self) -> CustomStreamWrapper:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+async def _aempty() -> AsyncIterator[Any]:
+    return
+    yield  # an async generator that yields nothing
 
 
 async def _threaded(iterator: Iterator[Any]) -> AsyncIterator[Any]:

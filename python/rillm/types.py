@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 __all__ = [
     "ChatCompletionMessageToolCall",
@@ -162,3 +162,5 @@ class ModelResponse(_Mapping):
     usage: Optional[Usage] = None
     service_tier: Optional[str] = None
     citations: Optional[Any] = None
+    # LiteLLM's hidden parameters, never dumped: `response_cost` (USD, None for a model without a price).
+    _hidden_params: dict[str, Any] = PrivateAttr(default_factory=dict)
