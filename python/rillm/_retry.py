@@ -37,6 +37,10 @@ MAX_RETRY_AFTER = 60.0
 
 _RETRIED_STATUSES = frozenset({408, 409, 429})
 
+# How a retry waits (the tests record the waits instead).
+_sleep = time.sleep
+_asleep = asyncio.sleep
+
 
 def retryable(exc: APIError) -> bool:
     """Whether another attempt may succeed (configuration errors are BadRequestErrors, raised before sending)."""
@@ -110,7 +114,7 @@ def retry(retries: int, attempt: Callable[[], T]) -> T:
             wait = _next_wait(exc, tries, retries)
             if wait is None:
                 raise
-        time.sleep(wait)
+        _sleep(wait)
         tries += 1
 
 
@@ -124,5 +128,5 @@ async def aretry(retries: int, attempt: Callable[[], Awaitable[T]]) -> T:
             wait = _next_wait(exc, tries, retries)
             if wait is None:
                 raise
-        await asyncio.sleep(wait)
+        await _asleep(wait)
         tries += 1

@@ -113,11 +113,12 @@ def num_retries(num: int | None, max_retries: int | None) -> int:
 
 def timeout(given: float | httpx.Timeout | None, request_timeout: float | None) -> httpx.Timeout:
     """LiteLLM's order: `timeout=`, then `request_timeout=`, then `rillm.request_timeout`, then 600 s."""
-    for value in (given, request_timeout, get("request_timeout")):
+    for where, value in (("timeout", given), ("request_timeout", request_timeout), ("rillm.request_timeout", None)):
+        value = get("request_timeout") if value is None and where.startswith("rillm.") else value
         if isinstance(value, httpx.Timeout):
             return value
         if value is not None:
-            return httpx.Timeout(_seconds("request_timeout", value, positive=True))
+            return httpx.Timeout(_seconds(where, value))
     return httpx.Timeout(DEFAULT_TIMEOUT)
 
 
@@ -132,20 +133,22 @@ def drop_params(given: bool | None) -> bool:
     return "true" in env
 
 
-def seconds_setting(given: float | None, attributes: tuple[str, ...], env: tuple[str, ...]) -> float | None:
+def seconds_setting(
+    argument: str, given: float | None, attributes: tuple[str, ...], env: tuple[str, ...]
+) -> float | None:
     """A duration in seconds: the argument, else the first module attribute set, else the first environment
     variable set; None when none is. Each must be a positive number: anything else is a BadRequestError naming
     where it came from."""
     if given is not None:
-        return _seconds("the argument", given, positive=True)
+        return _seconds(argument, given)
     for name in attributes:
         value = get(name)
         if value is not None:
-            return _seconds(f"rillm.{name}", value, positive=True)
+            return _seconds(f"rillm.{name}", value)
     for name in env:
         text = os.environ.get(name, "").strip()
         if text:
-            return _seconds(name, text, positive=True)
+            return _seconds(name, text)
     return None
 
 
@@ -154,6 +157,7 @@ def max_streaming_duration(given: float | None) -> float | None:
     `rillm.LITELLM_MAX_STREAMING_DURATION_SECONDS`, RILLM_MAX_STREAMING_DURATION_SECONDS,
     LITELLM_MAX_STREAMING_DURATION_SECONDS."""
     return seconds_setting(
+        "max_streaming_duration",
         given,
         ("max_streaming_duration", "LITELLM_MAX_STREAMING_DURATION_SECONDS"),
         ("RILLM_MAX_STREAMING_DURATION_SECONDS", "LITELLM_MAX_STREAMING_DURATION_SECONDS"),
@@ -164,18 +168,19 @@ def stream_idle_timeout(given: float | None) -> float | None:
     """The longest wait between two content events: `stream_idle_timeout=`, `rillm.stream_idle_timeout`,
     RILLM_STREAM_IDLE_TIMEOUT_SECONDS, LITELLM_STREAM_INACTIVITY_TIMEOUT_SECONDS (LiteLLM's variable)."""
     return seconds_setting(
+        "stream_idle_timeout",
         given,
         ("stream_idle_timeout",),
         ("RILLM_STREAM_IDLE_TIMEOUT_SECONDS", "LITELLM_STREAM_INACTIVITY_TIMEOUT_SECONDS"),
     )
 
 
-def _seconds(where: str, value: Any, *, positive: bool) -> float:
+def _seconds(where: str, value: Any) -> float:
     try:
         seconds = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
         seconds = math.nan
-    if not math.isfinite(seconds) or (positive and seconds <= 0):
+    if not math.isfinite(seconds) or seconds <= 0:
         shown = value if isinstance(value, (int, float, str)) else type(value).__name__
         raise BadRequestError(f"{where} must be a positive number of seconds, not {shown!r}", None, None)
     return seconds
