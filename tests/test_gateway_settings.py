@@ -166,3 +166,38 @@ def test_a_bad_environment_deadline_names_its_variable(monkeypatch: pytest.Monke
     monkeypatch.setenv("LITELLM_MAX_STREAMING_DURATION_SECONDS", "ten")
     with pytest.raises(rillm.BadRequestError, match="LITELLM_MAX_STREAMING_DURATION_SECONDS must be a positive"):
         rillm.completion("openai/gpt-4o", MESSAGES, stream=True, api_base="http://127.0.0.1:9/v1", api_key=ARG)
+
+
+# -- what the rillm logger says ------------------------------------------------------------------------------
+
+
+def test_a_backend_falling_back_to_python_warns() -> None:
+    from tests.test_backend import _HIDE_NATIVE, run
+
+    result = run(_HIDE_NATIVE + "import rillm; print(rillm.BACKEND)", "auto")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["python"]
+    assert "the Rust extension cannot be imported" in result.stderr and "pure-Python twin" in result.stderr
+
+
+def test_a_faked_stream_is_one_debug_line(server: ReplayServer, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG, logger="rillm")
+    body = (
+        b'{"id": "x", "object": "chat.completion", "created": 1, "model": "llama-3.3-70b-versatile", "choices": '
+        b'[{"index": 0, "message": {"role": "assistant", "content": "{}"}, "finish_reason": "stop"}]}'
+    )
+    from tests.server import Reply
+
+    server.reply(Reply(body=body, headers={"content-type": "application/json"}))
+    stream = rillm.completion(
+        "groq/llama-3.3-70b-versatile",
+        MESSAGES,
+        stream=True,
+        response_format={"type": "json_object"},
+        api_base=server.url + "/openai/v1",
+        api_key=ARG,
+    )
+    assert [chunk.choices[0].delta.content for chunk in stream] == ["{}"]
+    assert [r.getMessage() for r in caplog.records if "faked" in r.getMessage()] == [
+        "groq/llama-3.3-70b-versatile: the stream is faked (one whole response, as LiteLLM does)"
+    ]

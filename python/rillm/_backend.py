@@ -3,7 +3,7 @@
 `RILLM_BACKEND` chooses, and is parsed strictly:
 
 - `auto` (the default): the Rust extension, or the pure-Python twin when the extension cannot be
-  imported or is from another version;
+  imported or is from another version (a warning on the `rillm` logger says why);
 - `rust`: the extension, or ImportError (a silent fallback must never hide a broken build);
 - `python`: the pure-Python twin.
 
@@ -14,6 +14,7 @@ of types.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,6 +43,7 @@ if _choice != "python":
     except ImportError as exc:
         if _choice == "rust":
             raise ImportError(f"RILLM_BACKEND=rust but the Rust extension cannot be imported: {exc}") from exc
+        _why = f"the Rust extension cannot be imported ({exc})"
     else:
         if _native.__version__ == __version__:
             _impl = _native
@@ -50,6 +52,9 @@ if _choice != "python":
                 f"RILLM_BACKEND=rust but the Rust extension is version {_native.__version__}, "
                 f"not {__version__}: rebuild it (pip install . or make dev)"
             )
+        _why = f"the Rust extension is version {_native.__version__}, not {__version__}"
+    if _impl is None:
+        logging.getLogger("rillm").warning("%s: using the pure-Python twin, several times slower", _why)
 
 if _impl is None:
     from rillm import _fallback as _impl
