@@ -7,9 +7,18 @@
 //! string has escapes or a value is kept. Long strings are scanned eight bytes at a time.
 //!
 //! The parser (`parser.rs`, with strings in `strings.rs` and numbers in `numbers.rs`) accepts exactly what
-//! Python's `json.loads` accepts with NaN/Infinity refused, plus two rules the Python twin applies too: a
-//! lone UTF-16 surrogate escape (`"\ud800"`) is an error anywhere, and so is nesting deeper than
-//! `MAX_DEPTH`. Helpers over raw JSON text are in `raw.rs`.
+//! Python's `json.loads` accepts with NaN/Infinity refused, plus the rules the Python side applies to every
+//! JSON text it reads (`python/rillm/_json.py`), so that a payload one backend takes the other takes too:
+//!
+//! - a lone UTF-16 surrogate escape (`"\ud800"`) is an error anywhere;
+//! - nesting deeper than `MAX_DEPTH` arrays and objects is an error;
+//! - the number rule: an integer (no fraction, no exponent) has at most `MAX_INT_DIGITS` digits, the
+//!   limit Python's `int()` applies by default, so that no value is accepted here that Python would fail
+//!   to read later; a number with a fraction or exponent must be finite as a double (`1e999` is refused as
+//!   `Infinity` is; `1e-999` reads as 0.0). A number that breaks the rule makes the payload invalid JSON,
+//!   which a decoder reports as a `StreamDecodeError` naming the event, where and why, when it is fed.
+//!
+//! Helpers over raw JSON text are in `raw.rs`.
 
 mod numbers;
 mod parser;
@@ -45,6 +54,8 @@ pub(crate) enum Problem {
     ExpectedInteger,
     IntegerOutOfRange,
     InvalidNumber,
+    IntegerTooLong,
+    NumberTooLarge,
     ControlCharacter,
     UnterminatedString,
     InvalidEscape,
@@ -70,6 +81,8 @@ impl std::fmt::Display for JsonError {
             Problem::ExpectedInteger => "expected an integer",
             Problem::IntegerOutOfRange => "integer out of range",
             Problem::InvalidNumber => "invalid number",
+            Problem::IntegerTooLong => "integer with more than 4300 digits",
+            Problem::NumberTooLarge => "number too large for a double",
             Problem::ControlCharacter => "control character in a string",
             Problem::UnterminatedString => "unterminated string",
             Problem::InvalidEscape => "invalid escape",
@@ -82,8 +95,12 @@ impl std::fmt::Display for JsonError {
     }
 }
 
-/// Arrays and objects nested deeper than this are an error. Keep in sync with `jsonutil.MAX_DEPTH`.
+/// Arrays and objects nested deeper than this are an error. Keep in sync with `_json.MAX_DEPTH`.
 pub(crate) const MAX_DEPTH: usize = 256;
+
+/// The most digits an integer may have: Python's default `int_max_str_digits` (`sys.int_info`), fixed here
+/// whatever an interpreter sets. Keep in sync with `_json.MAX_INT_DIGITS` and `Problem::IntegerTooLong`.
+pub(crate) const MAX_INT_DIGITS: usize = 4300;
 
 #[cfg(test)]
 mod tests {
@@ -105,7 +122,8 @@ mod tests {
             "[ ]",
             "{ }",
             " [1, {\"a\": null}] ",
-            "1e400",
+            "1e-400",
+            "-0.0e999",
             "123456789012345678901234567890",
             "\"\u{7f}\"",
         ] {
@@ -130,11 +148,46 @@ mod tests {
             "1 2",
             "{'a': 1}",
             "tru",
+            "1e400",
+            "-1e309",
             "\"unterminated",
             "",
         ] {
             assert!(!accepts(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_number_rule() {
+        let digits = |n: usize| "7".repeat(n);
+        let problem = |text: &str| Parser::new(text).any().err().map(|e| e.what);
+        assert!(accepts(&digits(MAX_INT_DIGITS)));
+        assert!(accepts(&format!("-{}", digits(MAX_INT_DIGITS))));
+        assert_eq!(problem(&digits(MAX_INT_DIGITS + 1)), Some(Problem::IntegerTooLong));
+        assert_eq!(
+            problem(&format!("[1, -{}]", digits(5000))),
+            Some(Problem::IntegerTooLong)
+        );
+        // As a float a long number is fine while it is finite, whatever its digits.
+        assert!(accepts(&format!("{}e-5000", digits(5000))));
+        assert!(accepts(&format!("0.{}", digits(5000))));
+        assert!(accepts(&format!("{}.5", digits(308))));
+        assert_eq!(problem(&format!("{}.5", digits(309))), Some(Problem::NumberTooLarge));
+        for huge in [
+            "1e309",
+            "-1.8e308",
+            "1E+999",
+            "17976931348623159e292",
+            "1e99999999999999999999",
+        ] {
+            assert_eq!(problem(huge), Some(Problem::NumberTooLarge), "{huge}");
+        }
+        for finite in ["1.7976931348623157e308", "1e-999", "0e99999", "1e0099", "5e-324"] {
+            assert!(accepts(finite), "{finite}");
+        }
+        // The error points at the number.
+        let err = Parser::new(&format!("{{\"a\": {}}}", digits(4301))).any().unwrap_err();
+        assert_eq!(err.pos, 6);
     }
 
     #[test]

@@ -1,14 +1,18 @@
-//! Reading JSON numbers: validated against the grammar as text, or as an `i64` in one pass.
-//! Twin: `loads` in `python/rillm/_fallback/jsonutil.py` (the same grammar and rules).
+//! Reading JSON numbers: validated against the grammar and the number rule as text, or as an `i64` in one
+//! pass. Twin: `loads` in `python/rillm/_json.py` (the same grammar and rules).
 
-use super::{Parser, Peek, Problem, Result};
+use super::{Parser, Peek, Problem, Result, MAX_INT_DIGITS};
 
 impl<'a> Parser<'a> {
-    /// The number at the cursor, validated against JSON's grammar, as its text.
+    /// The number at the cursor, validated against JSON's grammar and the number rule (`mod.rs`), as its
+    /// text: an integer has at most `MAX_INT_DIGITS` digits, and a number with a fraction or exponent is
+    /// finite as a double. Only a number that could break the rule is parsed: one with more than 200 digits
+    /// before its point or an exponent of three digits or more.
     pub(crate) fn number_token(&mut self) -> Result<&'a str> {
         let start = self.pos;
         let b = self.bytes;
-        let mut i = start + usize::from(b.get(start) == Some(&b'-'));
+        let first = start + usize::from(b.get(start) == Some(&b'-'));
+        let mut i = first;
         match b.get(i) {
             Some(b'0') => i += 1,
             Some(b'1'..=b'9') => i += digits(b, i),
@@ -17,6 +21,8 @@ impl<'a> Parser<'a> {
                 return self.error(Problem::InvalidNumber);
             }
         }
+        let whole = i - first;
+        let mut float = false;
         if b.get(i) == Some(&b'.') {
             let n = digits(b, i + 1);
             if n == 0 {
@@ -24,18 +30,31 @@ impl<'a> Parser<'a> {
                 return self.error(Problem::InvalidNumber);
             }
             i += 1 + n;
+            float = true;
         }
+        let mut exponent = 0;
         if let Some(b'e' | b'E') = b.get(i) {
             i += 1 + usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
-            let n = digits(b, i);
-            if n == 0 {
+            exponent = digits(b, i);
+            if exponent == 0 {
                 self.pos = i;
                 return self.error(Problem::InvalidNumber);
             }
-            i += n;
+            i += exponent;
+            float = true;
+        }
+        let text = &self.text[start..i];
+        if !float && whole > MAX_INT_DIGITS {
+            self.pos = start;
+            return self.error(Problem::IntegerTooLong);
+        }
+        // Below 10^200 times 10^99 a double is finite; past that, parse and see.
+        if float && (whole > 200 || exponent > 2) && !text.parse::<f64>().is_ok_and(f64::is_finite) {
+            self.pos = start;
+            return self.error(Problem::NumberTooLarge);
         }
         self.pos = i;
-        Ok(&self.text[start..i])
+        Ok(text)
     }
 
     /// An integer that fits in i64, or null. One pass: the digits are checked and accumulated together

@@ -15,8 +15,9 @@ macro_rules! python_function {
 }
 
 python_function!(
-    /// `json.loads`: raw JSON becomes Python objects exactly as the fallback parses them.
-    json_loads = "json"."loads"
+    /// `rillm._json.loads`, the one JSON reader of the Python side: raw JSON becomes Python objects exactly
+    /// as the fallback parses them, under the core's rules (depth, numbers) whatever the interpreter's settings.
+    json_loads = "rillm._json"."loads"
 );
 python_function!(dump_value = "rillm._shared"."dump_value");
 python_function!(dumps = "rillm._shared"."dumps");
@@ -26,7 +27,7 @@ python_function!(prepare = "rillm._shared"."prepare");
 python_function!(new_response_id = "rillm._shared"."new_response_id");
 python_function!(provider_stream_error = "rillm._error_mapping"."provider_stream_error");
 
-/// `json.loads(text)`.
+/// `rillm._json.loads(text)`.
 pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     json_loads(py)?.call1((text,))
 }
