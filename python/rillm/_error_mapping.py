@@ -3,7 +3,12 @@ HTTP error response raises (`http_error`) and to its ProviderStreamError twin, r
 sent inside a stream (`provider_stream_error`), so the two paths agree by construction: the stream class is
 a subclass of the HTTP class and reports the same status_code. The rows follow LiteLLM's own mapping of
 an HTTP status (spec §6.2). Both backends build their in-stream errors here: the fallback through
-`_fallback/errors.py`, the Rust bindings by calling `provider_stream_error` (rust/python/shared.rs)."""
+`_fallback/errors.py`, the Rust bindings by calling `provider_stream_error` (rust/python/shared.rs).
+
+An error payload is read by `rillm._json`, under the rules every JSON text in rillm is read by; one that is
+not JSON by those rules (plain text, an HTML page, JSON nested deeper than the limit, a number past it) is
+read as text: the error is still the provider's, with that text as its message (cut at `_MESSAGE_LIMIT`
+characters; `body` keeps all of it). A value that is not a string is shown as JSON (`true`, not `True`)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
+from rillm import _json
 from rillm.exceptions import (
     APIError,
     AuthenticationError,
@@ -139,10 +145,11 @@ _CONTENT_POLICY = re.compile(
 
 def _status_of(error: dict[str, Any], code: Any, kind: Any) -> int:
     for candidate in (error.get("status_code"), error.get("status"), code):
+        # A string status is three ASCII digits: int() of a longer or non-ASCII digit string could fail.
+        if isinstance(candidate, str) and len(candidate) == 3 and candidate.isascii() and candidate.isdigit():
+            candidate = int(candidate)
         if isinstance(candidate, int) and not isinstance(candidate, bool) and 400 <= candidate <= 599:
             return candidate
-        if isinstance(candidate, str) and candidate.isdigit() and 400 <= int(candidate) <= 599:
-            return int(candidate)
     for name in (code, kind, error.get("status")):
         if isinstance(name, str) and name in _STATUS_BY_TYPE:
             return _STATUS_BY_TYPE[name]
@@ -154,22 +161,29 @@ def _parse_error(data: str | bytes, named: str | None) -> tuple[str, Any, Any, i
     Anthropic's `{"type": "error", "error": {...}}`, Gemini's `{"error": {"code", "message", "status"}}`,
     Bedrock's `{"message": ...}`, or plain text. Returns (message, code, type, status, body as parsed)."""
     try:
-        body: Any = json.loads(data)
-    except ValueError:
+        body: Any = _json.loads(data)
+    except _json.JsonError:
         body = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     error: Any = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
         message = error.get("message") or error.get("Message") or error.get("detail")
         if message is None:
-            message = json.dumps(error, ensure_ascii=False)
+            message = _as_json(error)
         code, kind = error.get("code"), error.get("type") or named
         status = _status_of(error, code, kind)
     else:
-        message, code, kind = str(error), None, named
+        message, code, kind = error, None, named
         status = _STATUS_BY_TYPE.get(named, 500) if named else 500
     if not isinstance(message, str):
-        message = json.dumps(message, ensure_ascii=False)
+        message = _as_json(message)
     return message, code, kind, status, body
+
+
+def _as_json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except ValueError:  # an integer longer than the interpreter's own limit, when that is set below 4300
+        return f"(a {type(value).__name__} that cannot be shown)"
 
 
 def classes_for(status: int, message: str = "", code: Any = None) -> Classes:
@@ -184,6 +198,18 @@ def classes_for(status: int, message: str = "", code: Any = None) -> Classes:
         if _CONTENT_POLICY.search(text):
             return _CONTENT_POLICY_VIOLATION._replace(reported=classes.reported)
     return classes
+
+
+# How much of an error body's text goes into the exception's message.
+_MESSAGE_LIMIT = 2000
+
+
+def _clip(message: str) -> str:
+    """The message, cut to `_MESSAGE_LIMIT` characters (an HTML error page from a proxy, a payload nested past
+    the JSON limit): the exception's `body` keeps all of it."""
+    if len(message) > _MESSAGE_LIMIT:
+        return f"{message[:_MESSAGE_LIMIT]}... ({len(message)} characters)"
+    return message
 
 
 def provider_stream_error(
@@ -210,7 +236,7 @@ def provider_stream_error(
     where = "an error event" if event_type == "error" else f"a {event_type}" if named else "an error"
     location = f" ({where} in event {event} at byte {offset})" if event is not None else ""
     return classes.stream(
-        f"{message}{location}",
+        f"{_clip(message)}{location}",
         status_code=classes.reported or status,
         code=code,
         type=kind if isinstance(kind, str) else None,
@@ -223,10 +249,6 @@ def provider_stream_error(
     )
 
 
-# How much of an error body's text goes into the exception's message.
-_MESSAGE_LIMIT = 2000
-
-
 def http_error(
     status: int, body: bytes, *, llm_provider: str | None, model: str | None, response: Any = None
 ) -> APIError:
@@ -236,9 +258,7 @@ def http_error(
     the status the provider answered."""
     message, code, _kind, _status, parsed = _parse_error(body, None)
     classes = classes_for(status, message, code)
-    if len(message) > _MESSAGE_LIMIT:  # an HTML error page from a proxy, say; `body` keeps all of it
-        message = f"{message[:_MESSAGE_LIMIT]}... ({len(message)} characters)"
-    text = f"{llm_provider or 'provider'} returned HTTP {status}: {message}"
+    text = f"{llm_provider or 'provider'} returned HTTP {status}: {_clip(message)}"
     cls = classes.http
     exc: APIError
     if issubclass(cls, Timeout):

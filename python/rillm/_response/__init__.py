@@ -17,10 +17,10 @@ providers/translate, which imports nothing from here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from rillm import _json
 from rillm._backend import StreamDecoder
 from rillm._builder import stream_chunk_builder
 from rillm._response import anthropic, bedrock, cohere, gemini, ollama, openai
@@ -75,22 +75,17 @@ def response_chunks(dialect: str, body: bytes, *, model: str) -> list[Any]:
 
 
 def _load(dialect: str, body: bytes, model: str) -> dict[str, Any]:
-    """The body as a JSON object. NaN and Infinity are refused as the stream decoders refuse them."""
+    """The body as a JSON object, read under the stream decoders' rules (`rillm._json`)."""
     try:
-        value = json.loads(body, parse_constant=_refuse_constant)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        offset = getattr(exc, "pos", None)
+        value = _json.loads(body)
+    except _json.JsonError as exc:
         raise StreamDecodeError(
-            f"invalid {dialect} non-streaming response body: not JSON ({exc})", offset=offset, model=model
+            f"invalid {dialect} non-streaming response body: not JSON ({exc})", offset=exc.pos, model=model
         ) from None
     if not isinstance(value, dict):
         kind = "an array" if isinstance(value, list) else type(value).__name__
         raise StreamDecodeError(f"invalid {dialect} non-streaming response body: expected a JSON object, not {kind}")
     return value
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _from_body(exc: StreamError, dialect: str) -> None:

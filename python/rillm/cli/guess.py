@@ -17,10 +17,11 @@ Nothing decisive in the first 256 KiB is an error that asks for `--dialect`.
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from typing import Any
+
+from rillm import _json
 
 __all__ = ["DIALECTS", "GuessError", "guess_dialect"]
 
@@ -80,7 +81,7 @@ def _is_event_stream(data: bytes) -> bool:
 
 def _ndjson(line: str) -> str:
     try:
-        first = json.loads(line)
+        first = _json.loads(line)
     except ValueError as exc:
         raise GuessError(f"the first line starts like NDJSON but is not JSON: {exc}") from None
     if isinstance(first, dict) and ("event_type" in first or "is_finished" in first):
@@ -104,7 +105,7 @@ def _sse_events(text: str) -> Any:
         payload = None
         if data and data != ["[DONE]"]:
             try:
-                payload = json.loads("\n".join(data))
+                payload = _json.loads("\n".join(data))
             except ValueError:
                 payload = None
         if name or payload is not None:

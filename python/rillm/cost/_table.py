@@ -10,7 +10,6 @@ ignored. `rillm.cost` imports this module inside its functions, so `import rillm
 models nor reads the file (like `providers/table.json`, which is also read on first use).
 """
 
-import json
 import os
 import re
 import threading
@@ -21,6 +20,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, NonNegativeFloat, ValidationError, field_validator, model_validator
 
+from rillm import _json
 from rillm.cost._resolve import accepts, lookup_keys, named_provider
 
 __all__ = ["ENV", "LITELLM_ENV", "PRICES", "ModelPrice", "Tier", "registry"]
@@ -168,7 +168,7 @@ Index = tuple[dict[str, tuple[str, ModelPrice]], frozenset[str]]
 
 def _bundled() -> Entries:
     """The bundled entries as LiteLLM dicts, each with its section's `litellm_provider` and `source`."""
-    data = json.loads(PRICES.read_text(encoding="utf-8"))
+    data = _json.loads(PRICES.read_text(encoding="utf-8"))
     _PriceFile.model_validate(data)
     entries: Entries = {}
     for name, section in data["providers"].items():
@@ -196,9 +196,9 @@ def read_map(source: str) -> dict[str, Any]:
     if source.lower().startswith(("http://", "https://")):
         import httpx
 
-        data = httpx.get(source, timeout=30.0, follow_redirects=True).raise_for_status().json()
+        data = _json.loads(httpx.get(source, timeout=30.0, follow_redirects=True).raise_for_status().content)
     else:
-        data = json.loads(Path(source).expanduser().read_text(encoding="utf-8"))
+        data = _json.loads(Path(source).expanduser().read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"model cost map {source}: expected a JSON object of model name -> prices")
     return data

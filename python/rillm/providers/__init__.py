@@ -12,7 +12,6 @@ to openai, `claude-*` to anthropic, `command-*` to cohere). The request a row ma
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rillm import _json
 from rillm.exceptions import BadRequestError
 
 __all__ = ["Provider", "env_value", "get_llm_provider", "get_provider", "providers", "resolve"]
@@ -104,7 +104,7 @@ class _Table(BaseModel):
 
 @lru_cache(maxsize=1)
 def _table() -> _Table:
-    return _Table.model_validate(json.loads(_TABLE.read_text(encoding="utf-8")))
+    return _Table.model_validate(_json.loads(_TABLE.read_text(encoding="utf-8")))
 
 
 def providers() -> dict[str, Provider]:

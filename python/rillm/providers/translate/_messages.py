@@ -4,10 +4,10 @@ roles, content parts (text and images), an assistant's tool calls, the call a to
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from typing import Any, NamedTuple
 
+from rillm import _json
 from rillm.providers.translate._invalid import Invalid, json_type, type_name
 
 # OpenAI's roles as the translated APIs see them: `developer` is OpenAI's newer name for `system`.
@@ -39,7 +39,7 @@ class Call(NamedTuple):
         if not self.arguments.strip():
             return {}
         try:
-            value = json.loads(self.arguments)
+            value = _json.loads(self.arguments)
         except ValueError as exc:
             raise Invalid(f"{self.where}.function.arguments", f"not valid JSON ({exc})") from None
         if not isinstance(value, dict):
