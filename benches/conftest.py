@@ -12,6 +12,7 @@ import pytest
 
 from rillm import _backend, _http
 from rillm._bench.workloads import N_CHUNKS, PIECE, workload
+from rillm._http.httpx_transport import HttpxTransport
 
 __all__ = ["N_CHUNKS", "PIECE"]
 
@@ -90,18 +91,22 @@ def peer(name: str, benchmark):  # type: ignore[no-untyped-def]
     return pytest.importorskip(name)
 
 
-class MockTransport(_http.HttpxTransport):
-    """rillm's transport seam with httpx's mock transport underneath: `completion()` end to end, no network."""
+class MockTransport(HttpxTransport):
+    """rillm's httpx transport with httpx's mock transport underneath: `completion()` end to end, no network."""
 
     def __init__(self, serve: Any) -> None:
         super().__init__()
         self.mock = httpx.Client(transport=httpx.MockTransport(serve))
 
-    def client(self, provider: str) -> httpx.Client:
+    def client(self, request: _http.HttpRequest) -> httpx.Client:
         return self.mock
 
 
 def use_transport(monkeypatch: pytest.MonkeyPatch, serve: Any, backend: str) -> None:
     """Routes `rillm.completion()` through `serve`, decoding with the given backend's StreamDecoder."""
-    monkeypatch.setattr(_http, "TRANSPORT", MockTransport(serve))
+    import rillm
+
+    monkeypatch.setitem(_http.TRANSPORTS, "mock", MockTransport(serve))
+    monkeypatch.setitem(_http._CLIENTS, "mock", ("", "", True, False, "httpx"))
+    monkeypatch.setattr(rillm, "transport", "mock")
     monkeypatch.setattr(_backend, "StreamDecoder", backend_module(backend).StreamDecoder)

@@ -217,3 +217,25 @@ def e2e_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in ("AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "OLLAMA_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+
+
+# -- the transports the end-to-end tests run on ----------------------------------------------------------------
+
+# "httpx" runs completion() and acompletion() on httpx; "fast" on the other transport of each path (urllib3 for
+# completion(), aiohttp for acompletion()): every end-to-end test meets every transport once.
+TRANSPORTS = ["httpx", "fast"]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Sets the transports of both paths for one test (rillm._http's defaults, which tests may replace)."""
+    import rillm
+    from rillm import _http
+
+    monkeypatch.setattr(rillm, "transport", None)
+    if request.param == "httpx":
+        monkeypatch.setattr(_http, "_defaults", {False: "httpx", True: "httpx"})
+    else:
+        monkeypatch.setattr(_http, "_defaults", {False: "urllib3", True: "aiohttp"})
+    name: str = request.param
+    return name

@@ -22,7 +22,7 @@ from tests.server import ReplayServer, Reply
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 def _decode(recording: Path, spec: Target) -> tuple[list[Any], StreamError | None]:

@@ -28,7 +28,7 @@ SAMPLES = [
 ]
 
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 def _spec(name: str) -> Target:

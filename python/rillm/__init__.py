@@ -88,6 +88,11 @@ callbacks: list[Any] = []
 # A caller's own httpx.Client / httpx.AsyncClient for every request, as LiteLLM's.
 client_session: Any = None
 aclient_session: Any = None
+# The HTTP client (None: urllib3 for completion() and aiohttp for acompletion() when installed, else httpx;
+# "httpx", "urllib3" or "aiohttp"), and each provider's connection pool: see rillm._http.
+transport: Optional[str] = None
+max_connections: int = 1000
+max_keepalive_connections: int = 100
 # The provider keys LiteLLM has, each read for its provider's calls (rillm._settings._ROW_KEYS).
 ai21_key: Optional[str] = None
 amazon_nova_api_key: Optional[str] = None
@@ -163,6 +168,9 @@ __all__ = [
     "drop_params",
     "exceptions",
     "get_llm_provider",
+    "max_connections",
+    "max_keepalive_connections",
     "register_model",
     "stream_chunk_builder",
+    "transport",
 ]

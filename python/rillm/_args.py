@@ -95,6 +95,9 @@ class Args(BaseModel):
     extra_headers: Optional[dict[str, str]] = None
     extra_body: Optional[dict[str, Any]] = None
     drop_params: Optional[bool] = None
+    # The HTTP client and its pool size for this call (see rillm._http); None: the module settings.
+    transport: Optional[str] = None
+    max_connections: Optional[int] = Field(None, gt=0)
     num_retries: Optional[int] = Field(None, ge=0)
     max_retries: Optional[int] = Field(None, ge=0)
     mock_response: Any = None

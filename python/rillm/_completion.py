@@ -14,6 +14,7 @@ raised by the call, from the stream when it ends for a stream.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 import uuid
@@ -70,7 +71,7 @@ def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> 
         else:
             call = _prepare(model, messages, args, secrets, log)
             if call.live:
-                response = _retry.retry(call.retries, lambda: _http.TRANSPORT.send(call.request))
+                response = _retry.retry(call.retries, lambda: _http.send(call.request))
                 return call.wrap(response=response, is_async=False)
             body = _retry.retry(call.retries, lambda: _read_whole(call))
             result = call.finish(body, is_async=False)
@@ -109,7 +110,7 @@ async def acompletion(model: str, messages: list[Any] | None = None, **kwargs: A
         else:
             call = _prepare(model, messages, args, secrets, log)
             if call.live:
-                response = await _retry.aretry(call.retries, lambda: _http.TRANSPORT.asend(call.request))
+                response = await _retry.aretry(call.retries, lambda: _http.asend(call.request))
                 return call.wrap(response=response, is_async=True)
             body = await _retry.aretry(call.retries, lambda: _aread_whole(call))
             result = call.finish(body, is_async=True)
@@ -247,6 +248,7 @@ def _prepare(
         extra_body={**(args.model_extra or {}), **(args.extra_body or {})},
     )
     _check_url(request, row)
+    request = dataclasses.replace(request, transport=args.transport, max_connections=args.max_connections)
     include_usage = bool(args.stream_options and args.stream_options.include_usage)
     retries = _settings.num_retries(args.num_retries, args.max_retries)
     if log is not None:
@@ -299,22 +301,22 @@ def _check_url(request: _http.HttpRequest, row: Provider) -> None:
 
 
 def _read_whole(call: _Call) -> bytes:
-    response = _http.TRANSPORT.send(call.request)
+    response = _http.send(call.request)
     try:
         body = response.read()
-    except httpx.HTTPError as exc:
-        raise _http.transport_error(exc, call.request, 0) from None
+    except _http.BodyError as exc:
+        raise _http.read_failed(exc, call.request) from None
     finally:
         response.close()
     return body
 
 
 async def _aread_whole(call: _Call) -> bytes:
-    response = await _http.TRANSPORT.asend(call.request)
+    response = await _http.asend(call.request)
     try:
         body = await response.aread()
-    except httpx.HTTPError as exc:
-        raise _http.transport_error(exc, call.request, 0) from None
+    except _http.BodyError as exc:
+        raise _http.read_failed(exc, call.request) from None
     finally:
         await response.aclose()
     return body

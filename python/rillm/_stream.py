@@ -37,13 +37,12 @@ import types
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from rillm import _backend, _settings
-from rillm._http import HttpRequest, Response, transport_error
+from rillm._http import BodyError, HttpRequest, Piece, Response
+from rillm._http.common import where
 from rillm._live_decoder import last_chunks, live_decoder, replay_decoder
 from rillm._stream_end import StreamEnd
-from rillm.exceptions import APIError, IncompleteStreamError, OpenAIError, StreamError
+from rillm.exceptions import APIError, IncompleteStreamError, OpenAIError, StreamError, Timeout
 
 if TYPE_CHECKING:
     from rillm._backend import ModelResponseStream
@@ -94,7 +93,7 @@ class _State:
             self.decoder, self.merging = live_decoder(make_decoder, show_empty)
         self.request = request
         self.show_empty = show_empty
-        self.pieces: list[bytes] = []
+        self.pieces: list[Piece] = []
         # The body ended and the live decoder's finish() was called (it may have raised).
         self.ended = False
         self._chunks = chunks
@@ -138,20 +137,26 @@ class _State:
         exc.partial_response = self.end.partial(self.merged())
         return exc
 
-    def broken(self, exc: httpx.HTTPError) -> APIError:
-        """The exception for a connection that failed while the body was being read: a deadline's Timeout
-        when the read was cut short by one."""
+    def broken(self, exc: BodyError) -> APIError:
+        """The exception for a connection that failed (or a read that timed out) while the body was read: a
+        deadline's Timeout when the read was cut short by one."""
         assert self.request is not None
         expired = self.deadline.expired() if self.deadline is not None else None
         if expired is not None:
             return self.failed(expired)
         received = sum(len(piece) for piece in self.pieces)
-        if isinstance(exc, httpx.TimeoutException):
-            return self.failed(transport_error(exc, self.request, received))
-        where = self.request.url.split("?")[0]
+        if exc.timeout is not None:
+            return self.failed(
+                Timeout(
+                    f"ReadTimeout: no response from {where(self.request)} within {exc.timeout} s after {received} "
+                    "bytes of the response",
+                    model=self.request.model,
+                    llm_provider=self.request.provider,
+                )
+            )
         return self.failed(
             IncompleteStreamError(
-                f"the connection to {where} broke after {received} bytes of the stream: {type(exc).__name__}: {exc}",
+                f"the connection to {where(self.request)} broke after {received} bytes of the stream: {exc}",
                 offset=received,
                 llm_provider=self.request.provider,
                 model=self.request.model,
@@ -176,12 +181,13 @@ def _read(state: _State) -> Iterator[Any]:
     response, decoder, end = state.response, state.decoder, state.end
     assert response is not None and decoder is not None
     feed, keep = decoder.feed, state.pieces.append
+    hook = None  # each read's limit (rillm._http's deadline hook): what is left of the stream's deadlines
     if state.deadline is not None:
-        feed = state.deadline.watch(feed)
+        feed, hook = state.deadline.watch(feed), state.deadline.next_read_timeout
     outcome: BaseException | None = None
     try:
         try:
-            for piece in response.iter_bytes():
+            for piece in response.iter_bytes(hook):
                 keep(piece)
                 batch = feed(piece)
                 if decoder.done and not end.complete:  # the terminator: these are the last chunks
@@ -194,7 +200,7 @@ def _read(state: _State) -> Iterator[Any]:
             yield from batch
         except APIError as exc:  # the decoder's StreamError, or a deadline's Timeout
             raise state.failed(exc) from None
-        except httpx.HTTPError as exc:
+        except BodyError as exc:
             raise state.broken(exc) from None
     except GeneratorExit:
         raise
@@ -212,12 +218,13 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
     response, decoder, end = state.response, state.decoder, state.end
     assert response is not None and decoder is not None
     feed, keep = decoder.feed, state.pieces.append
+    hook = None  # each read's limit (rillm._http's deadline hook): what is left of the stream's deadlines
     if state.deadline is not None:
-        feed = state.deadline.watch(feed)
+        feed, hook = state.deadline.watch(feed), state.deadline.next_read_timeout
     outcome: BaseException | None = None
     try:
         try:
-            async for piece in response.aiter_bytes():
+            async for piece in response.aiter_bytes(hook):
                 keep(piece)
                 batch = feed(piece)
                 if decoder.done and not end.complete:
@@ -232,7 +239,7 @@ async def _aread(state: _State) -> AsyncIterator[Any]:
                 yield chunk
         except APIError as exc:
             raise state.failed(exc) from None
-        except httpx.HTTPError as exc:
+        except BodyError as exc:
             raise state.broken(exc) from None
     except GeneratorExit:
         raise
@@ -383,13 +390,19 @@ class CustomStreamWrapper:
             self._state.settle(None)
 
     def __del__(self) -> None:
-        """A sync stream dropped before it was iterated releases its connection and sends its callback event
-        (once iterated, the generator's own finalizer does)."""
+        """A stream dropped before it was iterated releases its connection at once, sync or async (the
+        transport's close() needs no event loop), and a sync one sends its callback event (once iterated, the
+        generator's own finalizer does both)."""
         state = getattr(self, "_state", None)
-        if state is not None and self._iterator is None and not self.is_async:
-            if state.response is not None:
+        if state is None or self._iterator is not None:
+            return
+        if self.is_async:
+            if self._aiterator is None and state.response is not None:
                 state.response.close()
-            state.settle(None)
+            return
+        if state.response is not None:
+            state.response.close()
+        state.settle(None)
 
     def __enter__(self) -> CustomStreamWrapper:
         return self

@@ -64,7 +64,8 @@ def build_request(
             model=model,
         )
         headers.update(signed)
-    return HttpRequest(url, data, headers, timeout, row.name, model)
+    known = tuple(value for value in secrets.values() if value)
+    return HttpRequest(url, data, headers, timeout, row.name, model, secrets=known)
 
 
 def endpoint(

@@ -1,0 +1,247 @@
+"""The transport seam on every client, sync and async, against the local server: bytes are handed over as
+they arrive (never held back to fill a size), the deadline hook interrupts a blocked read, what each
+client raises becomes the seam's BodyError, and the transport is chosen as documented."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+import rillm
+from rillm import _http
+from rillm._http import BodyError, HttpRequest
+from tests.server import Fault, ReplayServer, Reply
+
+# (transport, async): every client on every path it serves.
+CLIENTS = [("httpx", False), ("urllib3", False), ("httpx", True), ("aiohttp", True)]
+IDS = [f"{name}-{'async' if is_async else 'sync'}" for name, is_async in CLIENTS]
+EVENT = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'
+LONG = 30.0  # a stall no test waits out
+
+
+@dataclass
+class Outcome:
+    pieces: list[bytes] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # seconds from the start to each piece
+    error: BodyError | None = None
+    failed_at: float | None = None
+
+
+def _request(server: ReplayServer, transport: str, read: float = 20.0) -> HttpRequest:
+    timeout = httpx.Timeout(read, connect=5.0)
+    return HttpRequest(
+        server.url + "/v1/x", b"{}", {"Content-Type": "application/json"}, timeout, "openai", "m", "POST", transport
+    )
+
+
+def _read(
+    request: HttpRequest, is_async: bool, hook: Callable[[], float | None] | None, outcome: Outcome | None = None
+) -> Outcome:
+    """Sends the request and reads the body with the hook; the response is closed at the end."""
+    outcome, start = outcome or Outcome(), time.monotonic()
+
+    def record(piece: Any) -> None:
+        assert isinstance(piece, (bytes, bytearray, memoryview))
+        outcome.pieces.append(bytes(piece))
+        outcome.times.append(time.monotonic() - start)
+
+    if not is_async:
+        response = _http.send(request)
+        try:
+            for piece in response.iter_bytes(hook):
+                record(piece)
+        except BodyError as exc:
+            outcome.error, outcome.failed_at = exc, time.monotonic() - start
+        finally:
+            response.close()
+        return outcome
+
+    async def run() -> None:
+        response = await _http.asend(request)
+        try:
+            async for piece in response.aiter_bytes(hook):
+                record(piece)
+        except BodyError as exc:
+            outcome.error, outcome.failed_at = exc, time.monotonic() - start
+        finally:
+            await response.aclose()
+
+    asyncio.run(run())
+    return outcome
+
+
+@pytest.fixture(autouse=True)
+def _clean(server: ReplayServer) -> None:
+    server.clear()
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+def test_a_piece_is_handed_over_before_a_stall(server: ReplayServer, name: str, is_async: bool, chunked: bool) -> None:
+    """One event, then the server stalls: the event reaches the caller at once, not when the stall ends."""
+    body = EVENT + b"data: [DONE]\n\n"
+    served = server.reply(Reply(body=body, chunked=chunked, fault=Fault(stall_after=len(EVENT), stall=LONG)))
+    outcome = Outcome()
+
+    def hook() -> float:
+        return 0.0 if outcome.pieces else LONG  # wait for the event as long as it takes, then stop
+
+    _read(_request(server, name), is_async, hook, outcome)
+    assert outcome.pieces == [EVENT]
+    assert outcome.times[0] < 10.0
+    assert outcome.error is not None and outcome.error.timeout is not None
+    assert server.wait_closed(served)
+
+
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+def test_the_hook_interrupts_a_blocked_read(server: ReplayServer, name: str, is_async: bool) -> None:
+    served = server.reply(Reply(body=EVENT * 3, fault=Fault(stall_after=len(EVENT), stall=LONG)))
+    calls: list[float] = []
+
+    def hook() -> float:
+        calls.append(time.monotonic())
+        return 0.3
+
+    outcome = _read(_request(server, name), is_async, hook)
+    assert b"".join(outcome.pieces) == EVENT
+    assert outcome.error is not None and outcome.error.timeout == pytest.approx(0.3)
+    assert outcome.failed_at is not None and 0.25 < outcome.failed_at - outcome.times[0] < 10.0
+    assert calls  # consulted
+    assert server.wait_closed(served)
+
+
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+def test_a_hook_returning_none_leaves_the_read_timeout(server: ReplayServer, name: str, is_async: bool) -> None:
+    served = server.reply(Reply(body=EVENT * 3, fault=Fault(stall_after=len(EVENT), stall=LONG)))
+    outcome = _read(_request(server, name, read=0.3), is_async, lambda: None)
+    assert b"".join(outcome.pieces) == EVENT
+    assert outcome.error is not None and outcome.error.timeout == pytest.approx(0.3)
+    assert server.wait_closed(served)
+
+
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+def test_a_budget_fires_while_keepalives_flow(server: ReplayServer, name: str, is_async: bool) -> None:
+    """A total budget (what is left of it, per read) ends a stream that keeps sending: each read is short,
+    but the budget runs out."""
+    served = server.reply(Reply(body=b": keepalive\n\n" * 200, piece_size=13, delay=0.05))
+    deadline = time.monotonic() + 0.6
+    outcome = _read(_request(server, name), is_async, lambda: deadline - time.monotonic())
+    assert outcome.pieces and b"".join(outcome.pieces).startswith(b": keepalive\n\n")
+    assert outcome.error is not None and outcome.error.timeout is not None and outcome.error.timeout <= 0.6
+    assert outcome.failed_at is not None and outcome.failed_at < 5.0
+    assert len(b"".join(outcome.pieces)) < 13 * 200
+    assert server.wait_closed(served)
+
+
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+def test_without_a_hook_the_whole_body_arrives(server: ReplayServer, name: str, is_async: bool) -> None:
+    body = EVENT * 50 + b"data: [DONE]\n\n"
+    server.reply(Reply(body=body, piece_size=len(EVENT)))
+    outcome = _read(_request(server, name), is_async, None)
+    assert b"".join(outcome.pieces) == body and outcome.error is None
+
+
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+@pytest.mark.parametrize("fault", ["reset", "truncate"])
+def test_a_broken_body_is_a_body_error(server: ReplayServer, name: str, is_async: bool, fault: str) -> None:
+    body = EVENT * 20
+    faults = {"reset": Fault(reset_after=len(EVENT) * 5), "truncate": Fault(truncate_after=len(EVENT) * 5)}
+    server.reply(Reply(body=body, piece_size=len(EVENT), fault=faults[fault]))
+    outcome = _read(_request(server, name), is_async, None)
+    assert b"".join(outcome.pieces) == EVENT * 5
+    assert outcome.error is not None and outcome.error.timeout is None
+
+
+# -- choosing the transport ----------------------------------------------------------------------------------
+
+
+def test_the_defaults_are_the_fast_clients_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rillm, "transport", None)
+    monkeypatch.setattr(_http, "_defaults", {})
+    assert _http.transport_for(None, is_async=False).name == "urllib3"
+    assert _http.transport_for(None, is_async=True).name == "aiohttp"
+
+
+def test_without_the_fast_clients_the_default_is_httpx(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(rillm, "transport", None)
+    monkeypatch.setattr(_http, "_defaults", {})
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in ("aiohttp", "urllib3") else real(name, *a)
+    )
+    with caplog.at_level("DEBUG", logger="rillm"):
+        assert _http.transport_for(None, is_async=True).name == "httpx"
+        assert _http.transport_for(None, is_async=False).name == "httpx"
+    assert [r.getMessage() for r in caplog.records] == [
+        "aiohttp is not installed: the async transport is httpx",
+        "urllib3 is not installed: the sync transport is httpx",
+    ]
+
+
+def test_the_module_setting_is_read_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rillm, "transport", "httpx")
+    assert _http.transport_for(None, is_async=False).name == "httpx"
+    assert _http.transport_for(None, is_async=True).name == "httpx"
+    # A client of one path applies to that path; the other keeps its default.
+    monkeypatch.setattr(rillm, "transport", "aiohttp")
+    monkeypatch.setattr(_http, "_defaults", {False: "urllib3", True: "httpx"})
+    assert _http.transport_for(None, is_async=True).name == "aiohttp"
+    assert _http.transport_for(None, is_async=False).name == "urllib3"
+
+
+def test_a_call_names_a_transport_that_serves_its_path() -> None:
+    with pytest.raises(
+        rillm.BadRequestError, match="'aiohttp' cannot serve completion\\(\\): use one of httpx, urllib3"
+    ):
+        _http.transport_for("aiohttp", is_async=False)
+    with pytest.raises(rillm.BadRequestError, match="'urllib3' cannot serve acompletion\\(\\)"):
+        _http.transport_for("urllib3", is_async=True)
+    with pytest.raises(rillm.BadRequestError, match="unknown transport 'requests'"):
+        _http.transport_for("requests", is_async=False)
+
+
+def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rillm, "transport", None)
+    for name in ("httpx", "urllib3"):
+        server.reply(Reply(body=EVENT + b"data: [DONE]\n\n"))
+        stream = rillm.completion(
+            "openai/gpt-4o",
+            [{"role": "user", "content": "hi"}],
+            stream=True,
+            api_key="k",
+            api_base=server.url + "/v1",
+            transport=name,
+            max_connections=7,
+        )
+        assert type(stream.response).__module__ == f"rillm._http.{name}_transport"
+        assert "".join(c.choices[0].delta.content or "" for c in stream) == "hi"
+        assert "transport" not in server.requests[-1].json() and "max_connections" not in server.requests[-1].json()
+
+
+def test_optional_clients_are_not_imported_with_rillm() -> None:
+    names = ("aiohttp", "urllib3", "rillm._http.aiohttp_transport", "rillm._http.urllib3_transport")
+    code = f"import sys, rillm; print(sorted(m for m in {names!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_missing_client_named_explicitly_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.delitem(_http.TRANSPORTS, "aiohttp", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a))
+    with pytest.raises(ImportError, match=r"pip install 'rillm\[aiohttp\]'"):
+        _http.transport_for("aiohttp", is_async=True)
