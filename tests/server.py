@@ -131,6 +131,20 @@ class Served:
         return self._request
 
 
+def _readable(socks: list[socket.socket], timeout: float | None = None) -> list[socket.socket]:
+    """The sockets of `socks` that are readable (or closed) within `timeout` seconds (None: no limit). poll(),
+    not select(): a test with a thousand open connections has descriptors past select()'s limit of 1024."""
+    if not hasattr(select, "poll"):
+        return select.select(socks, [], [], timeout)[0]
+    poller = select.poll()
+    by_fd = {}
+    for sock in socks:
+        by_fd[sock.fileno()] = sock
+        poller.register(sock, select.POLLIN | select.POLLPRI)
+    events = poller.poll(None if timeout is None else max(0.0, timeout) * 1000)
+    return [by_fd[fd] for fd, _ in events if fd in by_fd]
+
+
 class _Stopping(Exception):
     """The server is stopping."""
 
@@ -155,7 +169,7 @@ class _Conn:
     # -- reading ---------------------------------------------------------------------------------------------------
 
     def _fill(self) -> None:
-        readable, _, _ = select.select([self.sock, self.wake], [], [])
+        readable = _readable([self.sock, self.wake])
         if self.wake in readable:
             raise _Stopping
         try:
@@ -203,7 +217,7 @@ class _Conn:
         deadline = time.monotonic() + seconds
         watched = [self.sock, self.wake]
         while (remaining := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select(watched, [], [], remaining)
+            readable = _readable(watched, remaining)
             if self.wake in readable:
                 raise _Stopping
             if self.sock in readable and self.peer_gone() is not False:
@@ -222,7 +236,7 @@ class _Conn:
 
     def settle(self, seconds: float) -> bool:
         """After a complete reply: whether the client reset the connection within `seconds` (reply not consumed)."""
-        readable, _, _ = select.select([self.sock, self.wake], [], [], seconds)
+        readable = _readable([self.sock, self.wake], seconds)
         return self.sock in readable and self.peer_gone() is None
 
     # -- writing and ending ----------------------------------------------------------------------------------------
@@ -273,6 +287,8 @@ class ReplayServer:
         self.url = ""
         self.requests: list[Request] = []
         self.connections = 0
+        # The reply for a request when none is queued (None: a 500 saying so), for tests sending many.
+        self.fallback: Reply | None = None
         self._lock = threading.Lock()
         self._queue: list[Served] = []
         self._open: set[socket.socket] = set()
@@ -341,6 +357,12 @@ class ReplayServer:
         return self.reply(Reply(body=source.read_bytes(), headers=headers, **kwargs), path=path)
 
     @property
+    def open_connections(self) -> int:
+        """How many client connections the server holds open now."""
+        with self._lock:
+            return len(self._open)
+
+    @property
     def pending(self) -> int:
         """How many queued replies no request has taken yet."""
         with self._lock:
@@ -351,6 +373,7 @@ class ReplayServer:
         with self._lock:
             self._queue.clear()
             self.requests.clear()
+            self.fallback = None
 
     def wait_closed(self, served: Served, timeout: float = 5.0) -> bool:
         """Wait until the server is done with `served`, then return its `client_closed`."""
@@ -362,7 +385,7 @@ class ReplayServer:
     def _accept_loop(self) -> None:
         assert self._listener is not None and self._wake_r is not None
         while True:
-            readable, _, _ = select.select([self._listener, self._wake_r], [], [])
+            readable = _readable([self._listener, self._wake_r])
             if self._wake_r in readable:
                 return
             try:
@@ -415,6 +438,11 @@ class ReplayServer:
                     del self._queue[index]
                     break
             else:
+                if self.fallback is not None:
+                    served = Served(reply=self.fallback)
+                    served._request = request
+                    served.received.set()
+                    return served
                 message = f"no reply queued for {request.method} {request.path}"
                 body = json.dumps({"error": {"message": message}}).encode()
                 served = Served(reply=Reply(body=body, status=500, headers={"content-type": "application/json"}))
