@@ -245,3 +245,45 @@ def test_a_missing_client_named_explicitly_says_which_extra(monkeypatch: pytest.
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a))
     with pytest.raises(ImportError, match=r"pip install 'rillm\[aiohttp\]'"):
         _http.transport_for("aiohttp", is_async=True)
+
+
+def test_a_callers_own_httpx_client_is_used_and_deadlines_still_fire(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rillm.client_session` / `aclient_session` (LiteLLM's): the caller's client sends the request, and a
+    stream deadline still interrupts a blocked read on it."""
+    monkeypatch.setattr(rillm, "transport", None)
+    sent: list[str] = []
+
+    async def arecord(request: httpx.Request) -> None:
+        sent.append(f"async {request.url.path}")
+
+    sync = httpx.Client(event_hooks={"request": [lambda request: sent.append(f"sync {request.url.path}")]})
+    asynchronous = httpx.AsyncClient(event_hooks={"request": [arecord]})
+    monkeypatch.setattr(rillm, "client_session", sync)
+    monkeypatch.setattr(rillm, "aclient_session", asynchronous)
+    kwargs: dict[str, Any] = {
+        "api_key": "k",
+        "api_base": server.url + "/v1",
+        "stream": True,
+        "max_streaming_duration": 0.5,
+    }
+    served = server.reply(Reply(body=EVENT * 3, fault=Fault(stall_after=len(EVENT), stall=LONG)))
+    stream = rillm.completion("openai/gpt-4o", [{"role": "user", "content": "hi"}], **kwargs)
+    start = time.monotonic()
+    with pytest.raises(rillm.Timeout, match="max streaming duration"):
+        list(stream)
+    assert time.monotonic() - start < 10 and server.wait_closed(served)
+
+    async def run() -> None:
+        served = server.reply(Reply(body=EVENT * 3, fault=Fault(stall_after=len(EVENT), stall=LONG)))
+        stream = await rillm.acompletion("openai/gpt-4o", [{"role": "user", "content": "hi"}], **kwargs)
+        with pytest.raises(rillm.Timeout, match="max streaming duration"):
+            async for _chunk in stream:
+                pass
+        assert server.wait_closed(served)
+        await asynchronous.aclose()
+
+    asyncio.run(run())
+    assert sent == ["sync /v1/chat/completions", "async /v1/chat/completions"]
+    sync.close()

@@ -8,9 +8,11 @@ seam, one module each, imported on the first call that uses them:
   urllib3  sync only (`urllib3_transport.py`); the `urllib3` extra
   aiohttp  async only (`aiohttp_transport.py`); the `aiohttp` extra
 
-Which one: the call's `transport=`, else `rillm.transport` (read at call time), else the default of the
-path: urllib3 for `completion()` and aiohttp for `acompletion()` when installed (they read a body several
-times faster than httpx: see the README's benchmark table), else httpx, with one debug line saying so.
+Which one: the call's `transport=`, else `rillm.transport` (read at call time), else httpx when the
+caller gave its own httpx client (`rillm.client_session` / `rillm.aclient_session`, used as they are),
+else the default of the path: urllib3 for `completion()` and aiohttp for `acompletion()` when installed
+(they read a body several times faster than httpx: see the README's benchmark table), else httpx, with
+one debug line saying so.
 A name given per call must serve the call's path (`transport="aiohttp"` for `completion()` is an error);
 `rillm.transport` set to a one-path client applies to that path and leaves the other on its default.
 
@@ -170,6 +172,8 @@ def transport_for(name: str | None, *, is_async: bool) -> Transport:
     if name is not None:
         _check(name, is_async)
     chosen = name if name is not None else _module_setting(is_async)
+    if chosen is None and getattr(sys.modules.get("rillm"), "aclient_session" if is_async else "client_session", None):
+        chosen = "httpx"  # the caller's own httpx client (LiteLLM's client_session / aclient_session)
     if chosen is None:
         chosen = _defaults.get(is_async) or _default(is_async)
     transport = TRANSPORTS.get(chosen)

@@ -1,7 +1,8 @@
 """The httpx transport, sync and async: the compatibility choice (httpx is a dependency of rillm, and the
 client LiteLLM's users know), slower per read than the others (h11 parses the chunked body in Python).
 
-One client per provider and pool size (per event loop for async: `loops.py`). The deadline hook reaches
+One client per provider and pool size (per event loop for async: `loops.py`), or the caller's own client
+(`rillm.client_session` / `rillm.aclient_session`, as LiteLLM takes them). The deadline hook reaches
 the socket through a network backend wrapped around httpcore's own: each read of the socket asks the
 hook of the response being read (a context variable, set around each step of that response's body only)
 for its limit, so the read is interrupted where httpcore blocks.
@@ -14,6 +15,7 @@ import contextlib
 import functools
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from contextvars import ContextVar
@@ -127,6 +129,17 @@ def _hooked(transport: Any, wrap: type[Any]) -> Any:
     return transport
 
 
+def _adopt(client: Any, wrap: type[Any]) -> None:
+    """A caller's own client (`rillm.client_session` / `aclient_session`, as LiteLLM's): used as it is, its
+    pool and settings the caller's, with the deadline hook added to its network backend once (the wrapper
+    only delegates unless a rillm stream is reading)."""
+    transport = getattr(client, "_transport", None)
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None and not isinstance(backend, (_Backend, _AsyncBackend)):
+        pool._network_backend = wrap(backend)  # type: ignore[union-attr]
+
+
 def _limits(key: Hashable) -> httpx.Limits:
     most, idle = key[1]  # type: ignore[index]
     return httpx.Limits(max_connections=most, max_keepalive_connections=idle)
@@ -164,6 +177,10 @@ class HttpxTransport:
         self.loops: LoopClients[httpx.AsyncClient] = LoopClients(_async_client, _aclose)
 
     def client(self, request: HttpRequest) -> httpx.Client:
+        session = getattr(sys.modules.get("rillm"), "client_session", None)
+        if isinstance(session, httpx.Client):
+            _adopt(session, _Backend)
+            return session
         key = (request.provider, limits(request))
         client = self._clients.get(key)
         if client is None:
@@ -172,6 +189,10 @@ class HttpxTransport:
         return client
 
     def async_client(self, request: HttpRequest) -> httpx.AsyncClient:
+        session = getattr(sys.modules.get("rillm"), "aclient_session", None)
+        if isinstance(session, httpx.AsyncClient):
+            _adopt(session, _AsyncBackend)
+            return session
         return self.loops.get((request.provider, limits(request)))
 
     def send(self, request: HttpRequest) -> HttpxResponse:
