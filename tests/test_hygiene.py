@@ -222,3 +222,48 @@ def test_repeated_asyncio_run_keeps_no_loop_or_connection(server: ReplayServer) 
     assert _open_fds() <= fds
     gc.collect()
     assert all(ref() is None for ref in loops)
+
+
+def test_a_thousand_concurrent_streams_all_complete(
+    server: ReplayServer, transport: str, request: pytest.FixtureRequest
+) -> None:
+    """1,000 acompletion() streams open at once against one provider (past httpx's default pool of 100): all
+    complete. The RSS each open stream costs and the aggregate chunks per second are printed (`pytest -s`)
+    and kept in the test's user_properties (the junit XML)."""
+    server.fallback = Reply(body=BODY, headers={"content-type": "text/event-stream"}, piece_size=len(EVENT))
+    streams = 1000
+    baseline = _settle(server, 1 << 30, 0.2)  # idle connections other tests' sync pools keep
+
+    async def run() -> tuple[list[str], float]:
+        opened = 0
+        all_open = asyncio.Event()
+        before = _rss()
+        rss_open: list[int] = []
+
+        async def one() -> str:
+            nonlocal opened
+            stream = await rillm.acompletion("openai/gpt-4o", MESSAGES, **_kwargs(server), timeout=60)
+            first = await stream.__anext__()
+            opened += 1
+            if opened == streams:
+                rss_open.append(_rss())
+                all_open.set()
+            await all_open.wait()  # every stream is open (its connection too) before any is read further
+            return (first.choices[0].delta.content or "") + "".join(
+                [c.choices[0].delta.content or "" async for c in stream]
+            )
+
+        start = time.perf_counter()
+        texts = await asyncio.gather(*(one() for _ in range(streams)))
+        elapsed = time.perf_counter() - start
+        figures = {
+            "rss_per_open_stream_kib": round((rss_open[0] - before) / streams / 1024, 1),
+            "aggregate_chunks_per_s": round(streams * 61 / elapsed),
+        }
+        request.node.user_properties.extend(figures.items())
+        print(f"\n{transport}: 1,000 concurrent streams: {figures}")
+        return texts, elapsed
+
+    texts, _elapsed = asyncio.run(run())
+    assert texts == ["hi " * 60] * streams
+    assert _settle(server, baseline) <= baseline  # the loop's pools closed with it
