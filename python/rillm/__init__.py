@@ -8,7 +8,7 @@ after import; an argument of the call wins over them, and they win over the envi
 
 from typing import Any, Optional
 
-from rillm import exceptions
+from rillm import exceptions, integrations
 from rillm._backend import (
     BACKEND,
     ChatCompletionDeltaToolCall,
@@ -167,6 +167,7 @@ __all__ = [
     "cost_per_token",
     "drop_params",
     "exceptions",
+    "integrations",
     "get_llm_provider",
     "max_connections",
     "max_keepalive_connections",
