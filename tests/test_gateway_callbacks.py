@@ -21,7 +21,7 @@ MESSAGES = [{"role": "user", "content": "Hello"}]
 NAME = "openai/gpt4o-parallel-tools-usage.sse"  # gpt-4o: 364 prompt and 40 completion tokens
 COST = 364 * 2.5e-06 + 40 * 1e-05
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 class Recorder(CustomLogger):
@@ -323,6 +323,9 @@ def test_a_raising_async_callback_is_logged_and_the_call_returns(
 def test_named_integrations_are_skipped_with_one_warning(
     server: ReplayServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from rillm import _callbacks
+
+    monkeypatch.setattr(_callbacks, "_WARNED_NAMES", set())  # forget what other tests were warned about
     monkeypatch.setattr(rillm, "success_callback", ["langfuse-rillm-test"])
     for _ in range(2):
         server.reply_file(NAME)

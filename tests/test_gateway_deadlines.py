@@ -21,7 +21,7 @@ MESSAGES = [{"role": "user", "content": "Hello"}]
 SIZE = 200  # every event and keepalive is padded to this many bytes, and sent as one piece
 PACE = 0.05  # seconds between pieces
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 def _padded(text: str) -> bytes:

@@ -15,7 +15,7 @@ import rillm as litellm
 from tests.e2e import API_KEY
 from tests.server import ReplayServer
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 # The recording's gpt-4o usage (79 prompt, 1 completion) at gpt-4o's prices.
 COST = 79 * 2.5e-06 + 1 * 1e-05

@@ -22,7 +22,7 @@ MESSAGES = [{"role": "user", "content": "Hello"}]
 NAME = "mistral/text.sse"
 ERROR = b'{"message": "try again"}'
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 @pytest.fixture

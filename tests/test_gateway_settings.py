@@ -15,7 +15,7 @@ from tests.server import Fault, ReplayServer
 MESSAGES = [{"role": "user", "content": "Hello"}]
 ARG, MODULE, PROVIDER, ENV = "sk-argument", "sk-module", "sk-provider-attribute", "sk-environment"
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from tests.server import ReplayServer, Reply
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 
-pytestmark = pytest.mark.usefixtures("e2e_env")
+pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
 
 def golden_usage(recording: Path) -> dict[str, Any] | None:
