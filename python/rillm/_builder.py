@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rillm import _backend
+from rillm import _backend, _shared
 from rillm.exceptions import APIError
 from rillm.types import (
     ChatCompletionMessageToolCall,
@@ -139,9 +139,9 @@ def merge_logprobs(parts: list[Any]) -> ChoiceLogprobs | None:
 def merge_usage(usages: list[Any]) -> Usage | None:
     """The last values the stream reported: a count is taken from a chunk when it is positive or nothing
     was seen yet (Ollama and Anthropic send zeros or placeholders before the real counts); details and
-    provider extras come from the latest chunk that has them. `total_tokens` is prompt + completion, or
-    the provider's last total when that is larger (xAI leaves reasoning tokens out of completion_tokens
-    but counts them in its total)."""
+    provider extras come from the latest chunk that has them. `total_tokens` is prompt + completion (held
+    within 64 bits, `_shared.saturating_sum`), or the provider's last total when that is larger (xAI leaves
+    reasoning tokens out of completion_tokens but counts them in its total)."""
     if not usages:
         return None
     prompt: int | None = None
@@ -164,7 +164,7 @@ def merge_usage(usages: list[Any]) -> Usage | None:
         extras.update({k: v for k, v in (u.model_extra or {}).items() if v is not None})
     prompt = prompt or 0
     completion = completion or 0
-    total = max(prompt + completion, reported_total)
+    total = max(_shared.saturating_sum(prompt, completion), reported_total)
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total, **details, **extras)
 
 

@@ -44,6 +44,18 @@ def make_logprobs(data: Any) -> Any:
         return data
 
 
+# Token counts are 64-bit signed integers. A count the provider reports must fit (the decoders refuse a larger
+# one); a count rillm computes as a sum (Anthropic's and Bedrock's prompt tokens, Gemini's, a total) saturates
+# at these bounds, as the Rust core's `i64::saturating_add` does (rust/decode/to_openai.rs::UsageJson).
+I64_MIN = -(2**63)
+I64_MAX = 2**63 - 1
+
+
+def saturating_sum(*counts: int) -> int:
+    """The sum of token counts, held within a signed 64-bit integer's bounds (the Rust core's rule)."""
+    return min(I64_MAX, max(I64_MIN, sum(counts)))
+
+
 def new_response_id() -> str:
     """A fresh response id, as LiteLLM makes for a provider that sends none."""
     return f"chatcmpl-{uuid.uuid4()}"

@@ -387,7 +387,7 @@ impl Counts {
         let creation = self.cache_creation.unwrap_or(0);
         let read = self.cache_read.unwrap_or(0);
         let mut usage = UsageJson {
-            prompt: input + creation + read,
+            prompt: input.saturating_add(creation).saturating_add(read),
             completion: self.output.unwrap_or(0),
             prompt_details: vec![
                 ("cached_tokens", read),

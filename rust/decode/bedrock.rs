@@ -221,7 +221,7 @@ fn converse_usage(usage: &Obj<'_>) -> R<Json> {
     let read = usage.int("cacheReadInputTokens")?.unwrap_or(0);
     let write = usage.int("cacheWriteInputTokens")?.unwrap_or(0);
     let json = UsageJson {
-        prompt: input + read + write,
+        prompt: input.saturating_add(read).saturating_add(write),
         completion: usage.int("outputTokens")?.unwrap_or(0),
         prompt_details: vec![
             ("cached_tokens", read),

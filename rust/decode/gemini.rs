@@ -392,12 +392,12 @@ fn usage(metadata: &Obj<'_>) -> R<Option<Json>> {
         return Ok(None);
     }
     let [prompt, candidates, total, thoughts, tool_use, cached] = values;
-    let prompt = prompt.unwrap_or(0) + tool_use.unwrap_or(0);
+    let prompt = prompt.unwrap_or(0).saturating_add(tool_use.unwrap_or(0));
     let candidates = candidates.unwrap_or(0);
     let mut completion = candidates;
     if let Some(thoughts) = thoughts.filter(|t| *t != 0) {
-        if total != Some(prompt + candidates) {
-            completion += thoughts;
+        if total != Some(prompt.saturating_add(candidates)) {
+            completion = completion.saturating_add(thoughts);
         }
     }
     let mut json = UsageJson {

@@ -268,6 +268,8 @@ impl Tools {
 }
 
 /// Usage in `OpenAI`'s shape, written as JSON in a fixed key order (the Python twin builds the same dict).
+/// Counts a provider reports fit in an `i64` (a larger one is a decode error); a count computed as a sum
+/// saturates at `i64::MAX` / `i64::MIN` (the twin's `saturating_sum`), so both backends agree on it.
 #[derive(Debug, Default)]
 pub(crate) struct UsageJson {
     pub(crate) prompt: i64,
@@ -283,7 +285,7 @@ pub(crate) struct UsageJson {
 impl UsageJson {
     pub(crate) fn json(&self) -> Json {
         use std::fmt::Write as _;
-        let total = self.total.unwrap_or(self.prompt + self.completion);
+        let total = self.total.unwrap_or(self.prompt.saturating_add(self.completion));
         let mut out = format!(
             r#"{{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{total}"#,
             self.prompt, self.completion

@@ -243,7 +243,7 @@ class Counts:
         if self.server_tool_use is not None:
             extras["server_tool_use"] = self.server_tool_use
         return to_openai.usage(
-            input_ + creation + read,
+            _shared.saturating_sum(input_, creation, read),
             self.output or 0,
             prompt_details={"cached_tokens": read, "cache_creation_tokens": creation, "text_tokens": input_},
             completion_details=None if self.thinking is None else {"reasoning_tokens": self.thinking},

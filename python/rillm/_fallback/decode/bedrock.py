@@ -8,6 +8,7 @@ import base64
 import binascii
 from typing import Any, ClassVar
 
+from rillm import _shared
 from rillm._fallback.chunk import ModelResponseStream, map_finish_reason, new_delta
 from rillm._fallback.decode import fields, to_openai
 from rillm._fallback.decode.anthropic import AnthropicDecoder
@@ -140,7 +141,7 @@ def _usage(usage: dict[str, Any]) -> dict[str, Any]:
     read = get_int(usage, "cacheReadInputTokens") or 0
     write = get_int(usage, "cacheWriteInputTokens") or 0
     return to_openai.usage(
-        input_ + read + write,
+        _shared.saturating_sum(input_, read, write),
         get_int(usage, "outputTokens") or 0,
         prompt_details={"cached_tokens": read, "cache_creation_tokens": write, "text_tokens": input_},
     )

@@ -264,11 +264,11 @@ def _usage(metadata: dict[str, Any]) -> dict[str, Any] | None:
     if all(v is None for v in values):
         return None
     prompt, candidates, total, thoughts, tool_use, cached = values
-    prompt = (prompt or 0) + (tool_use or 0)
+    prompt = _shared.saturating_sum(prompt or 0, tool_use or 0)
     candidates = candidates or 0
     completion = candidates
-    if thoughts and total != prompt + candidates:
-        completion += thoughts
+    if thoughts and total != _shared.saturating_sum(prompt, candidates):
+        completion = _shared.saturating_sum(completion, thoughts)
     return to_openai.usage(
         prompt,
         completion,

@@ -199,11 +199,12 @@ def usage(
     completion_details: dict[str, int] | None = None,
     extras: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Usage in OpenAI's shape, with the keys in the order the Rust side writes them."""
+    """Usage in OpenAI's shape, with the keys in the order the Rust side writes them; a total computed as a
+    sum saturates at a 64-bit integer's bounds (`_shared.saturating_sum`), as rust/decode/to_openai.rs's does."""
     out: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
-        "total_tokens": prompt + completion if total is None else total,
+        "total_tokens": _shared.saturating_sum(prompt, completion) if total is None else total,
     }
     if prompt_details:
         out["prompt_tokens_details"] = prompt_details
