@@ -387,6 +387,30 @@ def test_mock_response_object_streamed_whole() -> None:
     assert built.choices[0].message.content == "All at once" and built.usage.total_tokens == 30
 
 
+@pytest.mark.parametrize("model", ["anthropic/claude-sonnet-4-5", "claude-sonnet-4-5", "gpt-4o", "nobody/knows"])
+def test_mock_stream_usage_counts_the_prompt_and_is_priced_by_the_model(model: str) -> None:
+    """A mock stream's final usage is an estimate like any stream's that reported none: the prompt counted
+    from the messages; its cost is the model's, whichever provider the model string names."""
+    long = [{"role": "user", "content": "tell me about rivers " * 20}]
+    prompts = []
+    for messages in (MESSAGES, long):
+        chunks = list(rillm.completion(model, messages, stream=True, mock_response="Hello world!"))
+        usage = chunks[-1].usage
+        built = rillm.stream_chunk_builder(chunks, messages=messages)
+        assert usage.estimated and built.usage.prompt_tokens == usage.prompt_tokens
+        prompts.append(usage.prompt_tokens)
+    assert 0 < prompts[0] < prompts[1]
+    priced = rillm.completion(model, MESSAGES, stream=True, mock_response="Hi")
+    list(priced)
+    if model == "nobody/knows":
+        assert priced.hidden_params["response_cost"] is None
+    else:
+        assert priced.hidden_params["response_cost"] == rillm.completion_cost(
+            rillm.stream_chunk_builder(priced.chunks, messages=MESSAGES), model=model.split("/")[-1]
+        )
+        assert priced.hidden_params["response_cost"] > 0
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

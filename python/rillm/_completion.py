@@ -28,7 +28,7 @@ from rillm import _backend, _http, _log, _response, _retry, _settings
 from rillm._args import Args, check_args, check_messages, select_params
 from rillm._callbacks import CallLog, registered
 from rillm._deadline import Deadline
-from rillm._mock import mock_completion
+from rillm._mock import mock_completion, mock_provider
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.cost import cost_of_usage
@@ -65,9 +65,9 @@ def completion(model: str, messages: list[Any] | None = None, **kwargs: Any) -> 
         args, secrets = check_args(dict(kwargs))
         messages = check_messages(messages)
         if args.mock_response is not None:
-            result = mock_completion(args, model, is_async=False, log=log)
+            result = mock_completion(args, model, messages, is_async=False, log=log)
             if not isinstance(result, CustomStreamWrapper):
-                result = _priced(result, model, "openai")
+                result = _priced(result, model, mock_provider(model))
         else:
             call = _prepare(model, messages, args, secrets, log)
             if call.live:
@@ -104,9 +104,9 @@ async def acompletion(model: str, messages: list[Any] | None = None, **kwargs: A
         args, secrets = check_args(dict(kwargs))
         messages = check_messages(messages)
         if args.mock_response is not None:
-            result = mock_completion(args, model, is_async=True, log=log)
+            result = mock_completion(args, model, messages, is_async=True, log=log)
             if not isinstance(result, CustomStreamWrapper):
-                result = _priced(result, model, "openai")
+                result = _priced(result, model, mock_provider(model))
         else:
             call = _prepare(model, messages, args, secrets, log)
             if call.live:

@@ -16,13 +16,14 @@ from rillm import _backend, _response
 from rillm._args import Args
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
-from rillm.exceptions import APIError, ContextWindowExceededError, InternalServerError, RateLimitError
+from rillm.exceptions import APIError, BadRequestError, ContextWindowExceededError, InternalServerError, RateLimitError
+from rillm.providers import resolve
 from rillm.types import Choices, Message, ModelResponse, Usage
 
 if TYPE_CHECKING:
     from rillm._callbacks import CallLog
 
-__all__ = ["mock_completion", "mock_error", "mock_response", "mock_stream"]
+__all__ = ["mock_completion", "mock_error", "mock_provider", "mock_response", "mock_stream"]
 
 # LiteLLM's test hooks: these strings as mock_response raise the error at call time.
 _MOCK_ERRORS: dict[str, Any] = {
@@ -34,9 +35,10 @@ _MOCK_ERRORS: dict[str, Any] = {
 _MOCK_PROMPT_TOKENS, _MOCK_COMPLETION_TOKENS = 10, 20
 
 
-def mock_completion(args: Args, model: str, *, is_async: bool, log: CallLog | None = None) -> Any:
+def mock_completion(args: Args, model: str, messages: list[Any], *, is_async: bool, log: CallLog | None = None) -> Any:
     """What `completion()` returns for `mock_response`: the error it names raised, a ModelResponse, or
-    with `stream=True` a stream of its chunks (which sends its callback event to `log` when it ends)."""
+    with `stream=True` a stream of its chunks (which sends its callback event to `log` when it ends; its
+    usage, estimated, counts the prompt from `messages`)."""
     error = mock_error(args.mock_response, model)
     if error is not None:
         raise error
@@ -44,12 +46,23 @@ def mock_completion(args: Args, model: str, *, is_async: bool, log: CallLog | No
         return mock_response(args.mock_response, model)
     return CustomStreamWrapper(
         model=model,
-        llm_provider="openai",
+        llm_provider=mock_provider(model),
         chunks=mock_stream(args.mock_response, model),
+        messages=messages,
         include_usage=bool(args.stream_options and args.stream_options.include_usage),
         is_async=is_async,
         log=log,
     )
+
+
+def mock_provider(model: str) -> str:
+    """The provider a mock is priced as: the one the model string names (`anthropic/claude-...`, a bare
+    `claude-...`), as LiteLLM resolves the model before it answers a mock; else "openai", LiteLLM's mock
+    stream's provider. A mock never fails for its model."""
+    try:
+        return resolve(model)[0].name
+    except BadRequestError:
+        return "openai"
 
 
 def mock_error(value: Any, model: str) -> BaseException | None:
