@@ -35,10 +35,10 @@ dev: $(PYTHON) ## the source in development mode: release extension built in pla
 	$(BIN)/maturin develop --release --extras test,lint,cli
 
 .PHONY: test
-test: dev ## cargo test, then pytest: everything with Rust live, then what depends on the live backend with the twin
+test: dev ## cargo test, then pytest on the Rust backend, then on the twin (each test once per backend it concerns)
 	cargo test
 	RILLM_BACKEND=rust $(PYTHON) -m pytest
-	RILLM_BACKEND=python $(PYTHON) -m pytest -p tests.live_backend tests
+	RILLM_BACKEND=python $(PYTHON) -m pytest -m "not backend_free" tests
 
 .PHONY: bench
 bench: dev ## the pytest-benchmark suite (release build), Rust vs Python vs peers when installed; see also `rillm bench`

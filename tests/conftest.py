@@ -1,10 +1,15 @@
 """What every test shares: the `backend` fixture that runs a test on the Rust extension and on its twin
 (and `both`, for the Rust == Python comparisons in tests/parity/), the recorded streams in
-tests/fixtures/streams with their manifest, the decode helper, the hypothesis profile, and the end-to-end
-tests' local server.
+tests/fixtures/streams with their manifest, the decode helper and split points, the hypothesis profile, and
+the end-to-end tests' local server.
 
-The Rust parameter is skipped only when the extension cannot be imported, and `RILLM_BACKEND=rust`
-turns that skip into a failure (a silent fallback must never hide a broken build).
+`RILLM_BACKEND` says what a run tests, as it says which backend `rillm` uses:
+- unset or `auto`: the `backend` tests on both backends, the `both` comparisons, and everything else
+  (completion() end to end, the stream wrapper, the command line) on the live backend, Rust when built;
+- `rust`: everything on the Rust backend only (the `both` comparisons too); a missing extension fails;
+- `python`: everything on the pure-Python twin only; the `both` comparisons are skipped.
+So `RILLM_BACKEND=rust pytest` then `RILLM_BACKEND=python pytest` (`make test`) tests each backend once.
+The Rust parameter is otherwise skipped only when the extension cannot be imported.
 """
 
 from __future__ import annotations
@@ -108,9 +113,15 @@ def _rust_available() -> bool:
     return True
 
 
+# The backends this run tests: one when RILLM_BACKEND names it, else both.
+ONLY = os.environ.get("RILLM_BACKEND", "auto")
 BACKENDS = [
-    pytest.param(Backend("rust"), marks=[pytest.mark.rust], id="rust"),
-    pytest.param(Backend("python"), id="python"),
+    param
+    for param in (
+        pytest.param(Backend("rust"), marks=[pytest.mark.rust], id="rust"),
+        pytest.param(Backend("python"), id="python"),
+    )
+    if ONLY in ("auto", param.id)
 ]
 
 
@@ -122,9 +133,24 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     return b
 
 
+# Test files that never reach the decoder (request building, signing, the price table, the golden files'
+# own script, the replay server, the split points): the same on either backend, so `make test` runs them in
+# its Rust run only (`-m "not backend_free"` in the twin's run). A file missing here runs in both: safe.
+BACKEND_FREE = {"test_cost_table.py", "test_cuts.py", "test_golden.py", "test_requests.py", "test_server.py"}
+BACKEND_FREE |= {"test_sigv4.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in BACKEND_FREE:
+            item.add_marker(pytest.mark.backend_free)
+
+
 @pytest.fixture(scope="session")
 def both() -> tuple[Backend, Backend]:
-    """Both backends at once, for tests that compare them."""
+    """Both backends at once, for tests that compare them (not in a run of the twin alone)."""
+    if ONLY == "python":
+        pytest.skip("RILLM_BACKEND=python tests the twin alone")
     if not _rust_available():
         pytest.skip("the Rust extension is not built")
     return Backend("rust"), Backend("python")
@@ -176,23 +202,29 @@ def decode(module: ModuleType, pieces: Sequence[bytes], dialect: str = "openai",
 
 
 def cuts(data: bytes, budget: int = 300) -> list[int]:
-    """Split points for a recording: every offset of a short one; for a longer one, every offset in the
-    first 200 bytes (BOM, first fields, first event end), within 3 bytes of the first 24 line ends, next to
-    the first 24 non-ASCII bytes, and an even spread over the rest. Rust's cargo tests cover every offset."""
+    """Split points for a recording: every offset of a short one (at most `budget` bytes); for a longer one
+    at most about `budget` of them, spread over its whole length: the first 32 offsets (BOM, first field),
+    128 offsets evenly spread from start to end, every offset within 3 bytes of 16 line ends and next to 16
+    non-ASCII bytes (those taken evenly from the whole recording, not its first ones), and the end.
+    Rust's cargo tests (tests/decode.rs) cover every offset."""
     n = len(data)
     if n <= budget:
         return list(range(n + 1))
-    points = set(range(min(n, 200) + 1))
-    line_ends = [i for i, b in enumerate(data) if b in (10, 13)][:24]
-    for i in line_ends:
+    points = set(range(33))
+    points.update(i * n // 128 for i in range(129))
+    line_ends = [i for i, b in enumerate(data) if b in (10, 13)]
+    for i in _evenly(line_ends, 16):
         points.update(range(max(0, i - 3), min(n, i + 4) + 1))
-    non_ascii = [i for i, b in enumerate(data) if b >= 0x80][:24]
-    for i in non_ascii:
+    for i in _evenly([i for i, b in enumerate(data) if b >= 0x80], 16):
         points.update((i, i + 1))
-    step = max(1, n // max(1, budget - len(points)))
-    points.update(range(0, n + 1, step))
-    points.add(n)
     return sorted(points)
+
+
+def _evenly(items: Sequence[int], count: int) -> list[int]:
+    """`count` of `items` taken at even steps from first to last (all of them when there are no more)."""
+    if len(items) <= count:
+        return list(items)
+    return [items[i * (len(items) - 1) // (count - 1)] for i in range(count)]
 
 
 # -- the end-to-end tests' server ------------------------------------------------------------------------------
