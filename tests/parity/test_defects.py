@@ -1,0 +1,111 @@
+"""The open defects the generated streams found (strategies/mutate.py OPEN_DEFECTS), each as a strict xfail
+on the smallest input that shows it: the backends must agree, and every failure must be a rillm exception,
+at feed time, at finish, when a chunk is dumped and when the chunks are merged. When a fix lands the test
+passes, strict xfail turns that into a failure: then drop the mark here and the value from OPEN_DEFECTS, so
+the generated streams carry it again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rillm.exceptions import OpenAIError
+
+from .. import eventstream as es
+from ..conftest import Backend, decode
+from .strategies.mutate import HUGE, OPEN_DEFECTS
+
+pytestmark = pytest.mark.rust
+
+
+def everything(backend: Backend, data: bytes, dialect: str) -> Any:
+    """What a user gets from `data`: the outcome, every chunk dumped, and the merge; any exception that is
+    not rillm's is part of the answer (and fails `agree`)."""
+    try:
+        outcome = decode(backend.module, [data], dialect)
+        dumps = [chunk.model_dump() for chunk in outcome.chunks]
+        return outcome.error, dumps, backend.module.merge_chunks(outcome.chunks)
+    except OpenAIError as exc:
+        return "raised", type(exc).__name__
+    except Exception as exc:  # a non-rillm exception is the defect
+        return "not a rillm exception", type(exc).__name__, str(exc)[:200]
+
+
+def agree(both: tuple[Backend, Backend], data: bytes, dialect: str) -> None:
+    rust, python = (everything(b, data, dialect) for b in both)
+    assert rust[0] != "not a rillm exception", rust
+    assert python[0] != "not a rillm exception", python
+    assert rust == python
+
+
+def sse(*payloads: bytes) -> bytes:
+    return b"".join(b"data: " + p + b"\n\n" for p in payloads)
+
+
+N = HUGE["int5000"].encode()
+BIG_INTEGERS = {
+    "openai-extra-field": ("openai", sse(b'{"id":"x","choices":[],"x_extra":' + N + b"}", b"[DONE]")),
+    "openai-usage": ("openai", sse(b'{"id":"x","choices":[],"usage":{"prompt_tokens":' + N + b"}}", b"[DONE]")),
+    "anthropic-tool-input": (
+        "anthropic",
+        sse(
+            b'{"type":"message_start","message":{"id":"m"}}',
+            b'{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"f",'
+            b'"input":{"a":' + N + b"}}}",
+            b'{"type":"message_stop"}',
+        ),
+    ),
+    "gemini-args": (
+        "gemini",
+        sse(b'{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":' + N + b"}}}]}}]}"),
+    ),
+    "ollama-count": ("ollama", b'{"model":"m","message":{"content":"hi"},"done":true,"eval_count":' + N + b"}\n"),
+    "bedrock-usage": (
+        "bedrock",
+        es.event("messageStop", {"stopReason": "end_turn"})
+        + es.event("metadata", b'{"usage":{"inputTokens":' + N + b"}}"),
+    ),
+}
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["int5000"])
+@pytest.mark.parametrize("name", BIG_INTEGERS)
+def test_an_integer_past_4300_digits(both: tuple[Backend, Backend], name: str) -> None:
+    agree(both, BIG_INTEGERS[name][1], BIG_INTEGERS[name][0])
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["int63"])
+def test_token_counts_summed_past_64_bits(both: tuple[Backend, Backend]) -> None:
+    big = HUGE["int63"].encode()
+    line = b'{"model":"m","message":{"content":"hi"},"done":true,"prompt_eval_count":' + big
+    agree(both, line + b',"eval_count":' + big + b"}\n", "ollama")
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["float_tiny"])
+def test_an_in_band_error_that_is_a_tiny_number(both: tuple[Backend, Backend]) -> None:
+    agree(both, sse(b'{"error": ' + HUGE["float_tiny"].encode() + b"}"), "openai")
+
+
+DEEP = HUGE["deep5000"].encode()
+DEEP_ERRORS = {
+    "anthropic-event-error": ("anthropic", b'event: error\ndata: {"type":"error","error":' + DEEP + b"}\n\n"),
+    "cohere-event-error": ("cohere", b'event: error\ndata: {"message":' + DEEP + b"}\n\n"),
+    "openai-event-error": ("openai", b'event: error\ndata: {"error":' + DEEP + b"}\n\n"),
+    "bedrock-exception-frame": (
+        "bedrock",
+        es.message(
+            [
+                es.header(":exception-type", es.STRING, "throttlingException"),
+                es.header(":message-type", es.STRING, "exception"),
+            ],
+            b'{"message":' + DEEP + b"}",
+        ),
+    ),
+}
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["deep5000"])
+@pytest.mark.parametrize("name", DEEP_ERRORS)
+def test_deep_nesting_in_an_error_payload(both: tuple[Backend, Backend], name: str) -> None:
+    agree(both, DEEP_ERRORS[name][1], DEEP_ERRORS[name][0])
