@@ -8,6 +8,10 @@ pub mod decode;
 pub mod error;
 pub mod framing;
 mod json;
+/// The JSON parser's differential check, for the cargo-fuzz targets in fuzz/ (not an API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use json::differential as json_differential;
 #[cfg(test)]
 mod layers;
 pub mod merge;

@@ -20,6 +20,10 @@
 //!
 //! Helpers over raw JSON text are in `raw.rs`.
 
+#[cfg(all(test, not(feature = "fuzzing")))]
+mod differential;
+#[cfg(feature = "fuzzing")]
+pub mod differential;
 mod numbers;
 mod parser;
 mod raw;
