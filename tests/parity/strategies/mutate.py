@@ -197,10 +197,11 @@ class Case:
 EVENT_MUTATIONS = ["retype", "huge", "add_field", "reorder", "splice_event"]
 
 
-def case(c: Choices, mutate: int = 450, huge_values: frozenset[str] = SAFE_HUGE) -> Case:
-    """A realistic stream of a random dialect, mutated `mutate` times in a thousand (1-3 mutations, on its
-    events or its bytes), with at most 8 cuts; `huge_values` names the HUGE values it may put in a field."""
-    dialect = c.choice(DIALECTS)
+def case(c: Choices, mutate: int = 450, huge_values: frozenset[str] = SAFE_HUGE, dialect: str | None = None) -> Case:
+    """A realistic stream of `dialect` (by default any), mutated `mutate` times in a thousand (1-3 mutations,
+    on its events or its bytes), with at most 8 cuts; `huge_values` names the HUGE values it may put in a
+    field."""
+    dialect = dialect or c.choice(DIALECTS)
     wire = write(c, dialect, scenario(c))
     count = c.integer(1, 3) if c.chance(mutate) else 0
     plan = [c.choice([*EVENT_MUTATIONS, "bytes", "bytes"]) for _ in range(count)]
@@ -221,6 +222,28 @@ def case(c: Choices, mutate: int = 450, huge_values: frozenset[str] = SAFE_HUGE)
     for _ in range(plan.count("bytes")):
         what, data = bytes_mutation(c, data)
         done.append(what)
-    cuts = sorted(c.integer(0, len(data)) for _ in range(c.integer(0, 8)))
-    limit = c.integer(16, 4096) if c.chance(50) else None
-    return Case(dialect, wire.framing, data, cuts, limit, events, [d for d in done if d])
+    return Case(dialect, wire.framing, data, cut(c, data), limit(c), events, [d for d in done if d])
+
+
+def cut(c: Choices, data: bytes) -> list[int]:
+    return sorted(c.integer(0, len(data)) for _ in range(c.integer(0, 8)))
+
+
+def limit(c: Choices) -> int | None:
+    return c.integer(16, 4096) if c.chance(50) else None
+
+
+# A recording's framing, from its file name.
+FRAMING_OF = {".sse": "sse", ".ndjson": "ndjson", ".json": "json_array", ".bin": "eventstream"}
+
+
+def recording_case(c: Choices, dialect: str, recording: tuple[str, bytes]) -> Case:
+    """A recorded stream of `dialect`, its bytes mutated 1-3 times (truncated, flipped, cut, repeated,
+    spliced), then cut as `case` cuts; `recording` is (file name, bytes)."""
+    name, data = recording
+    done = []
+    for _ in range(c.integer(1, 3)):
+        what, data = bytes_mutation(c, data)
+        done.append(what)
+    framing = FRAMING_OF.get(name[name.rfind(".") :], "sse")
+    return Case(dialect, framing, data, cut(c, data), limit(c), data.count(b"\n\n") or 1, [f"recording:{name}", *done])
