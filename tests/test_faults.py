@@ -14,6 +14,8 @@ import rillm
 from rillm import exceptions
 from tests.conftest import FIXTURES
 from tests.e2e import API_KEY, AWS, Target, target
+from tests.partial import expected as expected_partial
+from tests.partial import summary
 from tests.server import Fault, ReplayServer, Reply
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
@@ -53,6 +55,13 @@ def _drain(stream: Any) -> list[Any]:
     return [chunk for chunk in stream]
 
 
+def _holds_what_arrived(error: Any, spec: Target, sent: bytes) -> None:
+    """The error's partial response holds the text, reasoning and tool calls of the bytes that arrived
+    (tests/partial.py derives them from the bytes), and something did arrive."""
+    assert error.partial_response is not None
+    assert summary(error.partial_response) == expected_partial(spec.dialect, sent)
+
+
 # -- faults in the middle of the body ----------------------------------------------------------------------
 
 
@@ -65,8 +74,7 @@ def test_stall_mid_stream_is_a_timeout_with_the_partial_response(server: ReplayS
     with pytest.raises(rillm.Timeout) as caught:
         _drain(stream)
     assert caught.value.status_code == 408
-    assert caught.value.partial_response is not None
-    assert caught.value.partial_response.choices
+    _holds_what_arrived(caught.value, spec, body[: len(body) // 2])
     assert server.wait_closed(served)
     _no_secret(caught.value, stream)
 
@@ -77,7 +85,8 @@ def test_broken_connection_is_an_incomplete_stream_with_the_partial_response(
     server: ReplayServer, name: str, fault: str
 ) -> None:
     spec = _spec(name)
-    half = len((FIXTURES / name).read_bytes()) // 2
+    body = (FIXTURES / name).read_bytes()
+    half = len(body) // 2
     faults = {"reset": Fault(reset_after=half), "truncate": Fault(truncate_after=half)}
     server.reply_file(name, fault=faults[fault])
     stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec))
@@ -86,7 +95,7 @@ def test_broken_connection_is_an_incomplete_stream_with_the_partial_response(
     error = caught.value
     assert isinstance(error, rillm.APIConnectionError)
     assert f"broke after {half} bytes" in str(error)
-    assert error.partial_response is not None and error.partial_response.choices
+    _holds_what_arrived(error, spec, body[:half])
     _no_secret(error)
 
 
@@ -99,7 +108,7 @@ def test_a_body_cut_short_is_an_incomplete_stream(server: ReplayServer, name: st
     with pytest.raises(exceptions.StreamError) as caught:
         _drain(stream)
     assert isinstance(caught.value, (rillm.IncompleteStreamError, rillm.StreamDecodeError))
-    assert caught.value.partial_response is not None
+    _holds_what_arrived(caught.value, spec, body[: len(body) // 2])
 
 
 def test_keepalive_comments_only(server: ReplayServer) -> None:
@@ -183,11 +192,12 @@ def _events_then(name: str, keep: int, error: bytes) -> bytes:
 )
 def test_error_event_after_200(server: ReplayServer, name: str, error: bytes, expected: type) -> None:
     spec = _spec(name)
-    served = server.reply(Reply(body=_events_then(name, 4, error), headers={"content-type": "text/event-stream"}))
+    body = _events_then(name, 4, error)
+    served = server.reply(Reply(body=body, headers={"content-type": "text/event-stream"}))
     stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec))
     with pytest.raises(expected) as caught:
         _drain(stream)
-    assert caught.value.partial_response is not None
+    _holds_what_arrived(caught.value, spec, body)
     assert caught.value.llm_provider is None or isinstance(caught.value.llm_provider, str)
     # The stream stopped reading at the error and released the connection (the server may or may not have
     # finished writing the message's last bytes by then, so its view of the close is not asserted).
@@ -204,7 +214,7 @@ def test_ollama_error_line(server: ReplayServer) -> None:
     with pytest.raises(exceptions.ProviderStreamError) as caught:
         _drain(stream)
     assert "while running the model" in str(caught.value)
-    assert caught.value.partial_response is not None
+    _holds_what_arrived(caught.value, spec, body)
 
 
 # -- HTTP error statuses with each provider's error body -----------------------------------------------------
@@ -475,7 +485,8 @@ def test_async_with_and_cancellation_close_the_connection(server: ReplayServer) 
 
 def test_async_faults(server: ReplayServer) -> None:
     spec = _spec("anthropic/thinking-then-tool.sse")
-    half = len((FIXTURES / "anthropic/thinking-then-tool.sse").read_bytes()) // 2
+    body = (FIXTURES / "anthropic/thinking-then-tool.sse").read_bytes()
+    half = len(body) // 2
 
     async def run(fault: Fault, **extra: Any) -> BaseException:
         server.reply_file("anthropic/thinking-then-tool.sse", fault=fault)
@@ -488,9 +499,11 @@ def test_async_faults(server: ReplayServer) -> None:
         raise AssertionError("no error")
 
     stalled = asyncio.run(run(Fault(stall_after=half, stall=10), timeout=0.3))
-    assert isinstance(stalled, rillm.Timeout) and stalled.partial_response is not None
+    assert isinstance(stalled, rillm.Timeout)
+    _holds_what_arrived(stalled, spec, body[:half])
     reset = asyncio.run(run(Fault(reset_after=half)))
-    assert isinstance(reset, rillm.IncompleteStreamError) and reset.partial_response is not None
+    assert isinstance(reset, rillm.IncompleteStreamError)
+    _holds_what_arrived(reset, spec, body[:half])
 
 
 def test_connections_are_reused(server: ReplayServer) -> None:
