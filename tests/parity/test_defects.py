@@ -74,7 +74,6 @@ def test_an_integer_past_4300_digits(both: tuple[Backend, Backend], name: str) -
     agree(both, BIG_INTEGERS[name][1], BIG_INTEGERS[name][0])
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["int63"])
 def test_token_counts_summed_past_64_bits(both: tuple[Backend, Backend]) -> None:
     big = HUGE["int63"].encode()
     line = b'{"model":"m","message":{"content":"hi"},"done":true,"prompt_eval_count":' + big

@@ -44,7 +44,6 @@ HUGE = {
 # rillm's: the generated streams leave them out until the fix lands. tests/parity/test_defects.py holds each
 # defect as a strict xfail; when it passes, the defect is fixed: drop it here and make its test plain.
 OPEN_DEFECTS = {
-    "int63": "token counts summed past 64 bits wrap on Rust (issue 12 section 1)",
     "float_tiny": 'an in-band "error": 1e-999 is an error on Rust only (issue 12 section 1)',
 }
 SAFE_HUGE = frozenset(HUGE) - frozenset(OPEN_DEFECTS)
