@@ -44,11 +44,23 @@ def _kwargs(server: ReplayServer, spec: Target, **extra: Any) -> dict[str, Any]:
     return kwargs
 
 
+def _shown(thing: Any) -> list[Any]:
+    """`thing` and, for an error, the response and request it carries with their headers (a live stream's
+    own response keeps the request as sent, as httpx's does)."""
+    if not isinstance(thing, BaseException):
+        return [thing]
+    response = getattr(thing, "response", None)
+    request = getattr(response, "_request", None)  # httpx.Response.request raises when there is none
+    return [thing, response, getattr(response, "headers", None), request, getattr(request, "headers", None)]
+
+
 def _no_secret(*things: Any) -> None:
     for thing in things:
-        for text in (str(thing), repr(thing)):
-            assert API_KEY not in text
-            assert AWS["AWS_SECRET_ACCESS_KEY"] not in text
+        for shown in _shown(thing):
+            headers = dict(shown.items()) if hasattr(shown, "items") else None
+            for text in (str(shown), repr(shown), str(headers)):
+                assert API_KEY not in text
+                assert AWS["AWS_SECRET_ACCESS_KEY"] not in text
 
 
 def _drain(stream: Any) -> list[Any]:
