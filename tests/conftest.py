@@ -253,9 +253,9 @@ def e2e_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- the transports the end-to-end tests run on ----------------------------------------------------------------
 
-# "httpx" runs completion() and acompletion() on httpx; "fast" on the other transport of each path (urllib3 for
-# completion(), aiohttp for acompletion()): every end-to-end test meets every transport once.
-TRANSPORTS = ["httpx", "fast"]
+# "httpx" runs completion() and acompletion() on httpx; "fast" on urllib3 and aiohttp; "curl" on pycurl (the sync
+# default when installed) and aiohttp: every end-to-end test meets every transport.
+TRANSPORTS = ["httpx", "fast", "curl"]
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -267,6 +267,9 @@ def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(rillm, "transport", None)
     if request.param == "httpx":
         monkeypatch.setattr(_http, "_defaults", {False: "httpx", True: "httpx"})
+    elif request.param == "curl":
+        pytest.importorskip("pycurl")
+        monkeypatch.setattr(_http, "_defaults", {False: "pycurl", True: "aiohttp"})
     else:
         monkeypatch.setattr(_http, "_defaults", {False: "urllib3", True: "aiohttp"})
     name: str = request.param

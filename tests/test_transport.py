@@ -21,7 +21,7 @@ from rillm._http import BodyError, HttpRequest
 from tests.server import Fault, ReplayServer, Reply
 
 # (transport, async): every client on every path it serves.
-CLIENTS = [("httpx", False), ("urllib3", False), ("httpx", True), ("aiohttp", True)]
+CLIENTS = [("httpx", False), ("urllib3", False), ("pycurl", False), ("httpx", True), ("aiohttp", True)]
 IDS = [f"{name}-{'async' if is_async else 'sync'}" for name, is_async in CLIENTS]
 EVENT = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'
 LONG = 30.0  # a stall no test waits out
@@ -166,8 +166,22 @@ def test_a_broken_body_is_a_body_error(server: ReplayServer, name: str, is_async
 def test_the_defaults_are_the_fast_clients_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rillm, "transport", None)
     monkeypatch.setattr(_http, "_defaults", {})
-    assert _http.transport_for(None, is_async=False).name == "urllib3"
+    assert _http.transport_for(None, is_async=False).name == "pycurl"
     assert _http.transport_for(None, is_async=True).name == "aiohttp"
+
+
+def test_without_pycurl_the_sync_default_is_urllib3(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(rillm, "transport", None)
+    monkeypatch.setattr(_http, "_defaults", {})
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pycurl" else real(name, *a))
+    with caplog.at_level("DEBUG", logger="rillm"):
+        assert _http.transport_for(None, is_async=False).name == "urllib3"
+    assert [r.getMessage() for r in caplog.records] == ["pycurl is not installed: the sync transport is urllib3"]
 
 
 def test_without_the_fast_clients_the_default_is_httpx(
@@ -179,14 +193,16 @@ def test_without_the_fast_clients_the_default_is_httpx(
     monkeypatch.setattr(rillm, "transport", None)
     monkeypatch.setattr(_http, "_defaults", {})
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name in ("aiohttp", "urllib3") else real(name, *a)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("aiohttp", "urllib3", "pycurl") else real(name, *a),
     )
     with caplog.at_level("DEBUG", logger="rillm"):
         assert _http.transport_for(None, is_async=True).name == "httpx"
         assert _http.transport_for(None, is_async=False).name == "httpx"
     assert [r.getMessage() for r in caplog.records] == [
         "aiohttp is not installed: the async transport is httpx",
-        "urllib3 is not installed: the sync transport is httpx",
+        "pycurl is not installed: the sync transport is httpx",
     ]
 
 
@@ -214,7 +230,7 @@ def test_a_call_names_a_transport_that_serves_its_path() -> None:
 
 def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rillm, "transport", None)
-    for name in ("httpx", "urllib3"):
+    for name in ("httpx", "urllib3", "pycurl"):
         server.reply(Reply(body=EVENT + b"data: [DONE]\n\n"))
         stream = rillm.completion(
             "openai/gpt-4o",
@@ -231,7 +247,8 @@ def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch
 
 
 def test_optional_clients_are_not_imported_with_rillm() -> None:
-    names = ("aiohttp", "urllib3", "rillm._http.aiohttp_transport", "rillm._http.urllib3_transport")
+    names = ("aiohttp", "urllib3", "pycurl", "rillm._http.aiohttp_transport", "rillm._http.urllib3_transport")
+    names += ("rillm._http.pycurl_transport",)
     code = f"import sys, rillm; print(sorted(m for m in {names!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

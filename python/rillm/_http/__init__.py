@@ -6,13 +6,15 @@ seam, one module each, imported on the first call that uses them:
 
   httpx    sync and async (`httpx_transport.py`); always installed, the compatibility choice
   urllib3  sync only (`urllib3_transport.py`); the `urllib3` extra
+  pycurl   sync only (`pycurl_transport.py`); the `pycurl` extra
   aiohttp  async only (`aiohttp_transport.py`); the `aiohttp` extra
 
 Which one: the call's `transport=`, else `rillm.transport` (read at call time), else httpx when the
 caller gave its own httpx client (`rillm.client_session` / `rillm.aclient_session`, used as they are),
-else the default of the path: urllib3 for `completion()` and aiohttp for `acompletion()` when installed
-(they read a body several times faster than httpx: see the README's benchmark table), else httpx, with
-one debug line saying so.
+else the default of the path, the fastest client installed: pycurl, then urllib3, for `completion()`, and
+aiohttp for `acompletion()` (`rillm bench`, end to end over sockets: pycurl's bare read of a stream whose
+events arrive one per socket read takes a third of urllib3's CPU time, and urllib3's a sixth of httpx's;
+aiohttp's a sixth of httpx's), else httpx, with one debug line saying so.
 A name given per call must serve the call's path (`transport="aiohttp"` for `completion()` is an error);
 `rillm.transport` set to a one-path client applies to that path and leaves the other on its default.
 
@@ -149,9 +151,10 @@ _CLIENTS: dict[str, tuple[str, str, bool, bool, str]] = {
     "httpx": ("rillm._http.httpx_transport", "HttpxTransport", True, True, "httpx"),
     "urllib3": ("rillm._http.urllib3_transport", "Urllib3Transport", True, False, "urllib3"),
     "aiohttp": ("rillm._http.aiohttp_transport", "AiohttpTransport", False, True, "aiohttp"),
+    "pycurl": ("rillm._http.pycurl_transport", "PycurlTransport", True, False, "pycurl"),
 }
 # The defaults, best first (by the README's end-to-end benchmark); httpx is always installed.
-_PREFERRED = {False: ("urllib3", "httpx"), True: ("aiohttp", "httpx")}
+_PREFERRED = {False: ("pycurl", "urllib3", "httpx"), True: ("aiohttp", "httpx")}
 # Live transports by name, made on first use (tests may put their own here).
 TRANSPORTS: dict[str, Transport] = {}
 _defaults: dict[bool, str] = {}
