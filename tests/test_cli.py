@@ -294,8 +294,11 @@ def test_replay_errors_of_usage(tmp_path: Path) -> None:
 def test_bench_quick_runs_every_group_for_both_backends() -> None:
     done = rillm_cli("bench", "--quick", "--chunks", "300", COLUMNS="200", timeout=300)
     assert done.returncode == 0, done.stderr
-    for text in ("decode", "stream_chunk_builder", "end to end", "rillm (Python)", "chunks/s"):
+    for text in ("decode", "stream_chunk_builder", "end to end", "rillm (Python)", "chunks/s", "bare read: aiohttp"):
         assert text in done.stdout
+    for text in ("concurrent", "1,000 streams", "time to first chunk", "targets", "acompletion() (warm)"):
+        assert text in done.stdout
+    assert "failed:" not in done.stdout
     if rillm.BACKEND == "rust":
         assert "rillm (Rust)" in done.stdout and "slower" in done.stdout
 
@@ -306,4 +309,5 @@ def test_bench_markdown_is_dated_with_the_machine() -> None:
     first = done.stdout.splitlines()[0]
     assert re.match(r"Measured on \d{4}-\d{2}-\d{2} with `rillm bench` \(200-delta streams\): ", first)
     assert f"rillm {rillm.__version__}" in first and "Python " in first and "cores)" in first
-    assert "| benchmark | workload | implementation | chunks/s | vs rillm (Rust) |" in done.stdout
+    header = "| benchmark | workload | implementation | chunks/s | CPU µs/chunk | wall chunks/s | vs rillm (Rust) |"
+    assert header in done.stdout

@@ -4,14 +4,20 @@ workload, by which implementation), run in order, each checked for the right ans
 Groups:
   decode  a StreamDecoder fed the stream in 4 KiB pieces (the OpenAI SDK: its SSE decoder and chunk objects)
   build   stream_chunk_builder over the stream's chunks
-  e2e     `completion(stream=True)` against a local HTTP server in its own process (`serve.py`), each event
-          written separately; the server's CPU is not the client's
+  e2e     over real sockets, against a local HTTP/1.1 server in its own process (`serve.py`) writing each
+          event separately, or in 4 KiB writes: rillm's completion() and acompletion() on each transport
+          and backend, raw clients (httpx, aiohttp + orjson), the bare byte read of each client (the
+          floor), the OpenAI SDK and LiteLLM (`sockets.py`)
+  concurrent  100 and 1,000 acompletion() streams at once (aggregate chunks/s)
+Then `first_chunks()`: the time to first chunk against a raw httpx request (`first_chunk.py`).
 
 Times are the benchmark process's CPU time (`time.process_time`, all its threads): the end-to-end server
-in its own process, and other programs on the machine, do not count, while a peer's worker threads do.
+in its own process, and other programs on the machine, do not count, while a peer's worker threads do;
+the wall time is reported beside it (on a busy machine it includes waiting for the server and the others).
 A row's time is the best of its rounds (at most `rounds`, and no more once `budget` seconds were spent); a
-peer known to be slow (LiteLLM end to end) runs once, after its check. Rates are chunks per second: the
-workload's deltas over the time. Peers' rows are skipped when the peer is not installed.
+peer known to be slow (LiteLLM end to end) and the 1,000 streams run once, after their check. Rates are
+chunks per second: the workload's deltas over the time. Peers' rows are skipped when the peer is not
+installed (orjson too: it is no dependency of rillm).
 """
 
 from __future__ import annotations
@@ -21,16 +27,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from rillm._bench import impls
+from rillm._bench import impls, sockets
+from rillm._bench.first_chunk import FirstChunk, first_chunk
 from rillm._bench.serve import Server
 from rillm._bench.workloads import Workload, workload
 
-__all__ = ["ROWS", "Result", "Row", "Settings", "run_rows"]
+__all__ = ["ROWS", "Result", "Row", "Settings", "describe", "first_chunks", "run_rows"]
 
-GROUPS = {"decode": "decode", "build": "stream_chunk_builder", "e2e": "end to end"}
+GROUPS = {"decode": "decode", "build": "stream_chunk_builder", "e2e": "end to end", "concurrent": "concurrent"}
 RUST, PYTHON = "rillm (Rust)", "rillm (Python)"
+WRITES = {"event": "each event written separately", "4k": "4 KiB writes"}
 
 
 @dataclass(frozen=True)
@@ -43,25 +52,122 @@ class Row:
     make: Callable[[Workload, str], impls.Run]
     needs: tuple[str, ...] = ()  # modules that must be importable, else the row is skipped
     slow: bool = False  # one timed run only
+    writes: str = "event"  # how the server writes the stream (e2e rows): serve.WRITES
+    reference: bool = False  # the row the others of its group, workload and path are compared with
+    path: str = ""  # "sync" or "async" (e2e rows): the rows compared with the same reference
+    streams: int = 1  # concurrent streams per run (each of the workload's chunks)
+    scale: int = 1  # the workload has settings.chunks // scale chunks
 
 
-def _rows() -> list[Row]:
+def _decode_rows() -> list[Row]:
     rows: list[Row] = []
     for name in ("openai-text", "openai-tools", "anthropic", "bedrock"):
-        rows.append(Row("decode", name, RUST, lambda w, _: impls.decode_rillm("rust", w), ("rillm._native",)))
+        rows.append(
+            Row("decode", name, RUST, lambda w, _: impls.decode_rillm("rust", w), ("rillm._native",), reference=True)
+        )
         rows.append(Row("decode", name, PYTHON, lambda w, _: impls.decode_rillm("python", w)))
         if name.startswith("openai"):
             rows.append(Row("decode", name, "OpenAI SDK", lambda w, _: impls.decode_openai_sdk(w), ("openai",)))
-    rows.append(Row("build", "openai-text", RUST, lambda w, _: impls.build_rillm("rust", w), ("rillm._native",)))
+    rows.append(
+        Row("build", "openai-text", RUST, lambda w, _: impls.build_rillm("rust", w), ("rillm._native",), reference=True)
+    )
     rows.append(Row("build", "openai-text", PYTHON, lambda w, _: impls.build_rillm("python", w)))
     rows.append(Row("build", "openai-text", "LiteLLM", lambda w, _: impls.build_litellm(w), ("litellm",)))
-    for name in ("openai-text", "anthropic", "bedrock"):
-        rows.append(Row("e2e", name, RUST, lambda w, url: impls.e2e_rillm("rust", w, url), ("rillm._native",)))
-        rows.append(Row("e2e", name, PYTHON, lambda w, url: impls.e2e_rillm("python", w, url)))
+    return rows
+
+
+Make = Callable[[Workload, str], impls.Run]
+
+
+def _stream(backend: str, transport: str | None, is_async: bool) -> Callable[[Workload, str], impls.Run]:
+    return lambda w, url: sockets.rillm_stream(backend, transport, is_async, w, url)
+
+
+def _e2e_rows(name: str, writes: str) -> list[Row]:
+    """rillm on each transport and backend, the raw clients, the bare reads and the peers, sync then async."""
+    native = ("rillm._native",)
+    rows: list[Row] = []
+    for is_async, path, call, fast in (
+        (False, "sync", "completion", "pycurl"),
+        (True, "async", "acompletion", "aiohttp"),
+    ):
+        slow_client = "httpx-async" if is_async else "httpx"
+        raw = "aiohttp" if is_async else "httpx"
+        entries: list[tuple[str, Make, tuple[str, ...], bool]] = [
+            (f"{RUST} {call} · {fast}", _stream("rust", fast, is_async), (*native, fast), True),
+            (f"{RUST} {call} · httpx", _stream("rust", "httpx", is_async), native, False),
+            (f"{PYTHON} {call} · {fast}", _stream("python", fast, is_async), (fast,), False),
+            (
+                f"raw {raw} + orjson" + (" (async)" if is_async else ""),
+                partial(sockets.raw_client, raw),
+                (raw, "orjson"),
+                False,
+            ),
+            (f"bare read: {fast}", partial(sockets.bare_read, fast), (fast,), False),
+            (f"bare read: {slow_client}", partial(sockets.bare_read, slow_client), (), False),
+        ]
+        if not is_async:
+            entries.insert(
+                1, (f"{RUST} completion · urllib3", _stream("rust", "urllib3", False), (*native, "urllib3"), False)
+            )
+            entries.insert(
+                -1, ("bare read: urllib3", lambda w, url: sockets.bare_read("urllib3", w, url), ("urllib3",), False)
+            )
         if name.startswith("openai"):
-            rows.append(Row("e2e", name, "OpenAI SDK", impls.e2e_openai_sdk, ("openai",)))
-        needs = ("litellm", "botocore") if name == "bedrock" else ("litellm",)
-        rows.append(Row("e2e", name, "LiteLLM", impls.e2e_litellm, needs, slow=True))
+            sdk = f"OpenAI SDK{' (async)' if is_async else ''}"
+            entries.append((sdk, partial(sockets.openai_sdk, is_async), ("openai",), False))
+        for impl, make, needs, reference in entries:
+            rows.append(Row("e2e", name, impl, make, needs, writes=writes, reference=reference, path=path))
+        litellm = partial(sockets.litellm_stream, is_async)
+        rows.append(Row("e2e", name, f"LiteLLM {call}", litellm, ("litellm",), slow=True, writes=writes, path=path))
+    return rows
+
+
+def _rows() -> list[Row]:
+    rows = _decode_rows()
+    for name in ("openai-text", "anthropic"):
+        for writes in WRITES:
+            rows += _e2e_rows(name, writes)
+    bedrock = ("botocore", "litellm")
+    rows.append(
+        Row(
+            "e2e",
+            "bedrock",
+            f"{RUST} completion",
+            _stream("rust", None, False),
+            ("rillm._native",),
+            reference=True,
+            path="sync",
+        )
+    )
+    rows.append(Row("e2e", "bedrock", f"{PYTHON} completion", _stream("python", None, False), path="sync"))
+    rows.append(
+        Row(
+            "e2e",
+            "bedrock",
+            "LiteLLM completion",
+            lambda w, url: sockets.litellm_stream(False, w, url),
+            bedrock,
+            slow=True,
+            path="sync",
+        )
+    )
+    for streams, slow in ((100, False), (1000, True)):
+        impl = f"{RUST} acompletion, {streams:,} streams"
+        make = partial(sockets.concurrent, streams)
+        rows.append(
+            Row(
+                "concurrent",
+                "openai-text",
+                impl,
+                make,
+                ("rillm._native",),
+                slow=slow,
+                streams=streams,
+                scale=10,
+                path="async",
+            )
+        )
     return rows
 
 
@@ -73,20 +179,35 @@ class Settings:
     chunks: int = 20_000
     rounds: int = 5
     budget: float = 3.0  # seconds of timed rounds per row, at most (one round is always run)
+    first_chunk_rounds: int = 200  # requests per time-to-first-chunk comparison (0: none)
 
 
 @dataclass
 class Result:
     row: Row
     load: Workload
-    seconds: float | None = None
+    seconds: float | None = None  # CPU time of the best round
+    wall: float | None = None  # wall time of the fastest round
     skipped: str | None = None  # why the row did not run
     rounds: int = 0
 
     @property
+    def chunks(self) -> int:
+        return self.load.n * self.row.streams
+
+    @property
     def rate(self) -> float | None:
-        """Chunks per second."""
-        return self.load.n / self.seconds if self.seconds else None
+        """Chunks per second of CPU time."""
+        return self.chunks / self.seconds if self.seconds else None
+
+    @property
+    def wall_rate(self) -> float | None:
+        return self.chunks / self.wall if self.wall else None
+
+    @property
+    def cpu_per_chunk(self) -> float | None:
+        """Microseconds of the process's CPU time per chunk."""
+        return self.seconds / self.chunks * 1e6 if self.seconds else None
 
 
 def _missing(row: Row) -> str | None:
@@ -100,23 +221,31 @@ def _missing(row: Row) -> str | None:
     return None
 
 
-def _time(run: impls.Run, expected: str, rounds: int, budget: float) -> tuple[float, int]:
-    """Checks one run's answer; then the best time of up to `rounds` timed runs within `budget` seconds (for
-    a single round, the checked run is the timed one)."""
-    start = time.process_time()
-    result = run()
-    first = time.process_time() - start
+def _check(result: Any, load: Workload) -> None:
+    if isinstance(result, int):  # a bare read: the body's length
+        if result != len(load.stream):
+            raise AssertionError(f"wrong answer: {result} bytes read, {len(load.stream)} expected")
+        return
     got = result if isinstance(result, str) else "".join(s or "" for s in result)
-    if got != expected:
-        raise AssertionError(f"wrong answer: {len(got)} characters read, {len(expected)} expected")
+    if got != load.expected:
+        raise AssertionError(f"wrong answer: {len(got)} characters read, {len(load.expected)} expected")
+
+
+def _time(run: impls.Run, load: Workload, rounds: int, budget: float) -> tuple[float, float, int]:
+    """Checks one run's answer; then (the least CPU time, the least wall time, rounds) of up to `rounds`
+    timed runs within `budget` seconds (for a single round, the checked run is the timed one)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    first = (time.process_time() - cpu, time.perf_counter() - wall)
+    _check(result, load)
     if rounds == 1:
-        return first, 1
-    times: list[float] = []
-    while len(times) < rounds and sum(times) < budget:
-        start = time.process_time()
+        return first[0], first[1], 1
+    times: list[tuple[float, float]] = []
+    while len(times) < rounds and sum(w for _, w in times) < budget:
+        wall, cpu = time.perf_counter(), time.process_time()
         run()
-        times.append(time.process_time() - start)
-    return min(times), len(times)
+        times.append((time.process_time() - cpu, time.perf_counter() - wall))
+    return min(c for c, _ in times), min(w for _, w in times), len(times)
 
 
 def run_rows(
@@ -124,23 +253,25 @@ def run_rows(
 ) -> Iterator[Result]:
     """Runs the rows in order, yielding each result; `progress("start"|"done", row, result)` is told."""
     with ExitStack() as stack:
-        servers: dict[str, Server] = {}
+        stack.callback(sockets.shutdown)
+        servers: dict[tuple[str, int], Server] = {}
         for row in rows:
-            load = workload(row.workload, settings.chunks)
+            n = max(settings.chunks // row.scale, 10)
+            load = workload(row.workload, n)
             result = Result(row, load)
             if progress:
                 progress("start", row, None)
             result.skipped = _missing(row)
             if result.skipped is None:
                 url = ""
-                if row.group == "e2e":
-                    if row.workload not in servers:
-                        servers[row.workload] = stack.enter_context(Server(row.workload, settings.chunks))
-                    url = servers[row.workload].url
+                if row.group in ("e2e", "concurrent"):
+                    if (row.workload, n) not in servers:
+                        servers[row.workload, n] = stack.enter_context(Server(row.workload, n))
+                    url = servers[row.workload, n].url(row.writes)
                 rounds = 1 if row.slow else settings.rounds
                 try:
                     run = row.make(load, url)
-                    result.seconds, result.rounds = _time(run, load.expected, rounds, settings.budget)
+                    result.seconds, result.wall, result.rounds = _time(run, load, rounds, settings.budget)
                 except Exception as exc:  # a peer that fails is reported in its row, not the end of the table
                     result.skipped = f"failed: {type(exc).__name__}: {str(exc)[:160]}"
             if progress:
@@ -148,29 +279,54 @@ def run_rows(
             yield result
 
 
+def first_chunks(settings: Settings) -> list[FirstChunk]:
+    """The time-to-first-chunk comparisons (rillm._bench.first_chunk), on a short OpenAI stream."""
+    if settings.first_chunk_rounds <= 0:
+        return []
+    load = workload("openai-text", 20)
+    try:
+        with Server(load.name, load.n) as server:
+            return first_chunk(load, server.url(), settings.first_chunk_rounds)
+    finally:
+        sockets.shutdown()
+
+
+def _versus(r: Result, base: float | None) -> str:
+    if r.rate is None:
+        return r.skipped or ""
+    if r.row.reference:
+        return "1.0x"
+    if not base:
+        return ""
+    ratio = base / r.rate
+    return f"{ratio:.1f}x slower" if ratio >= 1 else f"{1 / ratio:.1f}x faster"
+
+
 def describe(results: list[Result]) -> list[dict[str, Any]]:
-    """The table's rows: group, workload title, implementation, chunks/s, and the ratio to rillm (Rust) on
-    the same workload and group."""
-    reference = {(r.row.group, r.row.workload): r.rate for r in results if r.row.impl == RUST and r.rate}
+    """The table's rows: group, workload title (and how it was written), implementation, chunks/s of CPU
+    time, CPU µs per chunk, chunks/s of wall time, and the ratio to the reference row (rillm (Rust) on the
+    path's default transport) of the same group, workload, writes and path."""
+
+    def key(r: Result) -> tuple[str, str, str, str]:
+        return (r.row.group, r.row.workload, r.row.writes, r.row.path)
+
+    reference = {key(r): r.rate for r in results if r.row.reference and r.rate}
     table = []
     for r in results:
-        base = reference.get((r.row.group, r.row.workload))
-        if r.rate is None:
-            versus = r.skipped or ""
-        elif r.row.impl == RUST:
-            versus = "1.0x"
-        elif base:
-            ratio = base / r.rate
-            versus = f"{ratio:.1f}x slower" if ratio >= 1 else f"{1 / ratio:.1f}x faster"
-        else:
-            versus = ""
+        title = r.load.title
+        if r.row.group == "e2e":
+            title += f", {WRITES[r.row.writes]}"
+        elif r.row.group == "concurrent":
+            title += f", {r.load.n:,} chunks per stream"
         table.append(
             {
                 "group": GROUPS[r.row.group],
-                "workload": r.load.title,
+                "workload": title,
                 "impl": r.row.impl + (" (1 run)" if r.row.slow and r.rate else ""),
                 "rate": f"{r.rate:,.0f}" if r.rate else "—",
-                "versus": versus,
+                "cpu": f"{r.cpu_per_chunk:.2f}" if r.cpu_per_chunk else "—",
+                "wall": f"{r.wall_rate:,.0f}" if r.wall_rate else "—",
+                "versus": _versus(r, reference.get(key(r))),
             }
         )
     return table

@@ -1,6 +1,8 @@
-"""`rillm bench [--quick] [--markdown]`: the decode, builder and end-to-end benchmarks (rillm._bench) for both
-backends and the peers that are installed, with a progress bar on standard error, then a table of chunks per
-second and ratios to rillm's Rust backend; `--markdown` prints it dated, with the machine, for the README."""
+"""`rillm bench [--quick] [--markdown]`: the decode, builder, end-to-end (over real sockets), concurrency and
+time-to-first-chunk benchmarks (rillm._bench) for both backends, every transport and the peers that are
+installed, with a progress bar on standard error, then the tables (chunks per second of CPU time, CPU µs
+per chunk, wall rate, ratios to rillm's Rust backend) and the targets; `--markdown` prints them dated, with
+the machine and its load, for the README."""
 
 from __future__ import annotations
 
@@ -16,16 +18,25 @@ from rich.table import Table
 
 import rillm
 from rillm._bench import runner
+from rillm._bench.first_chunk import FirstChunk
+from rillm._bench.targets import Target, targets
 
 __all__ = ["machine", "run"]
 
-COLUMNS = ("benchmark", "workload", "implementation", "chunks/s", "vs rillm (Rust)")
+COLUMNS = ("benchmark", "workload", "implementation", "chunks/s", "CPU µs/chunk", "wall chunks/s", "vs rillm (Rust)")
+KEYS = ("group", "workload", "impl", "rate", "cpu", "wall", "versus")
 
 
 def run(args: argparse.Namespace) -> int:
     chunks = args.chunks or (2_000 if args.quick else 20_000)
-    settings = runner.Settings(chunks=chunks, rounds=2 if args.quick else 5, budget=0.5 if args.quick else 3.0)
+    settings = runner.Settings(
+        chunks=chunks,
+        rounds=2 if args.quick else 5,
+        budget=0.5 if args.quick else 3.0,
+        first_chunk_rounds=20 if args.quick else 200,
+    )
     rows = [row for row in runner.ROWS if not args.only or row.group in args.only]
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     err = Console(stderr=True)
     columns = (
         SpinnerColumn(),
@@ -45,37 +56,76 @@ def run(args: argparse.Namespace) -> int:
                 progress.advance(task)
 
         results = list(runner.run_rows(rows, settings, told))
+        first: list[FirstChunk] = []
+        if not args.only or "first-chunk" in args.only:
+            progress.update(task, description="time to first chunk")
+            first = runner.first_chunks(settings)
     table = runner.describe(results)
+    goals = targets(results, first) if any(r.row.group in ("e2e", "concurrent") for r in results) or first else []
     if args.markdown:
-        print(markdown(table, chunks))
+        print(markdown(table, first, goals, chunks, load))
     else:
-        title = f"rillm bench: chunks per second of CPU time, {chunks:,}-delta streams ({machine()})"
-        rich_table = Table(*COLUMNS, title=title)
-        for line in table:
-            rich_table.add_row(line["group"], line["workload"], line["impl"], line["rate"], line["versus"])
-        Console().print(rich_table)
+        _print(table, first, goals, chunks)
     return 0 if all(r.skipped is None or not r.skipped.startswith("failed") for r in results) else 1
 
 
-def markdown(table: list[dict[str, str]], chunks: int) -> str:
+def _print(table: list[dict[str, str]], first: list[FirstChunk], goals: list[Target], chunks: int) -> None:
+    console = Console()
+    title = f"rillm bench: chunks per second of CPU time, {chunks:,}-delta streams ({machine()})"
+    rich_table = Table(*COLUMNS, title=title)
+    for line in table:
+        rich_table.add_row(*(line[k] for k in KEYS))
+    console.print(rich_table)
+    if first:
+        ttfc = Table("call", "raw httpx µs", "rillm µs", "added µs", title="time to first chunk (median)")
+        for f in first:
+            ttfc.add_row(f.path, f"{f.raw * 1e6:,.0f}", f"{f.rillm * 1e6:,.0f}", f"{f.added * 1e6:,.0f}")
+        console.print(ttfc)
+    if goals:
+        checks = Table("target", "measured", "reached", title="targets")
+        for g in goals:
+            checks.add_row(g.goal, g.measured, _met(g))
+        console.print(checks)
+
+
+def _met(goal: Target) -> str:
+    return "—" if goal.met is None else ("yes" if goal.met else "NO")
+
+
+def markdown(
+    table: list[dict[str, str]],
+    first: list[FirstChunk],
+    goals: list[Target],
+    chunks: int,
+    load: tuple[float, float, float] | None = None,
+) -> str:
     today = datetime.date.today().isoformat()
+    busy = f" Load average at the start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}." if load else ""
     lines = [
-        f"Measured on {today} with `rillm bench` ({chunks:,}-delta streams): {machine()}.",
-        "Chunks per second of the benchmark process's CPU time (best of its rounds); end to end is",
-        "`completion(stream=True)` against a local HTTP server in another process, each event written separately.",
+        f"Measured on {today} with `rillm bench` ({chunks:,}-delta streams): {machine()}.{busy}",
+        "Chunks per second of the benchmark process's CPU time (best of its rounds; the server runs in another",
+        "process and is not counted), CPU µs per chunk, and chunks per second of wall time. End to end is over",
+        "loopback TCP against a local HTTP/1.1 server writing each event separately, or in 4 KiB writes.",
         "",
         "| " + " | ".join(COLUMNS) + " |",
-        "| --- | --- | --- | ---: | ---: |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    for line in table:
-        lines.append(f"| {line['group']} | {line['workload']} | {line['impl']} | {line['rate']} | {line['versus']} |")
+    lines += ["| " + " | ".join(line[k] for k in KEYS) + " |" for line in table]
+    if first:
+        lines += ["", "Time to first chunk (median), rillm vs a raw httpx request to the same server:", ""]
+        lines += ["| call | raw httpx µs | rillm µs | added µs |", "| --- | ---: | ---: | ---: |"]
+        for f in first:
+            lines.append(f"| {f.path} | {f.raw * 1e6:,.0f} | {f.rillm * 1e6:,.0f} | {f.added * 1e6:,.0f} |")
+    if goals:
+        lines += ["", "| target | measured | reached |", "| --- | --- | --- |"]
+        lines += [f"| {g.goal} | {g.measured} | {_met(g)} |" for g in goals]
     return "\n".join(lines)
 
 
 def machine() -> str:
-    """CPU model and cores, OS, Python, rillm's version and live backend, and the peers' versions."""
+    """CPU model and cores, OS, Python, rillm's version and live backend, and the clients' and peers' versions."""
     peers = []
-    for name in ("openai", "litellm"):
+    for name in ("httpx", "urllib3", "aiohttp", "orjson", "openai", "litellm"):
         try:
             peers.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:

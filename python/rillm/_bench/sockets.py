@@ -1,0 +1,310 @@
+"""What the end-to-end rows run over real sockets (the server of `serve.py`): rillm's completion() and
+acompletion() on each transport, raw clients parsing the stream themselves, the bare byte read of each
+client (the floor of any client built on it), the peers, and many concurrent streams.
+
+Each function returns a `run()` that does the work once and returns what it read: the text of the
+workload's field (checked against the workload's), or, for a bare read, the number of body bytes (checked
+against the stream's length). Async runs go through one event loop (`LOOP`), kept for the whole benchmark,
+so pools stay warm from one round to the next as in a long-running program; `shutdown()` closes it (and,
+through rillm._http.loops, the pools on it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rillm._bench.impls import AWS, KEY, MESSAGES, Run, _litellm, backend_module
+from rillm._bench.workloads import Workload, read_field
+
+__all__ = ["LOOP", "bare_read", "concurrent", "raw_client", "rillm_stream", "shutdown"]
+
+
+class _Loop:
+    """The benchmarks' event loop, made on first use."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def run(self, make: Callable[[], Awaitable[Any]]) -> Any:
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+        return self.loop.run_until_complete(make())
+
+    def close(self) -> None:
+        loop, self.loop = self.loop, None
+        if loop is not None:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+
+LOOP = _Loop()
+_CLOSERS: list[Callable[[], Awaitable[None]]] = []  # async clients made by the rows, closed in the loop
+_SYNC_CLOSERS: list[Callable[[], Any]] = []  # and the sync ones
+
+
+def shutdown() -> None:
+    """Closes the clients the rows made and rillm's sync pools, then the loop (and rillm's async pools)."""
+    from rillm import _http
+
+    _http.close_all()
+    while _SYNC_CLOSERS:
+        _SYNC_CLOSERS.pop()()
+    if LOOP.loop is not None:
+        while _CLOSERS:
+            LOOP.run(_CLOSERS.pop())
+    LOOP.close()
+
+
+def _credentials(load: Workload) -> dict[str, Any]:
+    return dict(AWS) if load.dialect == "bedrock" else {"api_key": KEY}
+
+
+def _with_backend(backend: str, call: Callable[[], Any]) -> Any:
+    """`call()` with rillm's StreamDecoder swapped for the backend's (as RILLM_BACKEND would at import)."""
+    from rillm import _backend
+
+    live = _backend.StreamDecoder
+    setattr(_backend, "StreamDecoder", backend_module(backend).StreamDecoder)  # noqa: B010
+    try:
+        return call()
+    finally:
+        setattr(_backend, "StreamDecoder", live)  # noqa: B010
+
+
+def rillm_stream(backend: str, transport: str | None, is_async: bool, load: Workload, url: str) -> Run:
+    """`completion(stream=True)` or `acompletion(stream=True)` on `transport` (None: the path's default)."""
+    import rillm
+
+    read = read_field(load.field)
+    options = {"stream": True, "api_base": url, "transport": transport, **_credentials(load)}
+    if not is_async:
+        return lambda: _with_backend(backend, lambda: read(rillm.completion(load.model, MESSAGES, **options)))
+
+    async def stream() -> list[Any]:
+        return read([chunk async for chunk in await rillm.acompletion(load.model, MESSAGES, **options)])
+
+    return lambda: _with_backend(backend, lambda: LOOP.run(stream))
+
+
+# -- raw clients: the body's lines parsed by the caller -------------------------------------------------------
+
+
+def _loads() -> Callable[[Any], Any]:
+    try:
+        return importlib.import_module("orjson").loads  # type: ignore[no-any-return]
+    except ImportError:
+        import json
+
+        return json.loads
+
+
+def _text_of(load: Workload) -> Callable[[Any], Any]:
+    """What a raw client reads from one event's JSON: the field of the workload, as the dialect carries it."""
+    if load.dialect == "anthropic":
+        return lambda d: d["delta"].get("text") if d["type"] == "content_block_delta" else None
+    return lambda d: d["choices"][0]["delta"].get("content") if d["choices"] else None
+
+
+def raw_client(client: str, load: Workload, url: str) -> Run:
+    """httpx (`iter_lines`) or aiohttp (the body's lines) plus orjson (json when it is not installed): each
+    `data:` line parsed and the field read, which is what a hand-written client does."""
+    loads, text = _loads(), _text_of(load)
+    path = _path(load)
+    if client == "httpx":
+        import httpx
+
+        session = httpx.Client(timeout=60)
+        _SYNC_CLOSERS.append(session.close)
+
+        def run() -> list[Any]:
+            out = []
+            with session.stream("POST", url + path, content=b"{}") as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: {"):
+                        out.append(text(loads(line[6:])))
+            return out
+
+        return run
+    import aiohttp
+
+    holder: list[aiohttp.ClientSession] = []
+
+    async def stream() -> list[Any]:
+        if not holder:
+            holder.append(aiohttp.ClientSession())
+            _CLOSERS.append(holder[0].close)
+        out = []
+        async with holder[0].post(url + path, data=b"{}") as response:
+            async for line in response.content:
+                if line.startswith(b"data: {"):
+                    out.append(text(loads(line[6:])))
+        return out
+
+    return lambda: LOOP.run(stream)
+
+
+def _path(load: Workload) -> str:
+    return "/v1/messages" if load.dialect == "anthropic" else "/chat/completions"
+
+
+# -- the bare byte read of each client: the floor ---------------------------------------------------------------
+
+
+def bare_read(client: str, load: Workload, url: str) -> Run:
+    """The body read and dropped, as each client hands it over (returns the number of bytes)."""
+    target = url + _path(load)
+    if client == "httpx":
+        import httpx
+
+        session = httpx.Client(timeout=60)
+        _SYNC_CLOSERS.append(session.close)
+
+        def run() -> int:
+            with session.stream("POST", target, content=b"{}") as response:
+                return sum(len(piece) for piece in response.iter_raw())
+
+        return run
+    if client == "urllib3":
+        import urllib3
+
+        pool = urllib3.PoolManager(retries=False)
+        _SYNC_CLOSERS.append(pool.clear)
+
+        def run3() -> int:
+            response = pool.urlopen("POST", target, body=b"{}", preload_content=False)
+            total = sum(len(piece) for piece in response.read_chunked())
+            response.release_conn()
+            return total
+
+        return run3
+    if client == "pycurl":
+        return _curl_read(target)
+    return _abare_read(client, target)
+
+
+def _curl_read(target: str) -> Run:
+    """pycurl (libcurl, which undoes the chunked framing in C) through its multi interface, the way a
+    pull-style transport would drive it: perform, take what the write callback got, wait on the socket."""
+    import pycurl
+
+    easy, multi = pycurl.Curl(), pycurl.CurlMulti()
+    _SYNC_CLOSERS.extend((easy.close, multi.close))
+    pieces: list[bytes] = []
+    easy.setopt(pycurl.URL, target)
+    easy.setopt(pycurl.POSTFIELDS, b"{}")
+    easy.setopt(pycurl.WRITEFUNCTION, pieces.append)
+
+    def run() -> int:
+        multi.add_handle(easy)
+        total, active = 0, 1
+        try:
+            while active:
+                status, active = multi.perform()
+                while status == pycurl.E_CALL_MULTI_PERFORM:
+                    status, active = multi.perform()
+                total += sum(len(piece) for piece in pieces)
+                pieces.clear()
+                if active:
+                    multi.select(1.0)
+        finally:
+            multi.remove_handle(easy)
+        return total
+
+    return run
+
+
+def _abare_read(client: str, target: str) -> Run:
+    if client == "httpx-async":
+        import httpx
+
+        session = httpx.AsyncClient(timeout=60)
+        _CLOSERS.append(session.aclose)
+
+        async def stream() -> int:
+            total = 0
+            async with session.stream("POST", target, content=b"{}") as response:
+                async for piece in response.aiter_raw():
+                    total += len(piece)
+            return total
+
+        return lambda: LOOP.run(stream)
+    import aiohttp
+
+    holder: list[aiohttp.ClientSession] = []
+
+    async def astream() -> int:
+        if not holder:
+            holder.append(aiohttp.ClientSession())
+            _CLOSERS.append(holder[0].close)
+        total = 0
+        async with holder[0].post(target, data=b"{}") as response:
+            readany = response.content.readany
+            while piece := await readany():
+                total += len(piece)
+        return total
+
+    return lambda: LOOP.run(astream)
+
+
+# -- peers ------------------------------------------------------------------------------------------------------
+
+
+def openai_sdk(is_async: bool, load: Workload, url: str) -> Run:
+    """The OpenAI SDK's client (one, reused), streaming from the server."""
+    import openai
+
+    read = read_field(load.field)
+    model = load.model.partition("/")[2]
+    if not is_async:
+        client = openai.OpenAI(api_key=KEY, base_url=url, max_retries=0)
+        _SYNC_CLOSERS.append(client.close)
+        return lambda: read(client.chat.completions.create(model=model, messages=MESSAGES, stream=True))
+    aclient = openai.AsyncOpenAI(api_key=KEY, base_url=url, max_retries=0)
+    _CLOSERS.append(aclient.close)
+
+    async def stream() -> list[Any]:
+        out = [c async for c in await aclient.chat.completions.create(model=model, messages=MESSAGES, stream=True)]
+        return read(out)
+
+    return lambda: LOOP.run(stream)
+
+
+def litellm_stream(is_async: bool, load: Workload, url: str) -> Run:
+    """`litellm.completion(stream=True)` / `litellm.acompletion(stream=True)` against the server."""
+    litellm = _litellm()
+    read = read_field(load.field)
+    options = {"model": load.model, "messages": MESSAGES, "stream": True, "api_base": url, **_credentials(load)}
+    if not is_async:
+        return lambda: read(litellm.completion(**options))
+
+    async def stream() -> list[Any]:
+        return read([c async for c in await litellm.acompletion(**options)])
+
+    return lambda: LOOP.run(stream)
+
+
+# -- many streams at once ---------------------------------------------------------------------------------------
+
+
+def concurrent(streams: int, load: Workload, url: str) -> Run:
+    """`streams` acompletion() streams at once (Rust, the default async transport): the concatenation of
+    their texts, each checked whole (a stream that failed or lost bytes makes the run fail)."""
+    import rillm
+
+    options = {"stream": True, "api_base": url, **_credentials(load)}
+    read = read_field(load.field)
+
+    async def one() -> str:
+        chunks = [c async for c in await rillm.acompletion(load.model, MESSAGES, **options)]
+        text = "".join(s or "" for s in read(chunks))
+        if text != load.expected:
+            raise AssertionError(f"a stream read {len(text)} characters, {len(load.expected)} expected")
+        return text
+
+    async def run() -> list[str]:
+        texts = await asyncio.gather(*(one() for _ in range(streams)))
+        return [texts[0]]  # each was checked; the runner checks one more time
+
+    return lambda: _with_backend("rust", lambda: LOOP.run(run))
