@@ -7,7 +7,7 @@ crash, and any difference between Rust and Python fails. In CI a bounded run (se
 instead of failing on them.
 
 The long run of 2026-11-30 (on the main of that morning): 20,000 generated streams for each dialect
-(ollama and bedrock 2,000), 5,000 mutated recordings for openai and anthropic (500 for the others), 50
+(and 2,000 more for the last four), 5,000 mutated recordings for openai and anthropic (500 for the others), 50
 streams a dialect through completion(): no crash, hang or exception that is not rillm's; Rust and Python
 differed only on the open `float_tiny` value (5 streams) and on an OpenAI chunk repeating a key whose first
 value has the wrong type (1 recording), both strict xfails in tests/parity/test_defects.py."""
