@@ -131,6 +131,9 @@ pub(super) struct SseState {
     pub(super) event_type: Vec<u8>,
     /// Offset of the first line of the current block (lines since the last blank line).
     pub(super) block_start: Option<u64>,
+    /// The `id` field's value as it arrives (WHATWG's last event ID buffer); `last_event_id` takes it when
+    /// the block ends (a blank line), so an id whose block never ended is never reported.
+    pub(super) id_buffer: Vec<u8>,
     pub(super) last_event_id: Vec<u8>,
     pub(super) retry: Option<u64>,
     pub(super) dispatched: u64,
@@ -177,8 +180,8 @@ impl SseState {
                 self.event_type.extend_from_slice(value);
             }
             b"id" if !value.contains(&0) => {
-                self.last_event_id.clear();
-                self.last_event_id.extend_from_slice(value);
+                self.id_buffer.clear();
+                self.id_buffer.extend_from_slice(value);
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 // A value too large for u64 is ignored, like any other unusable retry.
@@ -196,6 +199,7 @@ impl SseState {
         F: FnMut(Event<'_>) -> Result<Flow, Error>,
     {
         let start = self.block_start.take();
+        self.last_event_id.clone_from(&self.id_buffer);
         if !self.has_data {
             self.event_type.clear();
             return Ok(Flow::Continue);
@@ -217,12 +221,14 @@ impl SseState {
         Ok(flow)
     }
 
-    /// Where the event being assembled starts, if it holds data that was never dispatched.
-    pub(super) fn pending(&self) -> Option<Pending> {
-        self.has_data.then(|| {
+    /// Where the event being assembled starts, if it holds data that was never dispatched, or if `partial`
+    /// (the unterminated last line, which is discarded) is a data line.
+    pub(super) fn pending(&self, partial: Option<(&[u8], u64)>) -> Option<Pending> {
+        let cut = partial.filter(|(line, _)| is_data_line(line)).map(|(_, offset)| offset);
+        (self.has_data || cut.is_some()).then(|| {
             let pos = Pos {
                 event: self.dispatched,
-                offset: self.block_start.unwrap_or_default(),
+                offset: self.block_start.or(cut).unwrap_or_default(),
             };
             let detail = format!(
                 "inside event {} starting at byte {}, before its blank line",
@@ -231,6 +237,12 @@ impl SseState {
             Pending { pos, detail }
         })
     }
+}
+
+/// Whether a line is a `data` field: `data` alone, or followed by a colon.
+fn is_data_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"data")
+        .is_some_and(|rest| rest.first().is_none_or(|&b| b == b':'))
 }
 
 /// One NDJSON line: blank lines are skipped, every other line is an event of its own. The size check

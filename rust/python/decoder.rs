@@ -108,7 +108,8 @@ impl PyStreamDecoder {
         self.inner.framer().bytes_fed()
     }
 
-    /// The SSE last-event-ID (persists across events; empty if the stream sent none).
+    /// The SSE last-event-ID: the `id` of the last block that ended (persists across events; an `id` in an
+    /// event still arriving does not count yet); empty if the stream sent none.
     #[getter]
     fn last_event_id(&self) -> String {
         String::from_utf8_lossy(self.inner.framer().last_event_id()).into_owned()

@@ -193,7 +193,8 @@ class StreamDecoder:
 
     @property
     def last_event_id(self) -> str:
-        """The SSE last-event-ID (persists across events; empty if the stream sent none)."""
+        """The SSE last-event-ID: the `id` of the last block that ended (persists across events; an `id` in
+        an event still arriving does not count yet); empty if the stream sent none."""
         return self._framer.last_event_id().decode("utf-8", "replace")
 
     @property

@@ -6,11 +6,16 @@ Server-sent events follow the WHATWG interpretation rules
 leading BOM is stripped; CR, LF and CRLF end lines (a CR at the end of one feed and an LF at the start of
 the next are one line end); `:` lines are comments; a field without a colon has an empty value; one space
 after the colon is dropped; `data` lines join with `\\n`; `id` persists across events unless it holds a
-NUL; `retry` is kept when it is all ASCII digits; a block without data dispatches nothing. NDJSON is one
+NUL, and becomes the last event ID when its block ends (a blank line), data or not, never as soon as its line
+arrives; `retry` is kept when it is all ASCII digits; a block without data dispatches nothing; an unfinished
+last line is discarded at the end of the stream (a trailing `id: 9` or `retry: 5` without a line end has no
+effect), though a data line cut short still reports that the stream ended inside an event. NDJSON is one
 JSON value per LF-terminated line (a trailing CR is dropped, blank lines are skipped, and a last line
 without a newline is accepted at `finish`). A JSON array of objects (`json_array.py`) and AWS event-stream
 binary frames (`eventstream.py`) are the other two framings. "auto" looks at the first byte that is not a BOM
-or whitespace (which it skips): `{` is NDJSON, `[` a JSON array, anything else SSE.
+or JSON white space: `{` is NDJSON, `[` a JSON array, anything else SSE. White space before a JSON value is
+skipped; for SSE it is not (` data: x` is a field named " data", so no event): it is read as SSE while the
+framing is undecided, and kept when SSE is decided, so "auto" frames an SSE stream exactly as "sse" does.
 
 Framing works on bytes and never decodes UTF-8. Each byte is searched once and copied at most once, so
 time is linear however the input is fragmented; `max_event_bytes` bounds what one event may buffer.
@@ -52,12 +57,14 @@ class Framer:
     def __init__(self, framing: str, max_event_bytes: int) -> None:
         # "auto" until the first significant byte decides.
         self.framing = framing
-        self.lines = Lines(framing == "sse")
+        self.lines = Lines(framing in ("sse", "auto"))
+        if framing == "auto":
+            self.lines.bom_matched = None  # the sniffing strips the BOM
         self.sse = SseState()
         self.array = JsonArray(0)
         self.binary = EventStream()
         # While "auto" is undecided: BOM bytes matched so far (None once past the stream start), and bytes
-        # skipped.
+        # skipped (the white space among them is also read as SSE by `lines` and `sse`, in case SSE is decided).
         self.sniff_bom: int | None = 0
         self.sniffed = 0
         self.max_event_bytes = max_event_bytes
@@ -89,32 +96,57 @@ class Framer:
         self.check_partial()
 
     def sniff(self, data: bytes) -> bytes:
-        """Skips a leading BOM and whitespace; at the first other byte decides the framing and returns the
-        input from that byte on. A BOM that breaks off after one or two bytes makes the stream SSE, whose
-        line splitter keeps those bytes as the start of the first line."""
-        for i, byte in enumerate(data):
+        """Skips a leading BOM and white space; at the first other byte decides the framing and returns the
+        input from that byte on. The white space is read as SSE meanwhile (it holds no data, so it dispatches
+        nothing), kept if SSE is decided and dropped otherwise; a first line of white space longer than
+        `max_event_bytes` decides SSE, whose size check then refuses it. A BOM that breaks off after one or
+        two bytes makes the stream SSE, whose line splitter keeps those bytes as the start of the first line."""
+        i, n = 0, len(data)
+        while i < n:
+            byte = data[i]
             matched = self.sniff_bom
             if matched is not None:
                 if byte == BOM[matched]:
                     self.sniff_bom = matched + 1 if matched + 1 < len(BOM) else None
                     self.sniffed += 1
+                    self.lines.pos = self.sniffed
+                    i += 1
                     continue
                 self.sniff_bom = None
                 if matched > 0:
                     self.decide("sse", matched)
                     return data[i:]
-            if byte in WHITESPACE:
-                self.sniffed += 1
+            run = i
+            while run < n and data[run] in WHITESPACE:
+                run += 1
+            if run > i:
+                self.sniff_white_space(data[i:run])
+                i = run
                 continue
             self.decide("ndjson" if byte == 0x7B else "json_array" if byte == 0x5B else "sse", None)
             return data[i:]
         return b""
 
+    def sniff_white_space(self, run: bytes) -> None:
+        """White space before the framing is decided: read as SSE lines (no event can come of it)."""
+        sse, limit = self.sse, self.max_event_bytes
+        for line, offset in self.lines.feed(run):
+            sse.line(line, offset, limit)
+        self.sniffed += len(run)
+        if len(self.lines.partial) > limit:
+            self.framing = "sse"
+            self.check_partial()
+
     def decide(self, framing: str, bom_matched: int | None) -> None:
+        """Sets the framing. SSE keeps the lines read while sniffing; the others start afresh where it
+        stopped."""
         self.framing = framing
+        if framing == "sse" and bom_matched is None:
+            return
         self.lines = Lines(framing == "sse")
         self.lines.bom_matched = bom_matched
         self.lines.pos = self.sniffed
+        self.sse = SseState()
         self.array = JsonArray(self.sniffed)
 
     def stopped(self) -> None:
@@ -126,9 +158,9 @@ class Framer:
             self.binary.stopped()
 
     def finish(self) -> tuple[list[Event], Pending | None]:
-        """Ends the stream. NDJSON dispatches an unterminated last line; SSE never dispatches an
-        unterminated event (WHATWG) and instead returns where it started, for the caller to report; so do
-        the JSON-array and event-stream framings for an element or frame cut short."""
+        """Ends the stream. NDJSON dispatches an unterminated last line; SSE discards it and never dispatches
+        an unterminated event (WHATWG), and instead returns where that event started, for the caller to
+        report; so do the JSON-array and event-stream framings for an element or frame cut short."""
         framing = self.framing
         if framing == "json_array":
             return [], self.array.pending()
@@ -138,12 +170,12 @@ class Framer:
             return [], None
         limit = self.max_event_bytes
         taken = self.lines.take_partial()
-        if taken is None:
-            return [], self.sse.pending()
-        line, offset = taken
         if framing == "sse":
-            self.sse.line(line, offset, limit)
-            return [], self.sse.pending()
+            # WHATWG: an unfinished last line is discarded.
+            return [], self.sse.pending(taken)
+        if taken is None:
+            return [], None
+        line, offset = taken
         event = ndjson_line(self.sse, line, offset, limit)
         return ([event] if event is not None else []), None
 

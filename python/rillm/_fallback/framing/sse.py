@@ -107,7 +107,16 @@ class Lines:
 class SseState:
     """The fields of the SSE event being assembled, and what persists across events."""
 
-    __slots__ = ("block_start", "data", "dispatched", "event_type", "has_data", "last_event_id", "retry")
+    __slots__ = (
+        "block_start",
+        "data",
+        "dispatched",
+        "event_type",
+        "has_data",
+        "id_buffer",
+        "last_event_id",
+        "retry",
+    )
 
     def __init__(self) -> None:
         self.data = bytearray()
@@ -115,6 +124,9 @@ class SseState:
         self.event_type = b""
         # Offset of the first line of the current block (lines since the last blank line).
         self.block_start: int | None = None
+        # The `id` field's value as it arrives (WHATWG's last event ID buffer); `last_event_id` takes it when
+        # the block ends (a blank line), so an id whose block never ended is never reported.
+        self.id_buffer = b""
         self.last_event_id = b""
         self.retry: int | None = None
         self.dispatched = 0
@@ -144,7 +156,7 @@ class SseState:
             self.event_type = value
         elif field == b"id":
             if b"\0" not in value:
-                self.last_event_id = value
+                self.id_buffer = value
         elif field == b"retry" and value and value.isdigit():
             # A value too large for u64 is ignored, like any other unusable retry.
             retry = int(value)
@@ -155,6 +167,7 @@ class SseState:
     def dispatch(self) -> Event | None:
         start = self.block_start
         self.block_start = None
+        self.last_event_id = self.id_buffer
         if not self.has_data:
             self.event_type = b""
             return None
@@ -165,12 +178,20 @@ class SseState:
         self.event_type = b""
         return event
 
-    def pending(self) -> Pending | None:
-        """Where the event being assembled starts, if it holds data that was never dispatched."""
-        if not self.has_data:
+    def pending(self, partial: tuple[bytes, int] | None) -> Pending | None:
+        """Where the event being assembled starts, if it holds data that was never dispatched, or if
+        `partial` (the unterminated last line, which is discarded) is a data line."""
+        cut = partial[1] if partial is not None and is_data_line(partial[0]) else None
+        if not self.has_data and cut is None:
             return None
-        event, offset = self.dispatched, self.block_start or 0
+        event = self.dispatched
+        offset = self.block_start if self.block_start is not None else cut if cut is not None else 0
         return Pending(event, offset, f"inside event {event} starting at byte {offset}, before its blank line")
+
+
+def is_data_line(line: bytes) -> bool:
+    """Whether a line is a `data` field: `data` alone, or followed by a colon."""
+    return line.startswith(b"data") and (len(line) == 4 or line[4] == _COLON)
 
 
 def ndjson_line(sse: SseState, line: bytes, offset: int, limit: int) -> Event | None:
