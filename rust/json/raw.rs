@@ -92,12 +92,15 @@ pub(crate) fn is_truthy(raw: &str) -> bool {
         Ok(Peek::String) => parser.string().is_ok_and(|s| s.is_some_and(|s| !s.is_empty())),
         Ok(Peek::Array) => parser.array_start().unwrap_or(true),
         Ok(Peek::Object) => parser.first_key().map_or(true, |k| k.is_some()),
-        // Any digit other than zero before the exponent makes a number non-zero (1e-400 is 0.0 in
-        // Python, but providers do not send error flags like that).
+        // A number is false when it is zero as Python's json reads it: an integer of zeros, or a double (a
+        // fraction or an exponent) that rounds to 0.0, as 1e-999 does (Rust's parse rounds correctly, as
+        // Python's float() does). Twin: python/rillm/_fallback/decode/openai.py (bool of the parsed value).
         Ok(Peek::Number) => parser.number_token().map_or(true, |n| {
-            n.split(['e', 'E'])
-                .next()
-                .is_some_and(|m| m.bytes().any(|b| matches!(b, b'1'..=b'9')))
+            if n.contains(['.', 'e', 'E']) {
+                n.parse::<f64>() != Ok(0.0)
+            } else {
+                n.bytes().any(|b| matches!(b, b'1'..=b'9'))
+            }
         }),
         _ => true,
     }
@@ -159,6 +162,12 @@ mod tests {
             ("[ ]", false),
             ("{\"message\": \"x\"}", true),
             ("1e400", true),
+            ("1e-999", false),
+            ("-1E-400", false),
+            ("2e-324", false),
+            ("3e-324", true),
+            ("5e-324", true),
+            ("0.000", false),
             ("0.5", true),
             ("\"x\"", true),
         ] {

@@ -83,6 +83,8 @@ class OpenAiDecoder:
             wire = wire_chunk(obj)
         except (jsonutil.JsonError, ShapeError) as exc:
             raise decode_error(event, f"invalid chunk: {exc}") from None
+        # Python's truthiness of the value as rillm._json reads it (1e-999 is 0.0, so no error); Gemini's and
+        # Ollama's `error` counts whenever it is not null. Twin: rust/json/raw.rs::is_truthy.
         error = bool(obj.get("error"))
         if error and obj.get("choices") is None:
             raise provider_error(event, data, "")
