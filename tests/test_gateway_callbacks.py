@@ -228,15 +228,16 @@ def test_a_stream_whose_terminator_arrived_ended_whatever_the_caller_does(
 
 def test_a_cancelled_task_is_one_async_success(server: ReplayServer, recorder: Recorder) -> None:
     async def main() -> None:
-        served = server.reply_file(NAME, fault=Fault(stall_after=800, stall=10))
+        served = server.reply_file(NAME, fault=Fault(stall_after=800, stall=60))
         stream = await rillm.acompletion("openai/gpt-4o", MESSAGES, stream=True, **_kwargs(server))
+        first = asyncio.Event()
 
         async def read() -> None:
             async for _chunk in stream:
-                pass
+                first.set()
 
         task = asyncio.create_task(read())
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(first.wait(), 30)  # a chunk has arrived: the task is cancelled mid-stream
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

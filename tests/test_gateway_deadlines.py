@@ -20,6 +20,9 @@ from tests.server import Fault, ReplayServer, Reply
 MESSAGES = [{"role": "user", "content": "Hello"}]
 SIZE = 200  # every event and keepalive is padded to this many bytes, and sent as one piece
 PACE = 0.05  # seconds between pieces
+# Each deadline is 1.5 s, long enough on a loaded machine for the content before it to arrive; it must fire well
+# within WITHIN seconds, and every stream it cuts would go on longer than that (10 s of keepalives, a 30 s stall).
+WITHIN = 8.0
 
 pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
@@ -89,14 +92,14 @@ def _fails_in_time(stream: Any, within: float) -> rillm.Timeout:
 
 def test_the_budget_fires_while_keepalives_flow(server: ReplayServer) -> None:
     served = server.reply(_sse(_openai(3, 200)))
-    error = _fails_in_time(_stream(server, max_streaming_duration=0.6), within=3)
-    assert "max streaming duration of 0.6 s" in str(error)
+    error = _fails_in_time(_stream(server, max_streaming_duration=1.5), within=WITHIN)
+    assert "max streaming duration of 1.5 s" in str(error)
     assert server.wait_closed(served)
 
 
 def test_the_budget_fires_while_a_read_is_blocked(server: ReplayServer) -> None:
     served = server.reply(_sse(_openai(3, 0), fault=Fault(stall_after=3 * SIZE, stall=30)))
-    error = _fails_in_time(_stream(server, max_streaming_duration=0.6), within=3)
+    error = _fails_in_time(_stream(server, max_streaming_duration=1.5), within=WITHIN)
     assert "max streaming duration" in str(error)
     assert server.wait_closed(served)
 
@@ -115,11 +118,11 @@ def test_the_budget_from_a_setting_read_at_call_time(
 ) -> None:
     kind, name = setting
     if kind == "env":
-        monkeypatch.setenv(name, "0.6")
+        monkeypatch.setenv(name, "1.5")
     else:
-        monkeypatch.setattr(rillm, name, 0.6)
+        monkeypatch.setattr(rillm, name, 1.5)
     served = server.reply(_sse(_openai(3, 200)))
-    _fails_in_time(_stream(server), within=3)
+    _fails_in_time(_stream(server), within=WITHIN)
     assert server.wait_closed(served)
 
 
@@ -137,28 +140,29 @@ def test_the_argument_wins_over_the_settings(server: ReplayServer, monkeypatch: 
 def test_keepalives_do_not_reset_the_idle_limit(server: ReplayServer, provider: str) -> None:
     body = _anthropic(200) if provider == "anthropic" else _openai(3, 200)
     served = server.reply(_sse(body))
-    error = _fails_in_time(_stream(server, provider, stream_idle_timeout=0.4), within=3)
-    assert "stream idle timeout of 0.4 s" in str(error)
+    error = _fails_in_time(_stream(server, provider, stream_idle_timeout=1.5), within=WITHIN)
+    assert "stream idle timeout of 1.5 s" in str(error)
     assert server.wait_closed(served)
 
 
 def test_content_resets_the_idle_limit(server: ReplayServer) -> None:
-    server.reply(_sse(_openai(12, 0)))  # a content event every 0.05 s for 0.6 s: never idle for 0.3 s
+    # A content event every 0.05 s for 3 s: never idle for 1.5 s, though the stream lasts longer than that.
+    server.reply(_sse(_openai(60, 0)))
     with pytest.raises(rillm.IncompleteStreamError):  # the body has no [DONE]: it ends, no deadline fired
-        list(_stream(server, stream_idle_timeout=0.3))
+        list(_stream(server, stream_idle_timeout=1.5))
 
 
 def test_the_idle_limit_fires_while_a_read_is_blocked(server: ReplayServer) -> None:
     served = server.reply(_sse(_openai(3, 0), fault=Fault(stall_after=3 * SIZE, stall=30)))
-    error = _fails_in_time(_stream(server, stream_idle_timeout=0.4), within=3)
+    error = _fails_in_time(_stream(server, stream_idle_timeout=1.5), within=WITHIN)
     assert "stream idle timeout" in str(error)
     assert server.wait_closed(served)
 
 
 def test_the_idle_limit_from_litellms_variable(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LITELLM_STREAM_INACTIVITY_TIMEOUT_SECONDS", "0.4")
+    monkeypatch.setenv("LITELLM_STREAM_INACTIVITY_TIMEOUT_SECONDS", "1.5")
     served = server.reply(_sse(_openai(3, 200)))
-    _fails_in_time(_stream(server), within=3)
+    _fails_in_time(_stream(server), within=WITHIN)
     assert server.wait_closed(served)
 
 
@@ -173,13 +177,13 @@ def test_async_deadlines(server: ReplayServer, deadline: str, blocked: bool) -> 
 
     async def main() -> rillm.Timeout:
         stream = await rillm.acompletion(
-            "openai/gpt-4o", MESSAGES, api_base=server.url + "/v1", api_key=API_KEY, stream=True, **{deadline: 0.5}
+            "openai/gpt-4o", MESSAGES, api_base=server.url + "/v1", api_key=API_KEY, stream=True, **{deadline: 1.5}
         )
         started = time.monotonic()
         with pytest.raises(rillm.Timeout) as caught:
             async for _chunk in stream:
                 pass
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < WITHIN
         return caught.value
 
     error = asyncio.run(main())

@@ -106,9 +106,9 @@ def test_litellm_max_streaming_duration_seconds(
     """LITELLM_MAX_STREAMING_DURATION_SECONDS, set after import (LiteLLM reads the variable once, at import):
     a stream still sending data past it raises litellm.Timeout, with what had arrived."""
     if how == "environment":
-        monkeypatch.setenv("LITELLM_MAX_STREAMING_DURATION_SECONDS", "0.5")
+        monkeypatch.setenv("LITELLM_MAX_STREAMING_DURATION_SECONDS", "1.5")
     else:
-        monkeypatch.setattr(litellm, "LITELLM_MAX_STREAMING_DURATION_SECONDS", 0.5)
+        monkeypatch.setattr(litellm, "LITELLM_MAX_STREAMING_DURATION_SECONDS", 1.5)
     served = server.reply_file("openai/gpt5-text-after-tools.sse", piece_size=200, delay=0.1)
     response = litellm.completion(
         model="gpt-4o",
@@ -122,7 +122,7 @@ def test_litellm_max_streaming_duration_seconds(
         for _chunk in response:
             pass
     assert caught.value.status_code == 408 and isinstance(caught.value, litellm.APIConnectionError)
-    assert "max streaming duration of 0.5 s" in str(caught.value)
+    assert "max streaming duration of 1.5 s" in str(caught.value)
     assert caught.value.partial_response is not None
     assert time.monotonic() - started < 5
     assert server.wait_closed(served)

@@ -140,7 +140,7 @@ def _outcomes(server: ReplayServer, style: Style, monkeypatch: pytest.MonkeyPatc
         (None, {}),
         (Reply(status=401, body=b'{"error": {"message": "bad key"}}'), {}),
         (None, {"fault": Fault(reset_after=half)}),
-        (None, {"fault": Fault(stall_after=half, stall=10), "timeout": 0.3}),
+        (None, {"fault": Fault(stall_after=half, stall=60), "timeout": 1.0}),
     ]
     seen: list[Any] = []
     for reply, options in scenarios:

@@ -18,6 +18,12 @@ from .server import FIXTURES, Fault, ReplayServer, Reply
 MODES = ("sync", "async")
 BODY = b"".join(b'data: {"n": %d}\n\n' % n for n in range(40))  # 670 bytes of SSE
 PEER_CLOSED = "peer closed connection without sending complete message body"
+# Deadlines for a loaded 2-core machine: a timeout no healthy exchange reaches, a read timeout for a stalled
+# reply (long enough for the bytes before the stall to arrive first), and a stall no test waits out (each
+# checks it ended when the client left, well before its end).
+HEALTHY = 30.0
+STALLED = 2.0
+STALL = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +40,7 @@ def fresh(server: ReplayServer) -> Iterator[None]:
 
 
 def stream(
-    mode: str, server: ReplayServer, got: bytearray, *, path: str = "/v1/chat", timeout: float = 0.5, **kw: Any
+    mode: str, server: ReplayServer, got: bytearray, *, path: str = "/v1/chat", timeout: float = HEALTHY, **kw: Any
 ) -> httpx.Response:
     """POST to the server and read the streamed body into `got` (so a test sees what arrived before an error)."""
     if mode == "async":
@@ -57,7 +63,7 @@ async def _astream(url: str, got: bytearray, timeout: float, kw: dict[str, Any])
 def raw_exchange(server: ReplayServer, request: bytes) -> bytes:
     """Send raw bytes and read until the server closes: the reply exactly as it went over the wire."""
     port = int(server.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=HEALTHY) as sock:
         sock.sendall(request)
         received = b""
         while data := sock.recv(65536):
@@ -122,7 +128,7 @@ def test_content_type_follows_the_extension(server: ReplayServer, name: str, con
 def test_error_status_is_sent_with_content_length(server: ReplayServer) -> None:
     error = {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}
     server.reply(Reply(body=json.dumps(error).encode(), status=429, headers={"content-type": "application/json"}))
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         response = client.post(server.url + "/v1/messages", json={})
     assert response.status_code == 429
     assert response.json() == error
@@ -135,31 +141,31 @@ def test_error_status_is_sent_with_content_length(server: ReplayServer) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_stall_before_gives_read_timeout_and_the_server_sees_the_client_leave(server: ReplayServer, mode: str) -> None:
-    served = server.reply(Reply(body=BODY, fault=Fault(stall_before=10)))
+    served = server.reply(Reply(body=BODY, fault=Fault(stall_before=STALL)))
     got = bytearray()
     started = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
-        stream(mode, server, got, timeout=0.2)
-    assert server.wait_closed(served, timeout=2) is True
-    assert time.monotonic() - started < 2  # the stall ended when the client closed, not after 10 s
+        stream(mode, server, got, timeout=STALLED)
+    assert server.wait_closed(served, timeout=STALL / 2) is True
+    assert time.monotonic() - started < STALL / 2  # the stall ended when the client closed, not after STALL
     assert served.bytes_sent == 0 and got == b""
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_stall_after_delivers_the_first_bytes_then_read_timeout(server: ReplayServer, mode: str) -> None:
-    served = server.reply(Reply(body=BODY, fault=Fault(stall_after=100, stall=10)))
+    served = server.reply(Reply(body=BODY, fault=Fault(stall_after=100, stall=STALL)))
     got = bytearray()
     with pytest.raises(httpx.ReadTimeout):
-        stream(mode, server, got, timeout=0.2)
+        stream(mode, server, got, timeout=STALLED)
     assert bytes(got) == BODY[:100]
-    assert server.wait_closed(served, timeout=2) is True
+    assert server.wait_closed(served, timeout=STALL / 2) is True
     assert served.bytes_sent == 100
 
 
 def test_short_stall_after_then_the_rest(server: ReplayServer) -> None:
     served = server.reply(Reply(body=BODY, piece_size=50, fault=Fault(stall_after=120, stall=0.05)))
     got = bytearray()
-    stream("sync", server, got, timeout=0.5)
+    stream("sync", server, got)
     assert bytes(got) == BODY
     assert server.wait_closed(served) is False
 
@@ -198,10 +204,10 @@ def test_fault_offset_past_the_body_fires_at_its_end(server: ReplayServer) -> No
 
 @pytest.mark.parametrize("mode", MODES)
 def test_client_leaving_mid_stream_is_client_closed(server: ReplayServer, mode: str) -> None:
-    served = server.reply(Reply(body=BODY, piece_size=50, fault=Fault(stall_after=100, stall=10)))
+    served = server.reply(Reply(body=BODY, piece_size=50, fault=Fault(stall_after=100, stall=STALL)))
 
     async def read_one_async() -> None:
-        async with httpx.AsyncClient(timeout=1, trust_env=False) as client:
+        async with httpx.AsyncClient(timeout=HEALTHY, trust_env=False) as client:
             async with client.stream("POST", server.url + "/v1/chat") as response:
                 async for _ in response.aiter_bytes():
                     break
@@ -209,24 +215,24 @@ def test_client_leaving_mid_stream_is_client_closed(server: ReplayServer, mode: 
     if mode == "async":
         asyncio.run(read_one_async())
     else:
-        with httpx.Client(timeout=1, trust_env=False) as client:
+        with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
             with client.stream("POST", server.url + "/v1/chat") as response:
                 for _ in response.iter_bytes():
                     break
-    assert server.wait_closed(served, timeout=2) is True  # the 10 s stall ended as the client left
+    assert server.wait_closed(served, timeout=STALL / 2) is True  # the stall ended as the client left
     assert 50 <= served.bytes_sent <= 100  # the second piece may or may not go out before the client has left
 
 
 def test_stop_interrupts_a_stall() -> None:
     replay = ReplayServer().start()
-    served = replay.reply(Reply(body=BODY, fault=Fault(stall_before=30)))
+    served = replay.reply(Reply(body=BODY, fault=Fault(stall_before=STALL)))
     port = int(replay.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=HEALTHY) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert served.received.wait(2)
+        assert served.received.wait(HEALTHY)
         started = time.monotonic()
         replay.stop()
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < STALL / 2
         assert served.finished.is_set() and served.client_closed is False
         assert sock.recv(100) == b""  # the server closed the connection without a reply
 
@@ -238,7 +244,7 @@ def test_keep_alive_reuses_one_connection(server: ReplayServer) -> None:
     first = server.reply(Reply(body=b"one"))
     second = server.reply(Reply(body=b"two", chunked=False))
     before = server.connections
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         assert client.post(server.url + "/a").content == b"one"
         assert client.post(server.url + "/b").content == b"two"
     assert server.connections - before == 1
@@ -250,7 +256,7 @@ def test_connection_is_closed_after_a_fault(server: ReplayServer) -> None:
     server.reply(Reply(body=BODY, fault=Fault(truncate_after=10)))
     server.reply(Reply(body=b"fine"))
     before = server.connections
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         with pytest.raises(httpx.RemoteProtocolError):
             client.post(server.url + "/a")
         assert client.post(server.url + "/a").content == b"fine"
@@ -258,7 +264,7 @@ def test_connection_is_closed_after_a_fault(server: ReplayServer) -> None:
 
 
 def test_request_without_a_queued_reply_gets_500(server: ReplayServer) -> None:
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         response = client.post(server.url + "/v1/chat/completions", json={})
     assert response.status_code == 500
     assert response.json() == {"error": {"message": "no reply queued for POST /v1/chat/completions"}}
@@ -268,7 +274,7 @@ def test_request_without_a_queued_reply_gets_500(server: ReplayServer) -> None:
 def test_path_specific_replies(server: ReplayServer) -> None:
     only_b = server.reply(Reply(body=b"for b"), path="/b")
     anything = server.reply(Reply(body=b"for any"))
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         assert client.get(server.url + "/a").content == b"for any"
         assert client.get(server.url + "/b?alt=sse").content == b"for b"
     assert only_b.request.path == "/b" and only_b.request.query == {"alt": ["sse"]}
@@ -279,7 +285,7 @@ def test_path_specific_replies(server: ReplayServer) -> None:
 def test_requests_are_recorded_with_lower_cased_headers_and_body(server: ReplayServer) -> None:
     served = server.reply(Reply(body=b"ok"))
     payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         client.post(server.url + "/v1/messages?beta=true&beta=x", json=payload, headers={"X-Api-Key": "sk-test"})
     request = served.request
     assert server.requests == [request]
@@ -294,7 +300,7 @@ def test_requests_are_recorded_with_lower_cased_headers_and_body(server: ReplayS
 
 def test_chunked_request_body_is_read_whole(server: ReplayServer) -> None:
     served = server.reply(Reply(body=b"ok"))
-    with httpx.Client(timeout=0.5, trust_env=False) as client:
+    with httpx.Client(timeout=HEALTHY, trust_env=False) as client:
         response = client.post(server.url + "/up", content=iter([b'{"a":', b" 1", b"}"]))
     assert response.content == b"ok"
     assert served.request.headers["transfer-encoding"] == "chunked"
