@@ -29,6 +29,10 @@ SAMPLES = [
     "bedrock/converse-thinking-claude.bin",
 ]
 
+# A read timeout for a stalled reply, long enough on a loaded machine for the bytes before the stall to arrive
+# first, and a stall no test waits out (the server sees the client leave long before it ends).
+STALLED = 2.0
+STALL = 60.0
 
 pytestmark = pytest.mark.usefixtures("e2e_env", "transport")
 
@@ -81,8 +85,8 @@ def _holds_what_arrived(error: Any, spec: Target, sent: bytes) -> None:
 def test_stall_mid_stream_is_a_timeout_with_the_partial_response(server: ReplayServer, name: str) -> None:
     spec = _spec(name)
     body = (FIXTURES / name).read_bytes()
-    served = server.reply_file(name, fault=Fault(stall_after=len(body) // 2, stall=10))
-    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=0.4))
+    served = server.reply_file(name, fault=Fault(stall_after=len(body) // 2, stall=STALL))
+    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=STALLED))
     with pytest.raises(rillm.Timeout) as caught:
         _drain(stream)
     assert caught.value.status_code == 408
@@ -138,10 +142,10 @@ def test_keepalive_comments_then_a_stall_is_a_timeout(server: ReplayServer) -> N
         Reply(
             body=b": keepalive\n\n" * 3,
             headers={"content-type": "text/event-stream"},
-            fault=Fault(stall_after=39, stall=10),
+            fault=Fault(stall_after=39, stall=STALL),
         )
     )
-    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=0.3))
+    stream = rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=STALLED))
     with pytest.raises(rillm.Timeout) as caught:
         _drain(stream)
     assert caught.value.partial_response is None
@@ -151,9 +155,9 @@ def test_keepalive_comments_then_a_stall_is_a_timeout(server: ReplayServer) -> N
 @pytest.mark.parametrize("name", SAMPLES)
 def test_stall_before_the_first_byte_fails_the_call(server: ReplayServer, name: str) -> None:
     spec = _spec(name)
-    served = server.reply_file(name, fault=Fault(stall_before=10))
+    served = server.reply_file(name, fault=Fault(stall_before=STALL))
     with pytest.raises(rillm.Timeout) as caught:
-        rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=0.3))
+        rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=STALLED))
     assert caught.value.llm_provider == spec.model.split("/")[0]
     assert server.wait_closed(served)
     _no_secret(caught.value)
@@ -161,9 +165,9 @@ def test_stall_before_the_first_byte_fails_the_call(server: ReplayServer, name: 
 
 def test_stream_timeout_replaces_timeout_for_a_live_stream(server: ReplayServer) -> None:
     spec = _spec("mistral/text.sse")
-    served = server.reply_file("mistral/text.sse", fault=Fault(stall_before=10))
+    served = server.reply_file("mistral/text.sse", fault=Fault(stall_before=STALL))
     with pytest.raises(rillm.Timeout):
-        rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=60, stream_timeout=0.3))
+        rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec, timeout=STALL * 2, stream_timeout=STALLED))
     assert server.wait_closed(served)
 
 
@@ -411,7 +415,7 @@ def test_no_retry_for_a_client_error(server: ReplayServer) -> None:
 
 def _slow(server: ReplayServer, name: str) -> Any:
     """A reply still being sent while the client leaves (so the server can see it go)."""
-    return server.reply_file(name, piece_size=64, delay=0.02)
+    return server.reply_file(name, piece_size=64, delay=0.05)
 
 
 def test_break_closes_the_connection(server: ReplayServer) -> None:
@@ -451,7 +455,7 @@ def test_dropping_an_unread_stream_closes_the_connection(server: ReplayServer) -
 
 def test_with_block_closes_the_connection(server: ReplayServer) -> None:
     spec = _spec("google/thinking-parts.sse")
-    served = server.reply_file("google/thinking-parts.sse", fault=Fault(stall_after=3000, stall=10))
+    served = server.reply_file("google/thinking-parts.sse", fault=Fault(stall_after=3000, stall=STALL))
     with rillm.completion(spec.model, MESSAGES, **_kwargs(server, spec)) as stream:
         next(stream)
     assert server.wait_closed(served)
@@ -471,21 +475,23 @@ def test_async_with_and_cancellation_close_the_connection(server: ReplayServer) 
     spec = _spec("bedrock/converse-thinking-claude.bin")
 
     async def leave_with_block() -> None:
-        served = server.reply_file("bedrock/converse-thinking-claude.bin", fault=Fault(stall_after=400, stall=10))
+        served = server.reply_file("bedrock/converse-thinking-claude.bin", fault=Fault(stall_after=400, stall=STALL))
         async with await rillm.acompletion(spec.model, MESSAGES, **_kwargs(server, spec)) as stream:
             await stream.__anext__()
         assert server.wait_closed(served)
 
     async def cancel_reader() -> None:
-        served = server.reply_file("bedrock/converse-thinking-claude.bin", fault=Fault(stall_after=400, stall=10))
+        served = server.reply_file("bedrock/converse-thinking-claude.bin", fault=Fault(stall_after=400, stall=STALL))
         stream = await rillm.acompletion(spec.model, MESSAGES, **_kwargs(server, spec))
+
+        first = asyncio.Event()
 
         async def read() -> None:
             async for _chunk in stream:
-                pass
+                first.set()
 
         task = asyncio.create_task(read())
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(first.wait(), 30)  # a chunk has arrived: the task is cancelled mid-stream
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -510,7 +516,7 @@ def test_async_faults(server: ReplayServer) -> None:
             return exc
         raise AssertionError("no error")
 
-    stalled = asyncio.run(run(Fault(stall_after=half, stall=10), timeout=0.3))
+    stalled = asyncio.run(run(Fault(stall_after=half, stall=STALL), timeout=STALLED))
     assert isinstance(stalled, rillm.Timeout)
     _holds_what_arrived(stalled, spec, body[:half])
     reset = asyncio.run(run(Fault(reset_after=half)))
