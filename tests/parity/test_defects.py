@@ -14,7 +14,7 @@ from rillm.exceptions import OpenAIError
 
 from .. import eventstream as es
 from ..conftest import Backend, decode
-from .strategies.mutate import HUGE, OPEN_DEFECTS
+from .strategies.mutate import HUGE
 
 pytestmark = pytest.mark.rust
 
@@ -80,7 +80,6 @@ def test_token_counts_summed_past_64_bits(both: tuple[Backend, Backend]) -> None
     agree(both, line + b',"eval_count":' + big + b"}\n", "ollama")
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["float_tiny"])
 def test_an_in_band_error_that_is_a_tiny_number(both: tuple[Backend, Backend]) -> None:
     agree(both, sse(b'{"error": ' + HUGE["float_tiny"].encode() + b"}"), "openai")
 
@@ -108,13 +107,12 @@ def test_deep_nesting_in_an_error_payload(both: tuple[Backend, Backend], name: s
     agree(both, DEEP_ERRORS[name][1], DEEP_ERRORS[name][0])
 
 
-# -- SSE conformance (the WHATWG event-stream rules), where both backends agree but differ from the spec -----
+# -- SSE conformance (the WHATWG event-stream rules), once the same on both backends but not the spec's ------
 
 DATA = b'data: {"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}\n'
 LAST = b'data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
 
 
-@pytest.mark.xfail(strict=True, reason="last_event_id takes an id: line before its event is dispatched (issue 12)")
 def test_last_event_id_changes_when_the_event_is_dispatched(backend: Backend) -> None:
     """A client resuming after a cut mid-event must ask again from the last id dispatched, not skip the
     event whose id line had arrived."""
@@ -127,7 +125,6 @@ def test_last_event_id_changes_when_the_event_is_dispatched(backend: Backend) ->
     assert last_id == b""
 
 
-@pytest.mark.xfail(strict=True, reason="an unfinished last line is applied at finish() (issue 12)")
 @pytest.mark.parametrize("line", [b"id: 9", b"retry: 5"])
 def test_an_unfinished_last_line_is_discarded(backend: Backend, line: bytes) -> None:
     """The spec discards a line without its line end at the end of the stream."""
@@ -139,7 +136,6 @@ def test_an_unfinished_last_line_is_discarded(backend: Backend, line: bytes) -> 
     assert (last_id, retry) == (b"", None)
 
 
-@pytest.mark.xfail(strict=True, reason='"auto" framing skips leading spaces before a field name (issue 12)')
 @pytest.mark.parametrize("space", [b" ", b"\t"])
 def test_a_field_name_with_a_leading_space_is_not_data(backend: Backend, space: bytes) -> None:
     """` data: x` is the unknown field " data", as the "sse" framing reads it: no event, whatever the framing."""

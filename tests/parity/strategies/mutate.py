@@ -43,9 +43,7 @@ HUGE = {
 # HUGE values on which a known open defect makes the backends disagree, or raise an exception that is not
 # rillm's: the generated streams leave them out until the fix lands. tests/parity/test_defects.py holds each
 # defect as a strict xfail; when it passes, the defect is fixed: drop it here and make its test plain.
-OPEN_DEFECTS = {
-    "float_tiny": 'an in-band "error": 1e-999 is an error on Rust only (issue 12 section 1)',
-}
+OPEN_DEFECTS: dict[str, str] = {}
 SAFE_HUGE = frozenset(HUGE) - frozenset(OPEN_DEFECTS)
 JUNK = [b"\r", b"\n\n", b"data: ", b"\xff", b"{", b"]", b"\x00", b"event: error\n", b"\xe2\x82", b"[DONE]"]
 JUNK += [b"\xef\xbb\xbf"]
