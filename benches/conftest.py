@@ -60,15 +60,18 @@ def serve_pieces(data: list[bytes], content_type: str = "text/event-stream") -> 
     return serve
 
 
-def rillm_text(module: Any, dialect: str, data: list[bytes]) -> list[str]:
-    """`delta.content` of every chunk with choices, from a backend's StreamDecoder fed the pieces."""
-    decoder = module.StreamDecoder(dialect)
+def rillm_text(module: Any, dialect: str, data: list[bytes], **options: bool) -> list[str]:
+    """`delta.content` of every chunk with choices, from a backend's StreamDecoder fed the pieces (with
+    `merge=True`, its merge is taken at the end too)."""
+    decoder = module.StreamDecoder(dialect, **options)
     out = []
     for piece in data:
         for chunk in decoder.feed(piece):
             if chunk.choices:
                 out.append(chunk.choices[0].delta.content)
-    decoder.finish()
+    out.extend(c.choices[0].delta.content for c in decoder.finish() if c.choices)
+    if options.get("merge"):
+        decoder.merged()
     return out
 
 

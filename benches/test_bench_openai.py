@@ -65,7 +65,11 @@ def litellm_text(litellm: Any, data: list[bytes]) -> list[str]:
     return [c.choices[0].delta.content for c in stream if c.choices]
 
 
-@pytest.mark.parametrize("impl", [*BACKENDS, "rust-completion", "python-completion", "openai-sdk", "litellm"])
+# `<backend>-options`: the decoder with merge=True and usage_on_finish=True, its merge taken at the end.
+DECODE_TEXT = [*BACKENDS, "rust-options", "python-options", "rust-completion", "python-completion"]
+
+
+@pytest.mark.parametrize("impl", [*DECODE_TEXT, "openai-sdk", "litellm"])
 def test_decode_text(benchmark: Any, impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
     benchmark.group = f"(a) decode {N_CHUNKS} text chunks in 4 KiB pieces, reading delta.content"
     stream, text = text_stream()
@@ -86,6 +90,11 @@ def test_decode_text(benchmark: Any, impl: str, monkeypatch: pytest.MonkeyPatch)
         def run() -> list[str]:
             chunks = rillm.completion("openai/gpt-4o", [{"role": "user", "content": "hi"}], stream=True, api_key="k")
             return [c.choices[0].delta.content for c in chunks if c.choices]
+    elif impl.endswith("-options"):
+        module = backend_module(impl.split("-")[0])
+
+        def run() -> list[str]:
+            return rillm_text(module, "openai", data, merge=True, usage_on_finish=True)
     else:
         module = backend_module(impl)
 

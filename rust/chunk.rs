@@ -28,11 +28,33 @@ pub struct Chunk {
     pub system_fingerprint: Option<Shared>,
     pub service_tier: Option<Shared>,
     pub choices: Vec<Choice>,
-    pub usage: Option<Json>,
+    pub usage: Option<Usage>,
     pub citations: Option<Json>,
     pub provider_specific_fields: Option<Json>,
     /// A JSON object of the keys the chunk type does not name (`obfuscation`, `x_groq`, ...), in order.
     pub extras: Option<Json>,
+}
+
+/// A chunk's usage in `OpenAI`'s shape, as JSON text.
+///
+/// `checked`: the text is what `rillm.types.Usage` accepts as it stands, so that the Python object can be
+/// made when it is first read, never failing then: an object whose counts (`prompt_tokens`,
+/// `completion_tokens`, `total_tokens`, the known keys of the two details objects, and DeepSeek's
+/// `prompt_cache_hit_tokens`) are integers of 64 bits or null, and whose details are objects or null (see
+/// `decode/usage.rs`). The usage the dialects build themselves is checked; a provider's usage of any other
+/// shape is not, and the bindings check it with the pydantic model (`rillm._shared.check_usage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    pub json: Json,
+    pub checked: bool,
+}
+
+impl Usage {
+    /// Usage the decoder wrote itself.
+    #[must_use]
+    pub fn checked(json: Json) -> Self {
+        Usage { json, checked: true }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

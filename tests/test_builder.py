@@ -1,5 +1,5 @@
 """stream_chunk_builder on both backends: LiteLLM's portable cases (peer-test-suites.md section 3.1-3.2),
-the rules in rust/merge.rs, and the places where rillm deliberately differs from LiteLLM."""
+the rules in rust/merge/mod.rs, and the places where rillm deliberately differs from LiteLLM."""
 
 from __future__ import annotations
 

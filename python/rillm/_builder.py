@@ -1,8 +1,10 @@
 """`stream_chunk_builder`: chunks in, one `ModelResponse` out.
 
-The per-chunk half (content, tool calls, finish reasons, the response header) runs in the live backend
-(`rust/merge.rs` or its twin `_fallback/merge.py`), which returns a plain dict. This module does the
-per-stream half, once, for both backends: usage, logprobs, provider fields, and the pydantic model.
+The per-chunk half (content, tool calls, finish reasons, the response header, the usage) runs in the live
+backend (`rust/merge/` or its twin `_fallback/merge/`), which returns a plain dict: `merge_chunks`, or a
+decoder's running merge (`StreamDecoder(merge=True).merged()`). This module does the per-stream half, once,
+for both backends: logprobs, provider fields, thinking blocks, an estimate when no usage was reported, and
+the pydantic model.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def build_response(merged: dict[str, Any], messages: list[Any] | None) -> ModelR
         model=merged["model"],
         system_fingerprint=merged["system_fingerprint"],
         choices=choices,
-        usage=merge_usage(merged["usage"]) or estimate_usage(choices, messages),
+        usage=Usage.model_validate(merged["usage"])
+        if merged["usage"] is not None
+        else estimate_usage(choices, messages),
         service_tier=merged["service_tier"],
         citations=merged["citations"],
     )
@@ -134,38 +138,6 @@ def merge_logprobs(parts: list[Any]) -> ChoiceLogprobs | None:
             content.extend(data.get("content") or [])
             refusal.extend(data.get("refusal") or [])
     return ChoiceLogprobs(content=content or None, refusal=refusal or None)
-
-
-def merge_usage(usages: list[Any]) -> Usage | None:
-    """The last values the stream reported: a count is taken from a chunk when it is positive or nothing
-    was seen yet (Ollama and Anthropic send zeros or placeholders before the real counts); details and
-    provider extras come from the latest chunk that has them. `total_tokens` is prompt + completion (held
-    within 64 bits, `_shared.saturating_sum`), or the provider's last total when that is larger (xAI leaves
-    reasoning tokens out of completion_tokens but counts them in its total)."""
-    if not usages:
-        return None
-    prompt: int | None = None
-    completion: int | None = None
-    reported_total = 0
-    details: dict[str, Any] = {}
-    extras: dict[str, Any] = {}
-    for usage in usages:
-        u = usage if isinstance(usage, Usage) else Usage.model_validate(usage)
-        if u.prompt_tokens > 0 or prompt is None:
-            prompt = u.prompt_tokens
-        if u.completion_tokens > 0 or completion is None:
-            completion = u.completion_tokens
-        if u.total_tokens > 0:
-            reported_total = u.total_tokens
-        for name in ("prompt_tokens_details", "completion_tokens_details"):
-            value = getattr(u, name)
-            if value is not None:
-                details[name] = value
-        extras.update({k: v for k, v in (u.model_extra or {}).items() if v is not None})
-    prompt = prompt or 0
-    completion = completion or 0
-    total = max(_shared.saturating_sum(prompt, completion), reported_total)
-    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total, **details, **extras)
 
 
 def estimate_tokens(text: str) -> int:

@@ -44,6 +44,10 @@ class StreamDecoder:
             OpenAI dialect takes ids from its chunks).
         skip_choiceless: leave out chunks without choices (Azure's filter results, usage-only and
             moderation chunks).
+        merge: keep a running merge of every chunk decoded (those left out included), for `merged()`.
+        usage_on_finish: hold back the chunk that carries a finish reason until the stream ends (its
+            terminator, `finish()`, an error, or the next chunk with choices), and give it the stream's
+            usage when usage is reported after it; the chunks without choices that came after it follow it.
     """
 
     def __new__(
@@ -55,11 +59,16 @@ class StreamDecoder:
         created: int | None = None,
         id: str | None = None,
         skip_choiceless: bool = False,
+        merge: bool = False,
+        usage_on_finish: bool = False,
     ) -> Self: ...
     def feed(self, data: _Bytes) -> list[ModelResponseStream]:
         """Decodes every event `data` completes and returns their chunks."""
     def finish(self) -> list[ModelResponseStream]:
         """Ends the stream; raises IncompleteStreamError if it stopped before its terminator."""
+    def merged(self) -> dict[str, Any]:
+        """With merge=True: what merge_chunks returns for every chunk decoded so far (also after an error);
+        rillm._builder.build_response makes the ModelResponse of it. A ValueError without merge=True."""
     @property
     def done(self) -> bool: ...
     @property

@@ -35,6 +35,49 @@ def make_usage(data: Any) -> Usage:
     return Usage.model_validate(data)
 
 
+# The counts `Usage` names, and those of its two details objects (rust/decode/usage.rs::COUNTS, DETAILS).
+_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+_DETAILS = {
+    "prompt_tokens_details": ("cached_tokens", "audio_tokens", "text_tokens", "image_tokens"),
+    "completion_tokens_details": (
+        "reasoning_tokens",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "text_tokens",
+        "image_tokens",
+    ),
+}
+_I64 = range(-(2**63), 2**63)
+
+
+def check_usage(data: Any) -> dict[str, Any]:
+    """A provider's usage of a shape the decoders do not take as it stands (rust/decode/usage.rs): validated
+    by the `Usage` model, which raises a ValueError for one it refuses, and given in the checked form, so
+    that the chunk's `Usage` can be made when it is first read. Both backends call this."""
+    return usage_fields(Usage.model_validate(data))
+
+
+def usage_fields(value: Any) -> dict[str, Any]:
+    """A usage value (a `Usage`, or what one is made from) as the checked dict its `model_dump()` is; its
+    counts must fit in 64 bits, as the Rust core keeps them (a ValueError otherwise)."""
+    usage = value if isinstance(value, Usage) else Usage.model_validate(value)
+    fields = usage.model_dump()
+    for name in _COUNTS:
+        _check_count(name, fields[name])
+    for name, counts in _DETAILS.items():
+        details = fields[name]
+        if details is not None:
+            for count in counts:
+                _check_count(f"{name}.{count}", details.get(count))
+    return fields
+
+
+def _check_count(name: str, value: Any) -> None:
+    if value is not None and value not in _I64:
+        raise ValueError(f"usage `{name}` is out of range: token counts must fit in 64 bits")
+
+
 def make_logprobs(data: Any) -> Any:
     """`ChoiceLogprobs` when the provider's value is one; otherwise the value as sent (a dump must never
     fail on provider data, and nothing is lost)."""

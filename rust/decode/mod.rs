@@ -11,6 +11,7 @@ mod openai_keys;
 mod openai_parts;
 mod openai_wire;
 mod to_openai;
+pub(crate) mod usage;
 
 use dialect::{registry, Dialect};
 

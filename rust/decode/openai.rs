@@ -121,7 +121,7 @@ impl OpenAiDecoder {
             system_fingerprint: wire.system_fingerprint,
             service_tier,
             choices,
-            usage: usage.filter(|u| u.trim() != "null").map(|u| Json(u.into())),
+            usage: usage.filter(|u| u.trim() != "null").map(super::usage::check),
             citations: wire.citations.map(|c| Json(c.into())),
             provider_specific_fields,
             extras: wire.extras.finish(),

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::Options;
-use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall};
+use crate::chunk::{Arguments, Choice, Chunk, Delta, FinishReason, Function, Json, Shared, ToolCall, Usage};
 use crate::json::{push_json_string, ObjectBuilder};
 
 /// The stream-wide part of every chunk: id, model and time, and whether the role was sent yet.
@@ -82,7 +82,7 @@ impl Header {
             system_fingerprint: None,
             service_tier: None,
             choices,
-            usage,
+            usage: usage.map(Usage::checked),
             citations: None,
             provider_specific_fields: psf,
             extras: None,

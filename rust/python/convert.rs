@@ -7,21 +7,60 @@ use pyo3::types::PyList;
 use super::lazy::{Extras, Lazy};
 use super::objects::{PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
 use super::shared;
-use crate::chunk::{Arguments, Choice, Chunk, Delta, Function, ToolCall};
+use crate::chunk::{Arguments, Choice, Chunk, Delta, Function, Json, ToolCall, Usage};
 
-/// A decoded chunk as Python objects. The usage is validated here (the pydantic `Usage`), so a malformed
-/// one fails the event that carried it.
+/// What may fail in turning a decoded chunk into Python objects, done first (the decoder does it before
+/// the chunk is merged or held): its usage checked (`checked_usage`), and arguments sent as a JSON value
+/// written as the text the chunk objects show.
+pub(crate) fn prepare(py: Python<'_>, mut c: Chunk) -> PyResult<Chunk> {
+    if let Some(usage) = c.usage.take() {
+        c.usage = Some(Usage::checked(checked_usage(py, usage)?));
+    }
+    for choice in &mut c.choices {
+        for call in choice.delta.tool_calls.iter_mut().flatten() {
+            arguments_text(py, &mut call.function.arguments)?;
+        }
+        if let Some(function) = choice.delta.rare.as_mut().and_then(|r| r.function_call.as_mut()) {
+            arguments_text(py, &mut function.arguments)?;
+        }
+    }
+    Ok(c)
+}
+
+/// A usage the core could not check goes through the pydantic `Usage` (`rillm._shared.check_usage`), which
+/// raises for one it refuses and otherwise gives the checked form, so that a malformed usage fails the event
+/// that carried it, and `chunk.usage` can be made when first read.
+pub(crate) fn checked_usage(py: Python<'_>, usage: Usage) -> PyResult<Json> {
+    if usage.checked {
+        return Ok(usage.json);
+    }
+    let checked = shared::check_usage(py)?.call1((shared::loads(py, usage.json.as_str())?,))?;
+    let text: String = shared::dumps(py)?.call1((checked,))?.extract()?;
+    Ok(Json(text.into_boxed_str()))
+}
+
+fn arguments_text(py: Python<'_>, arguments: &mut Arguments) -> PyResult<()> {
+    if let Arguments::Value(json) = arguments {
+        *arguments = Arguments::Text(dumped(py, json)?);
+    }
+    Ok(())
+}
+
+/// `json.dumps` of the value, as the fallback writes arguments sent as an object.
+fn dumped(py: Python<'_>, json: &Json) -> PyResult<String> {
+    shared::dumps(py)?
+        .call1((shared::loads(py, json.as_str())?,))?
+        .extract()
+}
+
+/// A decoded chunk as Python objects. Its usage stays JSON until it is first read (`PyChunk::usage`).
 pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
     let mut choices = Vec::with_capacity(c.choices.len());
     for ch in c.choices {
         choices.push(Bound::new(py, choice(py, ch)?)?);
     }
     let usage = match c.usage {
-        Some(json) => Lazy::Object(
-            shared::make_usage(py)?
-                .call1((shared::loads(py, json.as_str())?,))?
-                .unbind(),
-        ),
+        Some(usage) => Lazy::Raw(checked_usage(py, usage)?),
         None => Lazy::Absent,
     };
     Ok(PyChunk {
@@ -94,9 +133,7 @@ pub(crate) fn tool_call(py: Python<'_>, t: ToolCall) -> PyResult<PyToolCall> {
 pub(crate) fn function(py: Python<'_>, f: Function) -> PyResult<PyFunction> {
     let arguments = match f.arguments {
         Arguments::Text(text) => text,
-        Arguments::Value(json) => shared::dumps(py)?
-            .call1((shared::loads(py, json.as_str())?,))?
-            .extract()?,
+        Arguments::Value(json) => dumped(py, &json)?,
     };
     Ok(PyFunction {
         name: f.name,

@@ -4,7 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView};
 
 use super::convert;
 use super::errors;
@@ -12,14 +12,16 @@ use crate::chunk::Chunk;
 use crate::decode::{Options, StreamDecoder};
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow, Framer, Framing, DEFAULT_MAX_EVENT_BYTES};
+use crate::merge::delivery::Delivery;
 
 /// Turns one provider stream's bytes into OpenAI-shaped chunks.
 #[pyclass(module = "rillm._native", name = "StreamDecoder")]
 pub(crate) struct PyStreamDecoder {
     inner: StreamDecoder,
     dialect: String,
-    /// Leave out chunks without choices (see `new`).
-    skip_choiceless: bool,
+    /// What happens to each chunk on its way out: the options `merge`, `usage_on_finish` and
+    /// `skip_choiceless` (see `rust/merge/delivery.rs`).
+    delivery: Delivery,
     /// The core panicked: nothing it holds can be trusted.
     poisoned: bool,
 }
@@ -28,8 +30,10 @@ pub(crate) struct PyStreamDecoder {
 impl PyStreamDecoder {
     #[new]
     #[pyo3(signature = (
-        dialect = None, *, model = None, max_event_bytes = None, created = None, id = None, skip_choiceless = false
+        dialect = None, *, model = None, max_event_bytes = None, created = None, id = None, skip_choiceless = false,
+        merge = false, usage_on_finish = false
     ))]
+    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
         py: Python<'_>,
         dialect: Option<&Bound<'_, PyAny>>,
@@ -38,6 +42,8 @@ impl PyStreamDecoder {
         created: Option<&Bound<'_, PyAny>>,
         id: Option<&Bound<'_, PyAny>>,
         skip_choiceless: bool,
+        merge: bool,
+        usage_on_finish: bool,
     ) -> PyResult<Self> {
         let dialect = match dialect {
             None => "openai".to_owned(),
@@ -80,7 +86,7 @@ impl PyStreamDecoder {
         Ok(PyStreamDecoder {
             inner,
             dialect,
-            skip_choiceless,
+            delivery: Delivery::new(merge, usage_on_finish, skip_choiceless),
             poisoned: false,
         })
     }
@@ -95,6 +101,20 @@ impl PyStreamDecoder {
     /// stopped before its terminator (or inside an event).
     fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.run(py, "StreamDecoder.finish", StreamDecoder::finish)
+    }
+
+    /// The merge of every chunk decoded so far (with `merge=True`): the dict `merge_chunks` returns for
+    /// them, also after an error.
+    fn merged<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        if self.poisoned {
+            return Err(errors::internal(py, "StreamDecoder.merged"));
+        }
+        match self.delivery.merged() {
+            Some((merged, usage)) => super::merge::merged_dict(py, merged, usage),
+            None => Err(PyValueError::new_err(
+                "merged() needs a decoder made with StreamDecoder(..., merge=True)",
+            )),
+        }
     }
 
     /// Whether the stream's terminator has been seen (or the stream finished complete).
@@ -137,7 +157,9 @@ impl PyStreamDecoder {
 }
 
 impl PyStreamDecoder {
-    /// Runs the core with a sink that turns each chunk into Python objects as its event completes.
+    /// Runs the core with a sink that prepares each chunk (`convert::prepare`), hands it to the delivery
+    /// (merge, hold, skip), and turns what comes out into Python objects. The delivery lets go of what it
+    /// holds when the stream ends (its terminator, or `finish()`) and at an error, whose chunks include it.
     fn run<'py>(
         &mut self,
         py: Python<'py>,
@@ -150,24 +172,36 @@ impl PyStreamDecoder {
             )));
         }
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
-        let skip_choiceless = self.skip_choiceless;
-        let mut sink = |chunk: Chunk, pos: Pos| {
-            if skip_choiceless && chunk.choices.is_empty() {
-                return Ok(());
+        let mut emit = |chunk: Chunk, pos: Pos| match convert::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
+            Ok(object) => {
+                out.push(object.into_any());
+                Ok(())
             }
-            match convert::chunk(py, chunk).and_then(|c| Bound::new(py, c)) {
-                Ok(object) => {
-                    out.push(object.into_any());
-                    Ok(())
-                }
-                Err(e) => Err(Error::Decode {
-                    pos,
-                    detail: format!("invalid chunk: {}", e.value(py)),
-                }),
-            }
+            Err(e) => Err(invalid(py, pos, &e)),
         };
-        let inner = &mut self.inner;
-        match catch_unwind(AssertUnwindSafe(|| call(inner, &mut sink))) {
+        let (inner, delivery) = (&mut self.inner, &mut self.delivery);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let through = delivery.passes_through();
+            let skip = delivery.skips_choiceless();
+            let mut sink = |chunk: Chunk, pos: Pos| {
+                if through {
+                    // No merge and no hold: only what `Delivery::accept` would check, without its calls.
+                    if skip && chunk.choices.is_empty() {
+                        return convert::prepare(py, chunk).map(drop).map_err(|e| invalid(py, pos, &e));
+                    }
+                    return emit(chunk, pos);
+                }
+                let chunk = convert::prepare(py, chunk).map_err(|e| invalid(py, pos, &e))?;
+                delivery.accept(chunk, pos, &mut emit)
+            };
+            let result = call(inner, &mut sink);
+            if result.is_err() || inner.done() {
+                let released = delivery.release(&mut emit);
+                return result.and(released);
+            }
+            result
+        }));
+        match result {
             Ok(Ok(())) => PyList::new(py, out),
             Ok(Err(error)) => Err(errors::to_pyerr(py, &error, out)),
             Err(_) => {
@@ -175,6 +209,14 @@ impl PyStreamDecoder {
                 Err(errors::internal(py, what))
             }
         }
+    }
+}
+
+/// The decode error for a chunk whose conversion failed (a usage the pydantic model refuses).
+fn invalid(py: Python<'_>, pos: Pos, e: &PyErr) -> Error {
+    Error::Decode {
+        pos,
+        detail: format!("invalid chunk: {}", e.value(py)),
     }
 }
 

@@ -16,8 +16,11 @@ use super::errors;
 use super::lazy::Lazy;
 use super::objects::{PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
 use super::shared;
+use crate::chunk::Json;
 use crate::decode::{parse_piece, Piece};
-use crate::merge::{self, ChoiceMerger, Merger};
+use crate::merge::stream::Merged;
+use crate::merge::usage::UsageMerge;
+use crate::merge::{self, ChoiceMerger, Header, Merger};
 
 /// The per-choice values handed to the builder as they are.
 struct Opaque<'py> {
@@ -41,7 +44,7 @@ pub(crate) fn merge_chunks<'py>(py: Python<'py>, chunks: &Bound<'py, PyAny>) -> 
 fn merge<'py>(py: Python<'py>, chunks: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let mut merger = Merger::new();
     let mut opaque: Vec<Opaque<'py>> = Vec::new();
-    let usage = PyList::empty(py);
+    let mut usage = UsageMerge::default();
     let mut citations = None;
     for (position, item) in chunks.try_iter()?.enumerate() {
         let item = item?;
@@ -58,9 +61,7 @@ fn merge<'py>(py: Python<'py>, chunks: &Bound<'py, PyAny>) -> PyResult<Bound<'py
             chunk.system_fingerprint.as_deref(),
             chunk.service_tier.as_deref(),
         );
-        if let Some(value) = chunk.usage.peek(py)? {
-            usage.append(value)?;
-        }
+        merge_usage(py, &mut usage, &chunk.usage, position)?;
         if let Some(value) = chunk.citations.peek(py)? {
             citations = Some(value);
         }
@@ -72,7 +73,61 @@ fn merge<'py>(py: Python<'py>, chunks: &Bound<'py, PyAny>) -> PyResult<Bound<'py
             merge_choice(py, merger.choice(choice.index), values, &choice)?;
         }
     }
-    finish(py, merger, opaque, usage, citations)
+    finish(py, merger.finish(), &opaque, &usage, citations)
+}
+
+/// A chunk's usage into the merge: its checked JSON as decoded, or a Python value (made on access, or set
+/// by a caller) read through `rillm._shared.usage_fields`, as the twin reads it.
+fn merge_usage(py: Python<'_>, merge: &mut UsageMerge, usage: &Lazy, position: usize) -> PyResult<()> {
+    let result = match usage {
+        Lazy::Absent => return Ok(()),
+        Lazy::Raw(json) => merge.add(json.as_str()),
+        Lazy::Object(object) => {
+            let read = || -> PyResult<String> {
+                let fields = shared::usage_fields(py)?.call1((object.bind(py),))?;
+                shared::dumps(py)?.call1((fields,))?.extract()
+            };
+            match read() {
+                Ok(text) => merge.add(&text),
+                Err(e) => Err(e.value(py).to_string()),
+            }
+        }
+    };
+    result.map_err(|e| errors::api_error(py, format!("stream_chunk_builder: chunk {position}: {e}")))
+}
+
+/// The dict `merge_chunks` returns, from a decoder's running merge (`StreamDecoder.merged()`): the values
+/// kept as raw JSON become Python objects here.
+pub(crate) fn merged_dict<'py>(
+    py: Python<'py>,
+    merged: Merged<'_>,
+    usage: &UsageMerge,
+) -> PyResult<Bound<'py, PyDict>> {
+    let loads = |json: &Json| shared::loads(py, json.as_str());
+    let list = |items: &[Json]| -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for item in items {
+            out.append(loads(item)?)?;
+        }
+        Ok(out)
+    };
+    let mut opaque = Vec::with_capacity(merged.opaque.len());
+    for o in merged.opaque {
+        let mut values = Opaque {
+            index: o.index,
+            annotations: None,
+            logprobs: list(&o.logprobs)?,
+            provider_specific_fields: list(&o.provider_specific_fields)?,
+            thinking_blocks: list(&o.thinking_blocks)?,
+            tool_fields: o.tool_fields.iter().map(loads).collect::<PyResult<_>>()?,
+        };
+        for annotations in o.annotations.iter().flatten() {
+            merge_annotations(py, &mut values, &loads(annotations)?)?;
+        }
+        opaque.push(values);
+    }
+    let citations = merged.citations.map(loads).transpose()?;
+    finish(py, (merged.header, merged.choices), &opaque, usage, citations)
 }
 
 fn merge_choice<'py>(
@@ -181,12 +236,11 @@ fn opaque_for<'a, 'py>(py: Python<'py>, opaque: &'a mut Vec<Opaque<'py>>, index:
 
 fn finish<'py>(
     py: Python<'py>,
-    merger: Merger,
-    opaque: Vec<Opaque<'py>>,
-    usage: Bound<'py, PyList>,
+    (header, choices): (Header, Vec<merge::Choice>),
+    opaque: &[Opaque<'py>],
+    usage: &UsageMerge,
     citations: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (header, choices) = merger.finish();
     let out = PyDict::new(py);
     out.set_item("id", header.id)?;
     out.set_item("created", header.created)?;
@@ -199,6 +253,7 @@ fn finish<'py>(
         list.append(choice_dict(py, choice, values)?)?;
     }
     out.set_item("choices", list)?;
+    let usage = usage.json().map(|json| shared::loads(py, json.as_str())).transpose()?;
     out.set_item("usage", usage)?;
     out.set_item("citations", citations)?;
     Ok(out)

@@ -22,6 +22,8 @@ python_function!(
 python_function!(dump_value = "rillm._shared"."dump_value");
 python_function!(dumps = "rillm._shared"."dumps");
 python_function!(make_usage = "rillm._shared"."make_usage");
+python_function!(check_usage = "rillm._shared"."check_usage");
+python_function!(usage_fields = "rillm._shared"."usage_fields");
 python_function!(make_logprobs = "rillm._shared"."make_logprobs");
 python_function!(prepare = "rillm._shared"."prepare");
 python_function!(new_response_id = "rillm._shared"."new_response_id");

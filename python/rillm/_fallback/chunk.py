@@ -197,6 +197,8 @@ class ModelResponseStream(_Model):
     """One streamed chunk, shaped like LiteLLM's `ModelResponseStream` and OpenAI's `ChatCompletionChunk`."""
 
     __slots__ = (
+        "_raw_usage",
+        "_usage",
         "choices",
         "citations",
         "created",
@@ -206,7 +208,6 @@ class ModelResponseStream(_Model):
         "provider_specific_fields",
         "service_tier",
         "system_fingerprint",
-        "usage",
     )
     _FIELDS = ("id", "created", "model", "object", "system_fingerprint", "choices")
     _OPTIONAL = ("usage", "service_tier", "citations", "provider_specific_fields")
@@ -217,13 +218,30 @@ class ModelResponseStream(_Model):
     object: str
     system_fingerprint: str | None
     choices: list[StreamingChoices]
-    usage: Any
     service_tier: str | None
     citations: Any
     provider_specific_fields: Any
+    # The decoded usage, a checked dict (rillm._fallback.decode.usage) until `usage` is first read; then
+    # (or once a caller sets `usage`) None, and `_usage` holds the value (rust/python/lazy.rs::Lazy).
+    _raw_usage: dict[str, Any] | None
+    _usage: Any
 
     def __init__(self, **kwargs: Any) -> None:
         _init_from(self, "chunk", kwargs)
+
+    @property
+    def usage(self) -> Any:
+        """`Usage` (pydantic), made from the decoded usage on first access."""
+        raw = self._raw_usage
+        if raw is not None:
+            self._usage = _shared.make_usage(raw)
+            self._raw_usage = None
+        return self._usage
+
+    @usage.setter
+    def usage(self, value: Any) -> None:
+        self._usage = value
+        self._raw_usage = None
 
 
 # The decoders' constructors: each makes one object from parts the decoder has already checked, skipping
@@ -287,7 +305,7 @@ def new_chunk(
     citations: Any = None,
     extras: dict[str, Any] | None = None,
 ) -> ModelResponseStream:
-    """`usage` is already the Usage object (see `rillm._shared.make_usage`)."""
+    """`usage` is a checked usage dict (rillm._fallback.decode.usage), made a `Usage` when first read."""
     chunk = _new(ModelResponseStream)
     chunk.id = id_
     chunk.object = "chat.completion.chunk"
@@ -296,7 +314,8 @@ def new_chunk(
     chunk.system_fingerprint = system_fingerprint
     chunk.service_tier = service_tier
     chunk.choices = choices
-    chunk.usage = usage
+    chunk._raw_usage = usage
+    chunk._usage = None
     chunk.citations = citations
     chunk.provider_specific_fields = provider_specific_fields
     chunk._extras = extras

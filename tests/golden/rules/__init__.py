@@ -1,5 +1,5 @@
 """The rules that derive.py applies to the recordings, one module per concern, as the module docs of
-rust/decode/*.rs and rust/merge.rs, tests/golden/README.md and LiteLLM's maps
+rust/decode/*.rs and rust/merge/mod.rs, tests/golden/README.md and LiteLLM's maps
 (../shared/docs/litellm-streaming-spec.md, section 5) state them. Standard library only; nothing here
 imports rillm or shares code with it.
 

@@ -1,6 +1,6 @@
 """The chunks of a stream merged into the response the golden files hold: per choice, the rules of
-rust/merge.rs; thinking blocks, provider fields and usage, those of python/rillm/_builder.py; finish
-reasons mapped with LiteLLM's table (spec section 5.12)."""
+rust/merge/mod.rs; usage, those of rust/merge/usage.rs; thinking blocks and provider fields, those of
+python/rillm/_builder.py; finish reasons mapped with LiteLLM's table (spec section 5.12)."""
 
 from __future__ import annotations
 

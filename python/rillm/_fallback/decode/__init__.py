@@ -1,5 +1,5 @@
 # Twin of rust/decode/mod.rs and rust/decode/dialect.rs (the Dialect trait and the registry), and of the
-# StreamDecoder class in rust/python/decoder.rs.
+# StreamDecoder class in rust/python/decoder.rs (which adds rust/merge/delivery.rs to the core's decoder).
 """The stream decoder: framing plus one dialect.
 
 `feed()` decodes every event its bytes complete and returns the chunks in a list. An error part-way
@@ -22,6 +22,7 @@ from rillm._fallback.decode.ollama import OllamaDecoder
 from rillm._fallback.decode.openai import OpenAiDecoder
 from rillm._fallback.errors import incomplete
 from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, STOP, Event, Flow, Framer
+from rillm._fallback.merge.delivery import Delivery
 
 
 class Dialect(Protocol):
@@ -78,9 +79,14 @@ class StreamDecoder:
     `chatcmpl-<uuid>`; the OpenAI dialect takes ids from its chunks); `max_event_bytes` bounds one event
     (default 64 MiB). `skip_choiceless=True` leaves out chunks without choices (Azure's filter results,
     usage-only and moderation chunks), as a stream shown to a caller does unless usage was asked for.
+
+    `merge=True` keeps a running merge of every chunk decoded (those left out included): `merged()` is, at
+    any time, the dict `merge_chunks` returns for them. `usage_on_finish=True` holds back the chunk that
+    carries a finish reason until the stream ends and puts on it the usage reported after it (see
+    rust/merge/delivery.rs).
     """
 
-    __slots__ = ("_decoder", "_dialect", "_framer", "_skip_choiceless", "_state")
+    __slots__ = ("_decoder", "_delivery", "_dialect", "_framer", "_state")
 
     def __init__(
         self,
@@ -91,10 +97,14 @@ class StreamDecoder:
         created: int | None = None,
         id: str | None = None,
         skip_choiceless: bool = False,
+        merge: bool = False,
+        usage_on_finish: bool = False,
     ) -> None:
         # The signature, the order of the checks and their messages are the Rust binding's
         # (rust/python/decoder.rs::PyStreamDecoder::new): None stands for "openai" and for 64 MiB.
         skip_choiceless = _as_bool(skip_choiceless, "skip_choiceless")
+        merge = _as_bool(merge, "merge")
+        usage_on_finish = _as_bool(usage_on_finish, "usage_on_finish")
         if dialect is None:
             dialect = "openai"
         elif not _is_rust_str(dialect):
@@ -119,7 +129,7 @@ class StreamDecoder:
         self._dialect = decoder.NAME
         self._framer = Framer(decoder.FRAMING, max_event_bytes)
         self._decoder = decoder(id, model or "", created)
-        self._skip_choiceless = skip_choiceless
+        self._delivery = Delivery(merge, usage_on_finish, skip_choiceless)
         self._state = _OPEN
 
     def feed(self, data: bytes) -> list[ModelResponseStream]:
@@ -141,12 +151,12 @@ class StreamDecoder:
                     break
         except exceptions.StreamError as exc:
             self._state = _FAILED
-            exc.chunks = self._shown(out)
+            exc.chunks = self._shown(out, True)
             raise
         except BaseException:
             self._state = _FAILED
             raise
-        return self._shown(out)
+        return self._shown(out, self._state == _DONE)
 
     def finish(self) -> list[ModelResponseStream]:
         """Ends the stream: decodes what is still buffered, then raises `IncompleteStreamError` if the
@@ -173,14 +183,31 @@ class StreamDecoder:
             if not stopped and not self._decoder.complete():
                 raise incomplete(self._decoder.TERMINATOR, fed)
         except exceptions.StreamError as exc:
-            exc.chunks = self._shown(out)
+            exc.chunks = self._shown(out, True)
             raise
         self._state = _FINISHED
-        return self._shown(out)
+        return self._shown(out, True)
 
-    def _shown(self, out: list[ModelResponseStream]) -> list[ModelResponseStream]:
-        # Keep in sync with rust/python/decoder.rs::PyStreamDecoder::run (its sink skips them).
-        return [chunk for chunk in out if chunk.choices] if self._skip_choiceless else out
+    def merged(self) -> dict[str, Any]:
+        """The merge of every chunk decoded so far (with `merge=True`): the dict `merge_chunks` returns for
+        them, also after an error."""
+        merged = self._delivery.merged()
+        if merged is None:
+            raise ValueError("merged() needs a decoder made with StreamDecoder(..., merge=True)")
+        return merged
+
+    def _shown(self, out: list[ModelResponseStream], ended: bool) -> list[ModelResponseStream]:
+        """What the caller gets of a call's chunks; `ended`: the stream ended (or failed), and what the
+        delivery holds goes out. Keep in sync with rust/python/decoder.rs::PyStreamDecoder::run."""
+        delivery = self._delivery
+        if delivery.passes_through():
+            return [chunk for chunk in out if chunk.choices] if delivery.skip_choiceless else out
+        shown: list[ModelResponseStream] = []
+        for chunk in out:
+            delivery.accept(chunk, shown)
+        if ended:
+            delivery.release(shown)
+        return shown
 
     @property
     def done(self) -> bool:

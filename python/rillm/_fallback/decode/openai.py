@@ -33,6 +33,7 @@ from rillm._fallback.chunk import (
     new_function,
     new_tool_call,
 )
+from rillm._fallback.decode.usage import check as check_usage
 from rillm._fallback.errors import ShapeError, decode_error, provider_error
 from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
 
@@ -132,7 +133,7 @@ class OpenAiDecoder:
             self.created if self.created is not None else self.default_created,
             self.last_model or self.default_model,
             choices,
-            None if usage is None else _shared.make_usage(usage),
+            None if usage is None else check_usage(usage),
             psf,
             obj.get("system_fingerprint"),
             tier,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rillm import _shared
 from rillm._fallback.chunk import (
     ChatCompletionDeltaToolCall,
     Delta,
@@ -66,7 +65,6 @@ class Header:
         if not self.role_sent and choices:
             choices[0].delta.role = "assistant"
             self.role_sent = True
-        usage = None if usage is None else _shared.make_usage(usage)
         return new_chunk(self.id, self.created, self.model, choices, usage, psf)
 
 

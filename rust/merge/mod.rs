@@ -1,6 +1,10 @@
 //! Merging chunks into one response: the per-chunk half of `stream_chunk_builder`.
-//! Twin: `python/rillm/_fallback/merge.py`. The per-stream half (usage, logprobs, annotations, the
-//! pydantic `ModelResponse`) is shared Python in `python/rillm/_builder.py`.
+//! Twin: `python/rillm/_fallback/merge/__init__.py`. The per-stream half (logprobs, annotations, provider
+//! fields, the pydantic `ModelResponse`) is shared Python in `python/rillm/_builder.py`.
+//!
+//! `usage.rs` merges the usage the chunks report; `stream.rs` merges a stream's chunks as the decoder makes
+//! them (for `StreamDecoder(merge=True)`), and `delivery.rs` is what happens to each decoded chunk on its
+//! way to the caller (that merge, usage on the finish chunk, leaving out chunks without choices).
 //!
 //! Rules, per choice (choices with different indexes are never mixed):
 //! - role: the first non-empty role, else `assistant`;
@@ -19,9 +23,13 @@
 //! first later one that differs from it: Azure's model router names itself first), the first system
 //! fingerprint, the last service tier.
 
+pub mod delivery;
+pub mod stream;
+pub mod usage;
+
 use crate::chunk::FinishReason;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Merger {
     header: Header,
     choices: Vec<ChoiceMerger>,
@@ -37,7 +45,7 @@ pub struct Header {
     pub service_tier: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ChoiceMerger {
     index: i64,
     role: Option<String>,
@@ -121,6 +129,12 @@ impl Merger {
             self.choices.len() - 1
         };
         &mut self.choices[at]
+    }
+
+    /// The merged header and choices so far, the merger going on.
+    #[must_use]
+    pub fn snapshot(&self) -> (Header, Vec<Choice>) {
+        self.clone().finish()
     }
 
     /// The merged header and choices, ordered by index.
@@ -232,7 +246,7 @@ fn fill(slot: &mut Option<String>, value: Option<&str>) {
 }
 
 /// Appends a fragment, unless it repeats arguments that are already complete (Groq and Mistral resend
-/// whole arguments). Keep in sync with `python/rillm/_fallback/merge.py::append_arguments`.
+/// whole arguments). Keep in sync with `python/rillm/_fallback/merge/__init__.py::append_arguments`.
 fn append_arguments(arguments: &mut String, fragment: &str) {
     if fragment.is_empty() {
         return;

@@ -1,14 +1,17 @@
-# Twin of rust/merge.rs (the rules) and rust/python/merge.rs (walking the chunks).
+# Twin of rust/merge/mod.rs (the rules) and rust/python/merge.rs (walking the chunks).
 """Merging chunks into one response: the per-chunk half of `stream_chunk_builder`.
 
-The rules are documented in rust/merge.rs; this file keeps its names and order. `merge_chunks` walks the
-chunks once and returns a plain dict that `rillm._builder` turns into the pydantic `ModelResponse`.
+The rules are documented in rust/merge/mod.rs; this file keeps its names and order. `merge_chunks` walks
+the chunks once and returns a plain dict that `rillm._builder` turns into the pydantic `ModelResponse`.
+`usage.py` merges the usage; `stream.py` and `delivery.py` are the decoder's running merge and what
+happens to each decoded chunk on its way out (rust/merge/stream.rs, delivery.rs).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rillm import _shared
 from rillm._fallback import jsonutil
 from rillm._fallback.chunk import (
     ChatCompletionDeltaToolCall,
@@ -17,6 +20,7 @@ from rillm._fallback.chunk import (
     ModelResponseStream,
     StreamingChoices,
 )
+from rillm._fallback.merge.usage import UsageMerge
 from rillm.exceptions import APIError
 
 
@@ -55,6 +59,7 @@ class Merger:
         return merger
 
     def finish(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The merged header and choices so far (new dicts and lists: the merger goes on)."""
         header = {
             "id": self.id,
             "created": self.created,
@@ -176,16 +181,16 @@ class ChoiceMerger:
             "tool_calls": tool_calls,
             "function_call": function_call,
             "finish_reason": finish_reason or "stop",
-            "annotations": self.annotations,
-            "logprobs": self.logprobs,
-            "provider_specific_fields": self.provider_specific_fields,
-            "thinking_blocks": self.thinking_blocks,
+            "annotations": None if self.annotations is None else list(self.annotations),
+            "logprobs": list(self.logprobs),
+            "provider_specific_fields": list(self.provider_specific_fields),
+            "thinking_blocks": list(self.thinking_blocks),
         }
 
 
 def append_arguments(call: ToolCall, fragment: str) -> None:
     """Appends a fragment, unless it repeats arguments that are already complete (Groq and Mistral resend
-    whole arguments). Keep in sync with rust/merge.rs::append_arguments."""
+    whole arguments). Keep in sync with rust/merge/mod.rs::append_arguments."""
     if not fragment:
         return
     if len(fragment) == call.length:
@@ -198,22 +203,39 @@ def append_arguments(call: ToolCall, fragment: str) -> None:
 
 def merge_chunks(chunks: list[Any]) -> dict[str, Any]:
     """Walks `chunks` (this backend's chunks, or OpenAI-shaped dicts and objects with `model_dump()`) and
-    returns the merged header, choices and the per-stream values for rillm._builder."""
+    returns the merged header, choices, usage and the per-stream values for rillm._builder."""
     merger = Merger()
-    usage: list[Any] = []
+    usage = UsageMerge()
     citations = None
     for position, chunk in enumerate(chunks):
         if not _ours(chunk):
             chunk = _coerce(chunk, position)
         merger.header(chunk.id, chunk.created, chunk.model, chunk.system_fingerprint, chunk.service_tier)
-        if chunk.usage is not None:
-            usage.append(chunk.usage)
+        merge_usage(usage, chunk, position)
         if chunk.citations is not None:
             citations = chunk.citations
         for choice in chunk.choices:
             merge_choice(merger.choice(choice.index), choice)
+    return merged_dict(merger, usage, citations)
+
+
+def merged_dict(merger: Merger, usage: UsageMerge, citations: Any) -> dict[str, Any]:
+    """What `merge_chunks` returns (rust/python/merge.rs::finish)."""
     header, choices = merger.finish()
-    return {**header, "choices": choices, "usage": usage, "citations": citations}
+    return {**header, "choices": choices, "usage": usage.merged(), "citations": citations}
+
+
+def merge_usage(merge: UsageMerge, chunk: ModelResponseStream, position: int) -> None:
+    """A chunk's usage into the merge: the checked dict as decoded, or the value made on access or set by a
+    caller, read through `rillm._shared.usage_fields` (rust/python/merge.rs::merge_usage)."""
+    raw = chunk._raw_usage
+    if raw is not None:
+        merge.add(raw)
+    elif chunk._usage is not None:
+        try:
+            merge.add(_shared.usage_fields(chunk._usage))
+        except ValueError as exc:
+            raise APIError(500, f"stream_chunk_builder: chunk {position}: {exc}") from None
 
 
 def merge_choice(acc: ChoiceMerger, choice: StreamingChoices) -> None:
@@ -283,7 +305,6 @@ def _ours(chunk: Any) -> bool:
 
 def _coerce(chunk: Any, position: int) -> ModelResponseStream:
     """A dict, or an object with `model_dump()`, read with the decoder's rules."""
-    from rillm import _shared
     from rillm._fallback.decode.openai import parse_piece
 
     try:

@@ -1,0 +1,59 @@
+# Twin of rust/decode/usage.rs.
+"""A provider's usage object: whether it is what `rillm.types.Usage` accepts as it stands ("checked": its
+counts, the known counts of its details objects and a `prompt_cache_hit_tokens` that is an integer are
+integers of 64 bits or null, its details objects or null). A checked usage is kept as it is and becomes a
+`Usage` when first read; any other goes through the model now (`rillm._shared.check_usage`), which raises
+for one it refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rillm import _shared
+
+# Keep in sync with rust/decode/usage.rs::COUNTS, DETAILS and CACHE_HITS.
+COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+DETAILS = (
+    ("prompt_tokens_details", ("cached_tokens", "audio_tokens", "text_tokens", "image_tokens")),
+    (
+        "completion_tokens_details",
+        (
+            "reasoning_tokens",
+            "audio_tokens",
+            "accepted_prediction_tokens",
+            "rejected_prediction_tokens",
+            "text_tokens",
+            "image_tokens",
+        ),
+    ),
+)
+CACHE_HITS = "prompt_cache_hit_tokens"
+_I64 = range(-(2**63), 2**63)
+
+
+def _count(value: Any) -> bool:
+    """Whether a count is null or an integer of 64 bits (json.loads makes `int` only of integer literals)."""
+    return value is None or (type(value) is int and value in _I64)
+
+
+def check(value: Any) -> dict[str, Any]:
+    """A provider's usage (not None) in the checked form; a ValueError for one the model refuses."""
+    if type(value) is dict and is_checked(value):
+        return value
+    return _shared.check_usage(value)
+
+
+def is_checked(usage: dict[str, Any]) -> bool:
+    """Keep in sync with rust/decode/usage.rs::is_checked."""
+    for name in COUNTS:
+        if not _count(usage.get(name)):
+            return False
+    for name, counts in DETAILS:
+        details = usage.get(name)
+        if details is None:
+            continue
+        if type(details) is not dict or not all(_count(details.get(count)) for count in counts):
+            return False
+    hits = usage.get(CACHE_HITS)
+    return type(hits) is not int or hits in _I64
