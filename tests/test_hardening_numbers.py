@@ -118,12 +118,17 @@ def _integer(literal: str) -> bool:
     return not any(c in literal for c in ".eE")
 
 
-# Usage counts must be integers (a float there is a shape error, not the number rule's).
+# Usage counts must be integers (a float there is a shape error, not the number rule's), and integers of 64
+# bits, as the core merges them (rust/decode/usage.rs): one the number rule accepts but 64 bits do not hold
+# is refused at feed time too, with the usage rule's error.
+OUT_OF_RANGE = "token counts must fit in 64 bits"
+I64 = range(-(2**63), 2**63)
 FIELD_CASES = [
     pytest.param(template, literal, problem, id=f"{n}-{_id(literal)}")
     for n, template in enumerate(OPENAI_FIELDS)
-    for literal, problem in NUMBERS
+    for literal, problem in [*NUMBERS, ("-9223372036854775808", None), ("9223372036854775808", None)]
     if n > 0 or _integer(literal)
+    for problem in [OUT_OF_RANGE if n == 0 and problem is None and int(literal) not in I64 else problem]
 ]
 
 
