@@ -55,7 +55,23 @@ def check_usage(data: Any) -> dict[str, Any]:
     """A provider's usage of a shape the decoders do not take as it stands (rust/decode/usage.rs): validated
     by the `Usage` model, which raises a ValueError for one it refuses, and given in the checked form, so
     that the chunk's `Usage` can be made when it is first read. Both backends call this."""
-    return usage_fields(Usage.model_validate(data))
+    return reasoning_apart(usage_fields(Usage.model_validate(data)))
+
+
+def reasoning_apart(usage: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's shape for a usage whose total says reasoning was counted apart (xAI: `total_tokens` = prompt +
+    completion + `completion_tokens_details.reasoning_tokens`, where OpenAI's completion count includes the
+    reasoning): a copy with `completion_tokens` raised by the reasoning tokens; the usage itself when the rule
+    does not apply (a count missing, null or not an int, negative counts, no reasoning, or a total that does
+    not say so). Twin: rust/decode/usage.rs::reasoning_apart (the twin's decoder calls this one too)."""
+    prompt, completion, total = usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens")
+    details = usage.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if type(details) is dict else None
+    if type(prompt) is not int or type(completion) is not int or type(total) is not int or type(reasoning) is not int:
+        return usage
+    if prompt < 0 or completion < 0 or reasoning <= 0 or total != prompt + completion + reasoning:
+        return usage
+    return {**usage, "completion_tokens": completion + reasoning}
 
 
 def usage_fields(value: Any) -> dict[str, Any]:

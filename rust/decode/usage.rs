@@ -86,11 +86,43 @@ pub(crate) fn check(raw: &str) -> Usage {
     };
     match Fields::parse(raw) {
         Some(fields) if is_checked(&fields) => Usage {
-            json: Json(raw.into()),
+            json: Json(reasoning_apart(raw, &fields).map_or_else(|| raw.into(), String::into_boxed_str)),
             checked: true,
         },
         _ => unchecked(),
     }
+}
+
+/// OpenAI's shape for a usage whose total says reasoning was counted apart (xAI: `total_tokens` = prompt +
+/// completion + `completion_tokens_details.reasoning_tokens`, where OpenAI's completion count includes the
+/// reasoning): the usage with `completion_tokens` raised by the reasoning tokens, `None` when the rule does
+/// not apply (a count missing or null, negative counts, no reasoning, or a total that does not say so).
+/// Twin: `python/rillm/_shared.py::reasoning_apart`.
+fn reasoning_apart(raw: &str, fields: &Fields<'_>) -> Option<String> {
+    let read = |fields: &Fields<'_>, name: &str| fields.get(name).and_then(|v| count(v).ok().flatten());
+    let (prompt, completion, total) = (
+        read(fields, "prompt_tokens")?,
+        read(fields, "completion_tokens")?,
+        read(fields, "total_tokens")?,
+    );
+    let details = Fields::parse(fields.get("completion_tokens_details")?)?;
+    let reasoning = read(&details, "reasoning_tokens")?;
+    if prompt < 0 || completion < 0 || reasoning <= 0 {
+        return None;
+    }
+    // Counted apart: the total is the sum with the reasoning (in 128 bits, so no sum wraps).
+    if i128::from(total) != i128::from(prompt) + i128::from(completion) + i128::from(reasoning) {
+        return None;
+    }
+    // The raw value of `completion_tokens` (the one Python keeps, the last) is a slice of `raw`: replaced.
+    let value = fields.get("completion_tokens")?;
+    let start = value.as_ptr() as usize - raw.as_ptr() as usize;
+    Some(format!(
+        "{}{}{}",
+        &raw[..start],
+        completion + reasoning,
+        &raw[start + value.len()..]
+    ))
 }
 
 /// Whether the usage's counts are integers of 64 bits (or null) and its details objects (or null). Keep in
@@ -146,6 +178,28 @@ mod tests {
             assert!(!check(raw).checked, "{raw}");
         }
         assert!(check(r#"{"prompt_cache_hit_tokens":"many"}"#).checked);
+    }
+
+    #[test]
+    fn reasoning_counted_apart_is_put_in_the_completion_count() {
+        let xai = r#"{"prompt_tokens":288,"completion_tokens":27,"total_tokens":628,"completion_tokens_details":{"reasoning_tokens":313},"completion_tokens":27}"#;
+        let usage = check(xai);
+        assert!(usage.checked);
+        assert_eq!(
+            usage.json.as_str(),
+            r#"{"prompt_tokens":288,"completion_tokens":27,"total_tokens":628,"completion_tokens_details":{"reasoning_tokens":313},"completion_tokens":340}"#
+        );
+        for raw in [
+            // OpenAI's own shape: the total is prompt + completion, reasoning inside.
+            r#"{"prompt_tokens":288,"completion_tokens":340,"total_tokens":628,"completion_tokens_details":{"reasoning_tokens":313}}"#,
+            r#"{"prompt_tokens":288,"completion_tokens":27,"total_tokens":628}"#,
+            r#"{"prompt_tokens":288,"completion_tokens":27,"total_tokens":null,"completion_tokens_details":{"reasoning_tokens":313}}"#,
+            r#"{"prompt_tokens":-1,"completion_tokens":27,"total_tokens":339,"completion_tokens_details":{"reasoning_tokens":313}}"#,
+            r#"{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0,"completion_tokens_details":{"reasoning_tokens":0}}"#,
+            r#"{"prompt_tokens":9223372036854775807,"completion_tokens":1,"total_tokens":-9223372036854775807,"completion_tokens_details":{"reasoning_tokens":1}}"#,
+        ] {
+            assert_eq!(check(raw).json.as_str(), raw);
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 """OpenAI's dialect (rust/decode/openai.rs): each `data:` payload is one chunk, decoded as sent, with
 `reasoning` as `reasoning_content`, Mistral's list-of-parts `content` split into text and thinking, and
-Groq's `x_groq.usage` standing in for a missing `usage`. `[DONE]` ends the stream. An `event: error` ends
+Groq's `x_groq.usage` standing in for a missing `usage`, and a usage whose total says reasoning was counted
+apart from the completion (xAI: total = prompt + completion + reasoning tokens) given in OpenAI's shape, the
+reasoning tokens inside the completion count. `[DONE]` ends the stream. An `event: error` ends
 it with the event's data; a payload with a truthy `error` ends it with that error object, after the
 payload's own chunk when it has choices."""
 
@@ -43,8 +45,21 @@ def chunk(payload: dict[str, Any]) -> dict[str, Any]:
             {"index": c.get("index", 0), "delta": delta(c.get("delta") or {}), "finish_reason": c.get("finish_reason")}
             for c in payload.get("choices") or []
         ],
-        "usage": usage,
+        "usage": usage if usage is None else openai_shape(usage),
     }
+
+
+def openai_shape(usage: dict[str, Any]) -> dict[str, Any]:
+    """xAI counts reasoning apart: its total is prompt + completion + reasoning (all non-negative integers,
+    reasoning positive); OpenAI's completion count includes the reasoning."""
+    counts = [usage.get(n) for n in ("prompt_tokens", "completion_tokens", "total_tokens")]
+    reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    if not all(type(c) is int for c in [*counts, reasoning]):
+        return usage
+    prompt, completion, total = counts
+    if prompt >= 0 and completion >= 0 and reasoning > 0 and total == prompt + completion + reasoning:
+        return {**usage, "completion_tokens": completion + reasoning}
+    return usage
 
 
 def delta(sent: dict[str, Any]) -> dict[str, Any]:

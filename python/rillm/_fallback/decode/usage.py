@@ -40,7 +40,7 @@ def _count(value: Any) -> bool:
 def check(value: Any) -> dict[str, Any]:
     """A provider's usage (not None) in the checked form; a ValueError for one the model refuses."""
     if type(value) is dict and is_checked(value):
-        return value
+        return _shared.reasoning_apart(value)
     return _shared.check_usage(value)
 
 
