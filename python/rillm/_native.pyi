@@ -48,6 +48,9 @@ class StreamDecoder:
         usage_on_finish: hold back the chunk that carries a finish reason until the stream ends (its
             terminator, `finish()`, an error, or the next chunk with choices), and give it the stream's
             usage when usage is reported after it; the chunks without choices that came after it follow it.
+
+    A decoder is not shared across threads: a call (or property read) made while another thread is inside
+    one of its calls raises rillm.exceptions.ConcurrentUseError and changes nothing.
     """
 
     def __new__(

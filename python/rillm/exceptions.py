@@ -49,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "BadGatewayError",
     "BadRequestError",
+    "ConcurrentUseError",
     "ContentPolicyViolationError",
     "ContextWindowExceededError",
     "EventTooLargeError",
@@ -347,6 +348,16 @@ class IncompleteStreamError(StreamError, APIConnectionError):
     ) -> None:
         APIError.__init__(self, 500, message, llm_provider, model)
         self._locate(chunks, None, offset)
+
+
+class ConcurrentUseError(StreamError, RuntimeError):
+    """A StreamDecoder was called from a thread while another thread was inside one of its calls: a decoder
+    is not shared across threads (one per stream, used by one thread at a time). The refused call changed
+    nothing: the call already under way goes on as if it had been alone, and nothing it decodes is lost."""
+
+    def __init__(self, message: str) -> None:
+        APIError.__init__(self, 500, message)
+        self._locate(None, None, None)
 
 
 class ProviderStreamError(StreamError):

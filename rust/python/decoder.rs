@@ -92,24 +92,29 @@ impl PyStreamDecoder {
     }
 
     /// Decodes every event `data` completes; returns their chunks (often none, sometimes several).
-    fn feed<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    fn feed<'py>(slf: &Bound<'py, Self>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
+        let mut this = alone_mut(slf, "feed()")?;
         let bytes = as_bytes(data)?;
-        self.run(py, "StreamDecoder.feed", |inner, sink| inner.feed(&bytes, sink))
+        this.run(py, "StreamDecoder.feed", |inner, sink| inner.feed(&bytes, sink))
     }
 
     /// Ends the stream: decodes what is still buffered, then raises `IncompleteStreamError` if the stream
     /// stopped before its terminator (or inside an event).
-    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.run(py, "StreamDecoder.finish", StreamDecoder::finish)
+    fn finish<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let mut this = alone_mut(slf, "finish()")?;
+        this.run(slf.py(), "StreamDecoder.finish", StreamDecoder::finish)
     }
 
     /// The merge of every chunk decoded so far (with `merge=True`): the dict `merge_chunks` returns for
     /// them, also after an error.
-    fn merged<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        if self.poisoned {
+    fn merged<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let py = slf.py();
+        let this = alone(slf, "merged()")?;
+        if this.poisoned {
             return Err(errors::internal(py, "StreamDecoder.merged"));
         }
-        match self.delivery.merged() {
+        match this.delivery.merged() {
             Some((merged, usage)) => super::merge::merged_dict(py, merged, usage),
             None => Err(PyValueError::new_err(
                 "merged() needs a decoder made with StreamDecoder(..., merge=True)",
@@ -119,41 +124,57 @@ impl PyStreamDecoder {
 
     /// Whether the stream's terminator has been seen (or the stream finished complete).
     #[getter]
-    fn done(&self) -> bool {
-        self.inner.done()
+    fn done(slf: &Bound<'_, Self>) -> PyResult<bool> {
+        Ok(alone(slf, "done")?.inner.done())
     }
 
     #[getter]
-    fn bytes_fed(&self) -> u64 {
-        self.inner.framer().bytes_fed()
+    fn bytes_fed(slf: &Bound<'_, Self>) -> PyResult<u64> {
+        Ok(alone(slf, "bytes_fed")?.inner.framer().bytes_fed())
     }
 
     /// The SSE last-event-ID: the `id` of the last block that ended (persists across events; an `id` in an
     /// event still arriving does not count yet); empty if the stream sent none.
     #[getter]
-    fn last_event_id(&self) -> String {
-        String::from_utf8_lossy(self.inner.framer().last_event_id()).into_owned()
+    fn last_event_id(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let this = alone(slf, "last_event_id")?;
+        Ok(String::from_utf8_lossy(this.inner.framer().last_event_id()).into_owned())
     }
 
     /// The SSE reconnection time in milliseconds, if the stream set one.
     #[getter]
-    fn retry(&self) -> Option<u64> {
-        self.inner.framer().retry()
+    fn retry(slf: &Bound<'_, Self>) -> PyResult<Option<u64>> {
+        Ok(alone(slf, "retry")?.inner.framer().retry())
     }
 
     #[getter]
-    fn dialect(&self) -> &str {
-        &self.dialect
+    fn dialect(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(alone(slf, "dialect")?.dialect.clone())
     }
 
-    fn __repr__(&self) -> String {
-        let state = if self.poisoned { "failed" } else { self.inner.state() };
+    fn __repr__(slf: &Bound<'_, Self>) -> String {
+        let Ok(this) = slf.try_borrow() else {
+            return "StreamDecoder(state=\"busy\")".to_owned();
+        };
+        let state = if this.poisoned { "failed" } else { this.inner.state() };
         format!(
             "StreamDecoder(dialect={:?}, state={state:?}, bytes_fed={})",
-            self.dialect,
-            self.bytes_fed()
+            this.dialect,
+            this.inner.framer().bytes_fed()
         )
     }
+}
+
+/// The decoder for a call that changes it, or `ConcurrentUseError` when another call of it is under way
+/// (another thread inside `feed()` or `finish()`: pyo3's borrow of the decoder is taken). Twin: the lock
+/// `_busy` of `python/rillm/_fallback/decode/__init__.py`.
+fn alone_mut<'py>(slf: &Bound<'py, PyStreamDecoder>, what: &str) -> PyResult<PyRefMut<'py, PyStreamDecoder>> {
+    slf.try_borrow_mut().map_err(|_| errors::concurrent_use(slf.py(), what))
+}
+
+/// The decoder for a call that reads it, or `ConcurrentUseError` as for `alone_mut`.
+fn alone<'py>(slf: &Bound<'py, PyStreamDecoder>, what: &str) -> PyResult<PyRef<'py, PyStreamDecoder>> {
+    slf.try_borrow().map_err(|_| errors::concurrent_use(slf.py(), what))
 }
 
 impl PyStreamDecoder {
@@ -248,6 +269,17 @@ pub(crate) fn frame_events<'py>(
             FRAMINGS.join(", ")
         )));
     };
+    // A panic in the core is caught here as in `feed()`/`finish()`: a typed error, not a PanicException.
+    catch_unwind(AssertUnwindSafe(|| frame(py, pieces, framing, max_event_bytes)))
+        .unwrap_or_else(|_| Err(errors::internal(py, "frame_events")))
+}
+
+fn frame<'py>(
+    py: Python<'py>,
+    pieces: &Bound<'py, PyAny>,
+    framing: Framing,
+    max_event_bytes: usize,
+) -> PyResult<Framed<'py>> {
     let mut framer = Framer::new(framing, max_event_bytes);
     let mut events = Vec::new();
     let mut push = |event: Event<'_>| {

@@ -13,6 +13,7 @@ pyo3::import_exception!(rillm.exceptions, StreamDecodeError);
 pyo3::import_exception!(rillm.exceptions, EventTooLargeError);
 pyo3::import_exception!(rillm.exceptions, IncompleteStreamError);
 pyo3::import_exception!(rillm.exceptions, APIError);
+pyo3::import_exception!(rillm.exceptions, ConcurrentUseError);
 
 /// The exception for `error`, carrying `chunks`: what the failing call decoded before it.
 pub(crate) fn to_pyerr(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyErr {
@@ -48,6 +49,19 @@ fn build(py: Python<'_>, error: &Error, chunks: Vec<Bound<'_, PyAny>>) -> PyResu
         Error::Closed { .. } | Error::UnknownDialect { .. } => return Ok(PyValueError::new_err(error.to_string())),
     };
     Ok(PyErr::from_value(exception))
+}
+
+/// `what` (a method or property of `StreamDecoder`) was called while another call of the decoder was under
+/// way. Twin: `python/rillm/_fallback/errors.py::concurrent_use`.
+pub(crate) fn concurrent_use(py: Python<'_>, what: &str) -> PyErr {
+    let message = format!(
+        "StreamDecoder.{what} was called while another call of the decoder is under way: a StreamDecoder is \
+         not shared across threads (use one per stream, from one thread at a time)"
+    );
+    match ConcurrentUseError::type_object(py).call1((message,)) {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
 }
 
 /// A panic in the core, caught at the boundary: a typed error instead of a `PanicException`.

@@ -27,6 +27,15 @@ class ProviderFailed(Exception):
         self.data = data
 
 
+def concurrent_use(what: str) -> exceptions.ConcurrentUseError:
+    """`what` (a method or property of StreamDecoder) was called while another thread was inside one of its
+    calls. Twin of rust/python/errors.rs::concurrent_use."""
+    return exceptions.ConcurrentUseError(
+        f"StreamDecoder.{what} was called while another call of the decoder is under way: a StreamDecoder is "
+        "not shared across threads (use one per stream, from one thread at a time)"
+    )
+
+
 def event_too_large(event: int, offset: int, limit: int) -> exceptions.EventTooLargeError:
     return exceptions.EventTooLargeError(
         f"event {event} starting at byte {offset} is larger than max_event_bytes ({limit} bytes)",

@@ -9,6 +9,7 @@ dialect's terminator the rest of the input is ignored; after `finish()` or an er
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, ClassVar, Protocol
 
@@ -20,7 +21,7 @@ from rillm._fallback.decode.cohere import CohereDecoder
 from rillm._fallback.decode.gemini import GeminiDecoder
 from rillm._fallback.decode.ollama import OllamaDecoder
 from rillm._fallback.decode.openai import OpenAiDecoder
-from rillm._fallback.errors import incomplete
+from rillm._fallback.errors import concurrent_use, incomplete
 from rillm._fallback.framing import DEFAULT_MAX_EVENT_BYTES, STOP, Event, Flow, Framer
 from rillm._fallback.merge.delivery import Delivery
 
@@ -84,9 +85,12 @@ class StreamDecoder:
     any time, the dict `merge_chunks` returns for them. `usage_on_finish=True` holds back the chunk that
     carries a finish reason until the stream ends and puts on it the usage reported after it (see
     rust/merge/delivery.rs).
+
+    A decoder is not shared across threads: a call made while another thread is inside one of its calls (or
+    a property read meanwhile) raises ConcurrentUseError and changes nothing.
     """
 
-    __slots__ = ("_decoder", "_delivery", "_dialect", "_framer", "_state")
+    __slots__ = ("_busy", "_decoder", "_delivery", "_dialect", "_framer", "_state")
 
     def __init__(
         self,
@@ -131,9 +135,19 @@ class StreamDecoder:
         self._decoder = decoder(id, model or "", created)
         self._delivery = Delivery(merge, usage_on_finish, skip_choiceless)
         self._state = _OPEN
+        # Held by the thread inside feed() or finish() (rust/python/decoder.rs: pyo3's borrow of the decoder).
+        self._busy = threading.Lock()
 
     def feed(self, data: bytes) -> list[ModelResponseStream]:
         """Decodes every event `data` completes; returns their chunks (often none, sometimes several)."""
+        if not self._busy.acquire(False):
+            raise concurrent_use("feed()")
+        try:
+            return self._feed(data)
+        finally:
+            self._busy.release()
+
+    def _feed(self, data: Any) -> list[ModelResponseStream]:
         data = _as_bytes(data)
         if self._state != _OPEN:
             if self._state == _DONE:
@@ -161,6 +175,14 @@ class StreamDecoder:
     def finish(self) -> list[ModelResponseStream]:
         """Ends the stream: decodes what is still buffered, then raises `IncompleteStreamError` if the
         stream stopped before its terminator (or inside an event)."""
+        if not self._busy.acquire(False):
+            raise concurrent_use("finish()")
+        try:
+            return self._finish()
+        finally:
+            self._busy.release()
+
+    def _finish(self) -> list[ModelResponseStream]:
         if self._state != _OPEN:
             if self._state == _DONE:
                 self._state = _FINISHED
@@ -191,10 +213,16 @@ class StreamDecoder:
     def merged(self) -> dict[str, Any]:
         """The merge of every chunk decoded so far (with `merge=True`): the dict `merge_chunks` returns for
         them, also after an error."""
+        self._alone("merged()")
         merged = self._delivery.merged()
         if merged is None:
             raise ValueError("merged() needs a decoder made with StreamDecoder(..., merge=True)")
         return merged
+
+    def _alone(self, what: str) -> None:
+        """Raises ConcurrentUseError when another thread is inside feed() or finish()."""
+        if self._busy.locked():
+            raise concurrent_use(what)
 
     def _shown(self, out: list[ModelResponseStream], ended: bool) -> list[ModelResponseStream]:
         """What the caller gets of a call's chunks; `ended`: the stream ended (or failed), and what the
@@ -212,29 +240,36 @@ class StreamDecoder:
     @property
     def done(self) -> bool:
         """Whether the stream's terminator has been seen (or the stream finished complete)."""
+        self._alone("done")
         return self._state in (_DONE, _FINISHED)
 
     @property
     def bytes_fed(self) -> int:
+        self._alone("bytes_fed")
         return self._framer.bytes_fed()
 
     @property
     def last_event_id(self) -> str:
         """The SSE last-event-ID: the `id` of the last block that ended (persists across events; an `id` in
         an event still arriving does not count yet); empty if the stream sent none."""
+        self._alone("last_event_id")
         return self._framer.last_event_id().decode("utf-8", "replace")
 
     @property
     def retry(self) -> int | None:
         """The SSE reconnection time in milliseconds, if the stream set one."""
+        self._alone("retry")
         return self._framer.retry()
 
     @property
     def dialect(self) -> str:
+        self._alone("dialect")
         return self._dialect
 
     def __repr__(self) -> str:
         # As Rust's `{:?}` shows a str: the names have nothing to escape.
+        if self._busy.locked():
+            return 'StreamDecoder(state="busy")'
         return f'StreamDecoder(dialect="{self._dialect}", state="{_STATES[self._state]}", bytes_fed={self.bytes_fed})'
 
 
