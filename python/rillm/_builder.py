@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rillm import _backend, _shared
+from rillm import _backend
 from rillm.exceptions import APIError
 from rillm.types import (
     ChatCompletionMessageToolCall,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillm import _shared
 from rillm._fallback.chunk import (
     ChatCompletionDeltaToolCall,
     Delta,
