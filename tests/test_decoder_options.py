@@ -140,14 +140,45 @@ def check_held(module: ModuleType, pieces: Sequence[bytes], dialect: str, skip: 
     assert len(moved) == len([c for c in plain.chunks if finishing(c)])
     if not plain.chunks:
         return plain, held
+    everything = run(module, pieces, dialect).chunks
+    attached = usage_given(everything)
+    for chunk, was, (at, until) in zip(moved, [c for c in plain.chunks if finishing(c)], attached):
+        # A held chunk a usage report followed takes the usage of every chunk decoded until it went out.
+        if until is not None:
+            assert chunk.usage == build_response(module.merge_chunks(everything[: until + 1]), None).usage, at
+            assert {**chunk.model_dump(), "usage": None} == {**was.model_dump(), "usage": None}, at
+        else:
+            assert chunk.model_dump() == was.model_dump(), at
     merged, expected = module.merge_chunks(held.chunks), module.merge_chunks(plain.chunks)
-    if skip:
-        # The usage chunks left out: the held chunk brings the usage sent after it, as if they were kept.
-        everything = run(module, pieces, dialect).chunks
-        if late_usage(everything):
-            expected["usage"] = module.merge_chunks(everything)["usage"]
+    if skip and late_usage(everything):
+        # The usage chunks left out: the last held chunk brings the usage sent after it, as if they were kept.
+        expected["usage"] = module.merge_chunks(everything)["usage"]
+    elif skip and any(until is not None for _, until in attached):
+        # An earlier held chunk brought the usage of chunks left out (checked above, chunk by chunk).
+        merged.pop("usage"), expected.pop("usage")
     assert merged == expected
     return plain, held
+
+
+def usage_given(chunks: list[Any]) -> list[tuple[int, int | None]]:
+    """For each chunk with a finish reason (its index): the index of the chunk after which usage_on_finish
+    lets it go with the stream's usage (the next chunk with choices, or the last chunk), when a chunk without
+    choices reported usage before that; else None (rust/merge/delivery.rs)."""
+    out: list[tuple[int, int | None]] = []
+    held = reported = False
+    for at, chunk in enumerate(chunks):
+        if not chunk.choices:
+            reported = reported or (held and chunk.usage is not None)
+            continue
+        if reported:
+            out[-1] = (out[-1][0], at)
+        held = any(ch.finish_reason is not None for ch in chunk.choices)
+        reported = False
+        if held:
+            out.append((at, None))
+    if reported:
+        out[-1] = (out[-1][0], len(chunks) - 1)
+    return out
 
 
 @pytest.mark.parametrize("path", ALL, ids=recording_id)
@@ -155,12 +186,17 @@ def test_usage_on_finish_moves_only_the_finish_chunk(backend: Backend, path: Pat
     pieces = split(path.read_bytes())
     _, held = check_held(backend.module, pieces, dialect_of(path))
     check_held(backend.module, pieces, dialect_of(path), skip=True)
-    # With one choice, the finish chunk is returned by the call that ended the stream; with several, each
-    # finish chunk but the last may go out when the next chunk with choices arrives, the last one at the end.
-    finishing = [at for at, call in enumerate(held.calls) if any(ch.finish_reason for c in call for ch in c.choices)]
-    choices = {ch.index for c in held.chunks for ch in c.choices}
-    for at in finishing if len(choices) == 1 else finishing[-1:]:
-        assert held.ended[at], f"a finish chunk came out before the stream ended (call {at})"
+    # A finish chunk is returned by the call that returned the next chunk with choices (several choices, a
+    # repeated finish reason, OpenRouter's usage on a chunk with a choice), or by the call that ended the stream.
+    out = [(at, c) for at, call in enumerate(held.calls) for c in call]
+    for i, (at, c) in enumerate(out):
+        if not any(ch.finish_reason for ch in c.choices):
+            continue
+        after = next(((a, n) for a, n in out[i + 1 :] if n.choices), None)
+        if after is None:
+            assert held.ended[at], f"a finish chunk came out before the stream ended (call {at})"
+        elif not any(ch.finish_reason for ch in after[1].choices):  # (else that one was held in turn)
+            assert after[0] == at, f"a finish chunk came out before the next chunk with choices (call {at})"
 
 
 LATE = [path for path in ALL if late_usage(run(_fallback, [path.read_bytes()], dialect_of(path)).chunks)]
