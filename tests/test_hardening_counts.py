@@ -132,16 +132,25 @@ def test_both_backends_agree(both: tuple[Backend, Backend]) -> None:
             assert outcomes[0].comparable() == outcomes[1].comparable(), (dialect, counts)
 
 
-@pytest.mark.parametrize(("prompt", "completion"), [(MAX, MAX), (MAX, 1), (2**70, 5), (MIN, -1)], ids=str)
-def test_stream_chunk_builder_total_saturates(prompt: int, completion: int) -> None:
-    """OpenAI's usage is kept as sent; the total the builder computes is held within 64 bits."""
+def usage_chunks(prompt: int, completion: int) -> list[dict[str, Any]]:
     usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": 0}
     first = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
-    chunks = [
+    return [
         {**first, "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": "stop"}]},
         {**first, "choices": [], "usage": usage},
     ]
-    response = rillm.stream_chunk_builder(chunks)
+
+
+@pytest.mark.parametrize(("prompt", "completion"), [(MAX, MAX), (MAX, 1), (MIN, -1)], ids=str)
+def test_stream_chunk_builder_total_saturates(prompt: int, completion: int) -> None:
+    """OpenAI's usage is kept as sent; the total the builder computes is held within 64 bits."""
+    response = rillm.stream_chunk_builder(usage_chunks(prompt, completion))
     assert response is not None
     assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (prompt, completion)
     assert response.usage.total_tokens == max(saturating(prompt, completion), 0)
+
+
+def test_stream_chunk_builder_refuses_a_count_past_64_bits() -> None:
+    """The usage rule holds token counts in 64 bits (rust/decode/usage.rs), in the builder as at feed time."""
+    with pytest.raises(rillm.APIError, match=r"chunk 1 .*`prompt_tokens`.*must fit in 64 bits"):
+        rillm.stream_chunk_builder(usage_chunks(2**70, 5))
