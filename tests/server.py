@@ -302,7 +302,10 @@ class ReplayServer:
     # -- life cycle ------------------------------------------------------------------------------------------------
 
     def start(self) -> ReplayServer:
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        # A backlog for a thousand clients connecting at once (the hygiene and concurrency tests): with Python's
+        # default of 128 the kernel refuses the overflow while the accept thread waits for the GIL, and the
+        # clients see connections reset.
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=2048)
         self._wake_r, self._wake_w = socket.socketpair()
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._accepting = threading.Thread(target=self._accept_loop, name="replay-accept", daemon=True)
