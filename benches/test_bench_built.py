@@ -34,7 +34,7 @@ MODES = ["iterate", "iterate+callback", "iterate+builder"]
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
     with Server("openai-text", N_CHUNKS) as server:
-        yield server.url
+        yield server.url()
 
 
 def without_options(module: Any) -> Any:
