@@ -37,7 +37,7 @@ dev: $(PYTHON) ## the source in development mode: release extension built in pla
 .PHONY: test
 test: dev ## cargo test, then pytest on the Rust backend, then on the twin (each test once per backend it concerns)
 	cargo test
-	RILLM_BACKEND=rust $(PYTHON) -m pytest
+	RILLM_BACKEND=rust $(PYTHON) -m pytest -n 2
 	RILLM_BACKEND=python $(PYTHON) -m pytest -m "not backend_free" tests
 
 .PHONY: bench
