@@ -36,8 +36,8 @@ def make_usage(data: Any) -> Usage:
 
 
 # The counts `Usage` names, and those of its two details objects (rust/decode/usage.rs::COUNTS, DETAILS).
-_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
-_DETAILS = {
+COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+DETAILS = {
     "prompt_tokens_details": ("cached_tokens", "audio_tokens", "text_tokens", "image_tokens"),
     "completion_tokens_details": (
         "reasoning_tokens",
@@ -48,7 +48,7 @@ _DETAILS = {
         "image_tokens",
     ),
 }
-_I64 = range(-(2**63), 2**63)
+I64 = range(-(2**63), 2**63)
 
 
 def check_usage(data: Any) -> dict[str, Any]:
@@ -79,9 +79,9 @@ def usage_fields(value: Any) -> dict[str, Any]:
     counts must fit in 64 bits, as the Rust core keeps them (a ValueError otherwise)."""
     usage = value if isinstance(value, Usage) else Usage.model_validate(value)
     fields = usage.model_dump()
-    for name in _COUNTS:
+    for name in COUNTS:
         _check_count(name, fields[name])
-    for name, counts in _DETAILS.items():
+    for name, counts in DETAILS.items():
         details = fields[name]
         if details is not None:
             for count in counts:
@@ -90,7 +90,7 @@ def usage_fields(value: Any) -> dict[str, Any]:
 
 
 def _check_count(name: str, value: Any) -> None:
-    if value is not None and value not in _I64:
+    if value is not None and value not in I64:
         raise ValueError(f"usage `{name}` is out of range: token counts must fit in 64 bits")
 
 

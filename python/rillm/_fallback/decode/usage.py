@@ -12,29 +12,13 @@ from typing import Any
 
 from rillm import _shared
 
-# Keep in sync with rust/decode/usage.rs::COUNTS, DETAILS and CACHE_HITS.
-COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
-DETAILS = (
-    ("prompt_tokens_details", ("cached_tokens", "audio_tokens", "text_tokens", "image_tokens")),
-    (
-        "completion_tokens_details",
-        (
-            "reasoning_tokens",
-            "audio_tokens",
-            "accepted_prediction_tokens",
-            "rejected_prediction_tokens",
-            "text_tokens",
-            "image_tokens",
-        ),
-    ),
-)
+# The counts of `Usage` and of its details objects are rillm._shared's (COUNTS, DETAILS: rust/decode/usage.rs's).
 CACHE_HITS = "prompt_cache_hit_tokens"
-_I64 = range(-(2**63), 2**63)
 
 
 def _count(value: Any) -> bool:
     """Whether a count is null or an integer of 64 bits (json.loads makes `int` only of integer literals)."""
-    return value is None or (type(value) is int and value in _I64)
+    return value is None or (type(value) is int and value in _shared.I64)
 
 
 def check(value: Any) -> dict[str, Any]:
@@ -46,14 +30,14 @@ def check(value: Any) -> dict[str, Any]:
 
 def is_checked(usage: dict[str, Any]) -> bool:
     """Keep in sync with rust/decode/usage.rs::is_checked."""
-    for name in COUNTS:
+    for name in _shared.COUNTS:
         if not _count(usage.get(name)):
             return False
-    for name, counts in DETAILS:
+    for name, counts in _shared.DETAILS.items():
         details = usage.get(name)
         if details is None:
             continue
         if type(details) is not dict or not all(_count(details.get(count)) for count in counts):
             return False
     hits = usage.get(CACHE_HITS)
-    return type(hits) is not int or hits in _I64
+    return type(hits) is not int or hits in _shared.I64
