@@ -1,5 +1,5 @@
 """Benchmark inputs: the workloads of rillm._bench (shared with `rillm bench`), synthetic streams shaped exactly
-like OpenAI's, Anthropic's and Bedrock's recordings, sliced the way a transport delivers them."""
+like each dialect's recordings, sliced the way a transport delivers them."""
 
 from __future__ import annotations
 
@@ -26,18 +26,6 @@ def text_stream() -> tuple[bytes, str]:
 def tool_stream() -> tuple[bytes, str]:
     """(stream, the arguments it spells): one tool call whose JSON arguments arrive in small fragments."""
     load = workload("openai-tools")
-    return load.stream, load.expected
-
-
-def anthropic_stream() -> tuple[bytes, str]:
-    """(stream, its text): an Anthropic Messages stream with N_CHUNKS text deltas."""
-    load = workload("anthropic")
-    return load.stream, load.expected
-
-
-def bedrock_stream() -> tuple[bytes, str]:
-    """(stream, its text): a Bedrock ConverseStream in AWS event-stream frames with N_CHUNKS text deltas."""
-    load = workload("bedrock")
     return load.stream, load.expected
 
 

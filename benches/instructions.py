@@ -33,6 +33,9 @@ CASES = [
     ("(c) stream_chunk_builder", "openai-text", "build"),
     ("(d) decode Anthropic text", "anthropic", "decode"),
     ("(d) decode Bedrock text", "bedrock", "decode"),
+    ("(d) decode Gemini text", "gemini", "decode"),
+    ("(d) decode Cohere v2 text", "cohere", "decode"),
+    ("(d) decode Ollama text", "ollama", "decode"),
 ]
 
 CHILD = """

@@ -2,12 +2,14 @@
 workload, by which implementation), run in order, each checked for the right answer before it is timed.
 
 Groups:
-  decode  a StreamDecoder fed the stream in 4 KiB pieces (the OpenAI SDK: its SSE decoder and chunk objects)
+  decode  a StreamDecoder fed the stream in 4 KiB pieces, every workload (each dialect) on both backends (the
+          OpenAI SDK: its SSE decoder and chunk objects)
   build   stream_chunk_builder over the stream's chunks
   e2e     over real sockets, against a local HTTP/1.1 server in its own process (`serve.py`) writing each
           event separately, or in 4 KiB writes: rillm's completion() and acompletion() on each transport
           and backend, raw clients (httpx, aiohttp + orjson), the bare byte read of each client (the
-          floor), the OpenAI SDK and LiteLLM (`sockets.py`)
+          floor), the OpenAI SDK and LiteLLM (`sockets.py`); the other dialects (Bedrock, Gemini, Cohere,
+          Ollama) each event written separately: completion() on each backend, and LiteLLM's
   concurrent  100 and 1,000 acompletion() streams at once (aggregate chunks/s)
 Then `first_chunks()`: the time to first chunk against a raw httpx request (`first_chunk.py`).
 
@@ -33,7 +35,7 @@ from typing import Any
 from rillm._bench import impls, sockets
 from rillm._bench.first_chunk import FirstChunk, first_chunk
 from rillm._bench.serve import Server
-from rillm._bench.workloads import Workload, workload
+from rillm._bench.workloads import WORKLOADS, Workload, workload
 
 __all__ = ["ROWS", "Result", "Row", "Settings", "describe", "first_chunks", "run_rows"]
 
@@ -61,7 +63,7 @@ class Row:
 
 def _decode_rows() -> list[Row]:
     rows: list[Row] = []
-    for name in ("openai-text", "openai-tools", "anthropic", "bedrock"):
+    for name in WORKLOADS:
         rows.append(
             Row("decode", name, RUST, lambda w, _: impls.decode_rillm("rust", w), ("rillm._native",), reference=True)
         )
@@ -123,35 +125,32 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
     return rows
 
 
-def _rows() -> list[Row]:
-    rows = _decode_rows()
-    for name in ("openai-text", "anthropic"):
-        for writes in WRITES:
-            rows += _e2e_rows(name, writes)
-    bedrock = ("botocore", "litellm")
-    rows.append(
+def _native_e2e_rows(name: str) -> list[Row]:
+    """The other dialects end to end, each event written separately: completion() on the default transport,
+    on each backend, and LiteLLM's completion() (Bedrock's needs botocore to sign)."""
+    peer = ("botocore", "litellm") if name == "bedrock" else ("litellm",)
+    return [
         Row(
             "e2e",
-            "bedrock",
+            name,
             f"{RUST} completion",
             _stream("rust", None, False),
             ("rillm._native",),
             reference=True,
             path="sync",
-        )
-    )
-    rows.append(Row("e2e", "bedrock", f"{PYTHON} completion", _stream("python", None, False), path="sync"))
-    rows.append(
-        Row(
-            "e2e",
-            "bedrock",
-            "LiteLLM completion",
-            lambda w, url: sockets.litellm_stream(False, w, url),
-            bedrock,
-            slow=True,
-            path="sync",
-        )
-    )
+        ),
+        Row("e2e", name, f"{PYTHON} completion", _stream("python", None, False), path="sync"),
+        Row("e2e", name, "LiteLLM completion", partial(sockets.litellm_stream, False), peer, slow=True, path="sync"),
+    ]
+
+
+def _rows() -> list[Row]:
+    rows = _decode_rows()
+    for name in ("openai-text", "anthropic"):
+        for writes in WRITES:
+            rows += _e2e_rows(name, writes)
+    for name in ("bedrock", "gemini", "cohere", "ollama"):
+        rows += _native_e2e_rows(name)
     for streams, slow in ((100, False), (1000, True)):
         impl = f"{RUST} acompletion, {streams:,} streams"
         make = partial(sockets.concurrent, streams)

@@ -1,7 +1,8 @@
 """The benchmark workloads: synthetic streams shaped exactly like the providers' (the fields, padding and sizes
-of the recordings in tests/fixtures/streams: openai/gpt4o-*.sse, anthropic/*.sse, bedrock/converse-*.bin),
-with `n` deltas each (20,000 by default), kept as their separate events so that a server can write each one
-on its own. Shared by `rillm bench` and the pytest-benchmark suite in benches/.
+of the recordings in tests/fixtures/streams: openai/gpt4o-*.sse, anthropic/*.sse, bedrock/converse-*.bin,
+google/*.sse, cohere/v2-*.sse, ollama/chat-*.ndjson), at least one for each of the decoder's dialects, with
+`n` deltas each (20,000 by default), kept as their separate events so that a server can write each one on its
+own. Shared by `rillm bench` and the pytest-benchmark suite in benches/.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +31,8 @@ HEAD = {
 }
 WORDS = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".", "\n", " Ünïcödé", "'s"]
 BEDROCK_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+GEMINI_MODEL = "gemini-2.5-flash"
+OLLAMA_MODEL = "gemma3:1b"
 
 
 @dataclass(frozen=True)
@@ -139,13 +143,19 @@ def anthropic_text(n: int) -> Workload:
         {**stop, "usage": {"output_tokens": n}},
         {"type": "message_stop"},
     ]
-    events = tuple(
-        f"event: {p['type']}\ndata: {json.dumps(p, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
-        for p in payloads
-    )
+    events = _named_events(payloads)
     model = "anthropic/claude-sonnet-4-5-20250929"
     title = "Anthropic text"
     return Workload("anthropic", title, n, "anthropic", model, "text/event-stream", "content", events, "".join(words))
+
+
+def _named_events(payloads: list[dict[str, Any]]) -> tuple[bytes, ...]:
+    """Each payload as an SSE event named by its `type` (`event:` line, compact JSON), as Anthropic and Cohere
+    v2 send them."""
+    return tuple(
+        f"event: {p['type']}\ndata: {json.dumps(p, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
+        for p in payloads
+    )
 
 
 def bedrock_text(n: int) -> Workload:
@@ -166,6 +176,73 @@ def bedrock_text(n: int) -> Workload:
     title = "Bedrock text"
     model = f"bedrock/{BEDROCK_MODEL}"
     return Workload("bedrock", title, n, "bedrock", model, content_type, "content", tuple(frames), "".join(words))
+
+
+def gemini_text(n: int) -> Workload:
+    """A Gemini streamGenerateContent?alt=sse stream of n text chunks, as google/*.sse: Gemini's `": "` spacing,
+    CRLF CRLF after each event, no [DONE]; `usageMetadata` (the candidates' count growing), `modelVersion`
+    and `responseId` on every chunk, the finishReason on the last."""
+    words = [WORDS[i % len(WORDS)] for i in range(n)]
+    events = []
+    for i, word in enumerate(words):
+        candidate: dict[str, Any] = {"content": {"parts": [{"text": word}], "role": "model"}}
+        if i == n - 1:
+            candidate["finishReason"] = "STOP"
+        candidate["index"] = 0
+        usage: dict[str, Any] = {"promptTokenCount": 15, "candidatesTokenCount": i + 1, "totalTokenCount": 16 + i}
+        usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": 15}]
+        chunk: dict[str, Any] = {"candidates": [candidate], "usageMetadata": usage, "modelVersion": GEMINI_MODEL}
+        chunk["responseId"] = "w1peaMz6INOvnvgPgYfPiQY"
+        data = json.dumps(chunk, separators=(",", ": "), ensure_ascii=False)
+        events.append(f"data: {data}\r\n\r\n".encode())
+    model = f"gemini/{GEMINI_MODEL}"
+    title = "Gemini text"
+    return Workload("gemini", title, n, "gemini", model, "text/event-stream", "content", tuple(events), "".join(words))
+
+
+def cohere_text(n: int) -> Workload:
+    """A Cohere v2 chat stream with n content-delta events, as cohere/v2-text.sse: `event:` lines, compact JSON,
+    message-start and content-start before, content-end and message-end (finish reason, usage) after, then
+    `data: [DONE]`."""
+    words = [WORDS[i % len(WORDS)] for i in range(n)]
+    message = {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}
+    usage = {
+        "billed_units": {"input_tokens": 7, "output_tokens": n},
+        "tokens": {"input_tokens": 69, "output_tokens": n},
+    }
+    payloads: list[dict[str, Any]] = [
+        {"id": "6cd6ce61-bb3b-46f6-907e-fcfab45e51b6", "type": "message-start", "delta": {"message": message}},
+        {"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}},
+        *({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": w}}}} for w in words),
+        {"type": "content-end", "index": 0},
+        {"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": usage}},
+    ]
+    events = (*_named_events(payloads), b"data: [DONE]\n\n")
+    model = "cohere_chat/command-a-03-2025"
+    title = "Cohere v2 text"
+    return Workload("cohere", title, n, "cohere", model, "text/event-stream", "content", events, "".join(words))
+
+
+def ollama_text(n: int) -> Workload:
+    """An Ollama /api/chat stream of n content lines (NDJSON, compact), as ollama/chat-text-gemma3.ndjson: the
+    model and a microsecond `created_at` on every line, then the `done` line with the durations and counts."""
+    words = [WORDS[i % len(WORDS)] for i in range(n)]
+    start = datetime(2025, 8, 20, 13, 48, 24, 316155)
+
+    def line(i: int, message: dict[str, str], **tail: Any) -> bytes:
+        created = (start + timedelta(microseconds=4987 * i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        data = {"model": OLLAMA_MODEL, "created_at": created, "message": message, **tail}
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+    events = [line(i, {"role": "assistant", "content": w}, done=False) for i, w in enumerate(words)]
+    counts = {"total_duration": 171946792, "load_duration": 38473250, "prompt_eval_count": 16}
+    counts.update({"prompt_eval_duration": 27608250, "eval_count": n, "eval_duration": 105611917})
+    events.append(line(n, {"role": "assistant", "content": ""}, done_reason="stop", done=True, **counts))
+    model = f"ollama_chat/{OLLAMA_MODEL}"
+    title = "Ollama text"
+    return Workload(
+        "ollama", title, n, "ollama", model, "application/x-ndjson", "content", tuple(events), "".join(words)
+    )
 
 
 def _frame(event_type: str, payload: dict[str, Any]) -> bytes:
@@ -190,6 +267,9 @@ WORKLOADS: dict[str, Callable[[int], Workload]] = {
     "openai-tools": openai_tools,
     "anthropic": anthropic_text,
     "bedrock": bedrock_text,
+    "gemini": gemini_text,
+    "cohere": cohere_text,
+    "ollama": ollama_text,
 }
 
 
