@@ -160,11 +160,59 @@ def test_backend_rust_without_the_extension_fails_clearly() -> None:
     assert "--backend rust: the Rust extension cannot be imported (no extension in this test)" in done.stderr
 
 
+# Runs the library (import, then a stream over a real socket, sync and async) with rich, click and the command
+# line refused by a meta-path finder that notes which module asked for each: only rillm's own asking counts
+# (httpx imports rich when click is installed, which is not rillm's doing). The finder's own check: a
+# module named like one of rillm's that asks for rich must be noted.
+NO_COMMAND_LINE = """
+import asyncio, json, sys
+
+class Refuse:
+    def __init__(self):
+        self.asked = []
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("rich", "click") or name == "rillm.cli" or name.startswith("rillm.cli."):
+            frame = sys._getframe(1)
+            while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+                ("importlib", "_frozen_importlib")
+            ):
+                frame = frame.f_back
+            self.asked.append([name, frame.f_globals.get("__name__", "")])
+            raise ImportError(f"{name} is refused in this test")
+        return None
+
+refuse = Refuse()
+sys.meta_path.insert(0, refuse)
+import rillm
+from rillm._bench.serve import Server
+
+messages = [{"role": "user", "content": "hi"}]
+
+async def read_async(options):
+    return [c.choices[0].delta.content async for c in await rillm.acompletion("openai/gpt-4o", messages, **options)]
+
+with Server("openai-text", 20) as server:
+    options = {"stream": True, "api_base": server.url(), "api_key": "sk-test"}
+    texts = ["".join(c.choices[0].delta.content or "" for c in rillm.completion("openai/gpt-4o", messages, **options))]
+    texts.append("".join(s or "" for s in asyncio.run(read_async(options))))
+own = [asked for asked in refuse.asked if asked[1].partition(".")[0] == "rillm"]
+exec("try:\\n    import rich\\nexcept ImportError:\\n    pass", {"__name__": "rillm.probe"})
+print(json.dumps({"texts": texts, "own": own, "probe": refuse.asked[-1:]}))
+"""
+
+
 def test_the_library_never_imports_the_command_line_or_rich() -> None:
-    code = "import sys, rillm; rillm.completion; print(sorted(m for m in sys.modules if m in ('rich', 'rillm.cli')))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
+    from rillm._bench.workloads import workload
+
+    done = subprocess.run(
+        [sys.executable, "-c", NO_COMMAND_LINE], capture_output=True, text=True, env=_env(), timeout=120
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["texts"] == [workload("openai-text", 20).expected] * 2
+    assert seen["own"] == []
+    assert seen["probe"] == [["rich", "rillm.probe"]]
 
 
 def test_without_rich_the_command_line_says_which_extra_to_install() -> None:
