@@ -6,7 +6,8 @@ LiteLLM's module settings are read when a call is made (rillm._settings), so the
 after import; an argument of the call wins over them, and they win over the environment. None means not set.
 """
 
-from typing import Any, Optional
+import importlib
+from typing import TYPE_CHECKING, Any, Optional
 
 from rillm import exceptions, integrations
 from rillm._backend import (
@@ -18,9 +19,6 @@ from rillm._backend import (
     StreamDecoder,
     StreamingChoices,
 )
-from rillm._builder import stream_chunk_builder
-from rillm._completion import acompletion, completion
-from rillm._stream import CustomStreamWrapper
 from rillm._version import __version__
 from rillm.cost import ModelNotMappedError, completion_cost, cost_per_token, register_model
 from rillm.exceptions import (
@@ -50,18 +48,60 @@ from rillm.exceptions import (
     UnprocessableEntityError,
     UnsupportedParamsError,
 )
-from rillm.providers import get_llm_provider
-from rillm.types import (
-    ChatCompletionMessageToolCall,
-    ChoiceLogprobs,
-    Choices,
-    CompletionTokensDetailsWrapper,
-    FunctionCall,
-    Message,
-    ModelResponse,
-    PromptTokensDetailsWrapper,
-    Usage,
-)
+
+if TYPE_CHECKING:
+    from rillm._builder import stream_chunk_builder
+    from rillm._completion import acompletion, completion
+    from rillm._stream import CustomStreamWrapper
+    from rillm.providers import get_llm_provider
+    from rillm.types import (
+        ChatCompletionMessageToolCall,
+        ChoiceLogprobs,
+        Choices,
+        CompletionTokensDetailsWrapper,
+        FunctionCall,
+        Message,
+        ModelResponse,
+        PromptTokensDetailsWrapper,
+        Usage,
+    )
+
+# Imported on first use (PEP 562), so that `import rillm` stays cheap: these modules bring pydantic (the
+# models of rillm.types, the argument checks), the provider tables and the HTTP clients. The exceptions, the
+# backend's classes and the settings below are defined at import. tests/test_import.py lists what `import
+# rillm` may load. The checker sees the imports above instead (no `__getattr__` for it, so a misspelt name
+# stays an error in user code).
+_LAZY = {
+    "stream_chunk_builder": "rillm._builder",
+    "acompletion": "rillm._completion",
+    "completion": "rillm._completion",
+    "CustomStreamWrapper": "rillm._stream",
+    "get_llm_provider": "rillm.providers",
+    "ChatCompletionMessageToolCall": "rillm.types",
+    "ChoiceLogprobs": "rillm.types",
+    "Choices": "rillm.types",
+    "CompletionTokensDetailsWrapper": "rillm.types",
+    "FunctionCall": "rillm.types",
+    "Message": "rillm.types",
+    "ModelResponse": "rillm.types",
+    "PromptTokensDetailsWrapper": "rillm.types",
+    "Usage": "rillm.types",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'rillm' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later reads skip this function
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 # -- LiteLLM's module settings (rillm._settings reads them at call time) -------------------------------------
 # Where and how: a key for every provider (or one of the provider keys below), a base URL, an API version.

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rillm.types import ChoiceLogprobs, Usage
+# rillm.types (pydantic) is imported where a model is first made, not at import: the twin imports this module
+# when `import rillm` selects it, and `import rillm` stays free of pydantic (tests/test_import.py).
+if TYPE_CHECKING:
+    from rillm.types import Usage
 
 
 def dump_value(value: Any, exclude_none: bool) -> Any:
@@ -32,6 +35,8 @@ def dumps(value: Any) -> str:
 
 
 def make_usage(data: Any) -> Usage:
+    from rillm.types import Usage
+
     return Usage.model_validate(data)
 
 
@@ -55,6 +60,8 @@ def check_usage(data: Any) -> dict[str, Any]:
     """A provider's usage of a shape the decoders do not take as it stands (rust/decode/usage.rs): validated
     by the `Usage` model, which raises a ValueError for one it refuses, and given in the checked form, so
     that the chunk's `Usage` can be made when it is first read. Both backends call this."""
+    from rillm.types import Usage
+
     return reasoning_apart(usage_fields(Usage.model_validate(data)))
 
 
@@ -77,6 +84,8 @@ def reasoning_apart(usage: dict[str, Any]) -> dict[str, Any]:
 def usage_fields(value: Any) -> dict[str, Any]:
     """A usage value (a `Usage`, or what one is made from) as the checked dict its `model_dump()` is; its
     counts must fit in 64 bits, as the Rust core keeps them (a ValueError otherwise)."""
+    from rillm.types import Usage
+
     usage = value if isinstance(value, Usage) else Usage.model_validate(value)
     fields = usage.model_dump()
     for name in COUNTS:
@@ -97,6 +106,8 @@ def _check_count(name: str, value: Any) -> None:
 def make_logprobs(data: Any) -> Any:
     """`ChoiceLogprobs` when the provider's value is one; otherwise the value as sent (a dump must never
     fail on provider data, and nothing is lost)."""
+    from rillm.types import ChoiceLogprobs
+
     try:
         return ChoiceLogprobs.model_validate(data)
     except ValueError:
