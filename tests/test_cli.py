@@ -359,3 +359,14 @@ def test_bench_markdown_is_dated_with_the_machine() -> None:
     assert f"rillm {rillm.__version__}" in first and "Python " in first and "cores)" in first
     header = "| benchmark | workload | implementation | chunks/s | CPU µs/chunk | wall chunks/s | vs rillm (Rust) |"
     assert header in done.stdout
+
+
+def test_bench_import_group_times_fresh_interpreters() -> None:
+    done = rillm_cli("bench", "--quick", "--markdown", "--only", "import", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "| python -c | wall ms | CPU ms | modules |" in done.stdout
+    rows = {line.split(" | ")[0][2:]: line.strip("| ").split(" | ") for line in done.stdout.splitlines()}
+    for name in ("python (bare)", "import httpx", "import rillm"):
+        assert float(rows[name][1]) > 0 and int(rows[name][3]) > 0
+    # the bare interpreter's modules are a part of every other run's
+    assert int(rows["python (bare)"][3]) < int(rows["import rillm"][3])

@@ -19,6 +19,7 @@ from rich.table import Table
 import rillm
 from rillm._bench import runner
 from rillm._bench.first_chunk import FirstChunk
+from rillm._bench.import_time import ImportTime, import_times
 from rillm._bench.targets import Target, targets
 
 __all__ = ["machine", "run"]
@@ -60,12 +61,18 @@ def run(args: argparse.Namespace) -> int:
         if not args.only or "first-chunk" in args.only:
             progress.update(task, description="time to first chunk")
             first = runner.first_chunks(settings)
+        imports: list[ImportTime] = []
+        if not args.only or "import" in args.only:
+            progress.update(task, description="import time (fresh interpreters)")
+            imports = import_times(5 if args.quick else 20)
     table = runner.describe(results)
     goals = targets(results, first) if any(r.row.group in ("e2e", "concurrent") for r in results) or first else []
     if args.markdown:
-        print(markdown(table, first, goals, chunks, load))
+        print(markdown(table, first, goals, chunks, load) + _imports_markdown(imports))
     else:
         _print(table, first, goals, chunks)
+        if imports:
+            Console().print(_imports_table(imports))
     return 0 if all(r.skipped is None or not r.skipped.startswith("failed") for r in results) else 1
 
 
@@ -86,6 +93,29 @@ def _print(table: list[dict[str, str]], first: list[FirstChunk], goals: list[Tar
         for g in goals:
             checks.add_row(g.goal, g.measured, _met(g))
         console.print(checks)
+
+
+def _imports_rows(imports: list[ImportTime]) -> list[tuple[str, str, str, str]]:
+    """(statement, wall ms, CPU ms, modules) of each fresh interpreter's medians (rillm._bench.import_time)."""
+    return [
+        (t.name, f"{t.wall * 1e3:.1f}", "—" if t.cpu is None else f"{t.cpu * 1e3:.1f}", str(t.modules)) for t in imports
+    ]
+
+
+def _imports_table(imports: list[ImportTime]) -> Table:
+    table = Table("python -c", "wall ms", "CPU ms", "modules", title="import time (median of fresh interpreters)")
+    for row in _imports_rows(imports):
+        table.add_row(*row)
+    return table
+
+
+def _imports_markdown(imports: list[ImportTime]) -> str:
+    if not imports:
+        return ""
+    lines = ["", "", "Import time, the median of fresh interpreters (interleaved):", ""]
+    lines += ["| python -c | wall ms | CPU ms | modules |", "| --- | ---: | ---: | ---: |"]
+    lines += ["| " + " | ".join(row) + " |" for row in _imports_rows(imports)]
+    return "\n".join(lines)
 
 
 def _met(goal: Target) -> str:
