@@ -8,17 +8,20 @@ import json
 import subprocess
 import sys
 import textwrap
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 import rillm
+from rillm import _version
 
 from .conftest import Backend
 
 # Libraries `import rillm` must not load: pydantic (rillm.types, the argument checks), the HTTP clients of every
 # transport (rillm._http), the CLI's, and the parts of the standard library only the network paths need.
 FOREIGN = ("pydantic", "pydantic_core", "httpx", "httpcore", "h11", "anyio", "aiohttp", "urllib3", "pycurl")
-FOREIGN += ("rich", "click", "asyncio", "ssl")
+FOREIGN += ("rich", "click", "asyncio", "ssl", "email", "zipfile")
 
 # rillm's own modules `import rillm` may load; with the twin live, its package and the helpers it shares with
 # the Rust bindings too. Anything else (rillm.types, rillm._completion, rillm._http, rillm.providers, ...) is
@@ -47,6 +50,7 @@ def test_import_loads_nothing_heavy(backend: Backend) -> None:
     modules = loaded_by("import rillm", backend.name)
     assert [m for m in modules if m.split(".")[0] in FOREIGN] == []
     assert [m for m in HEAVY if m in modules] == []
+    assert "importlib.metadata" not in modules  # rillm._version reads the version itself
     allowed = ALLOWED | TWIN if backend.name == "python" else ALLOWED
     own = [m for m in modules if m.startswith("rillm.") or m == "rillm"]
     assert [m for m in own if m not in allowed and not m.startswith("rillm._fallback.")] == []
@@ -79,3 +83,41 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="module 'rillm' has no attribute 'completon'"):
         _ = rillm.completon  # type: ignore[attr-defined]
     assert getattr(rillm, "no_such_setting", None) is None
+
+
+def test_the_version_is_the_installed_metadatas() -> None:
+    assert _version._from_dist_info() == metadata.version("rillm") == rillm.__version__
+
+
+def dist_info(where: Path, name: str, version: str) -> None:
+    (where / name).mkdir()
+    (where / name / "METADATA").write_text(f"Metadata-Version: 2.4\nName: rillm\nVersion: {version}\n\nVersion: 9\n")
+
+
+def test_the_version_comes_from_the_first_dist_info_on_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "other-1.0.dist-info").mkdir()
+    dist_info(second, "rillm-2.3.4.dist-info", "2.3.4")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(first), str(second)])
+    assert _version._from_dist_info() == "2.3.4"
+    dist_info(first, "Rillm-5.0.dist-info", "5.0")
+    assert _version._from_dist_info() == "5.0"
+
+
+def test_importlib_metadata_answers_for_other_layouts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No dist-info on the path, or an egg's metadata before it: rillm._version leaves it to importlib.metadata."""
+    egg, wheel = tmp_path / "egg", tmp_path / "wheel"
+    egg.mkdir()
+    wheel.mkdir()
+    monkeypatch.setattr(sys, "path", [str(egg)])
+    assert _version._from_dist_info() is None
+    (egg / "rillm-1.0.egg-info").mkdir()
+    dist_info(wheel, "rillm-2.0.dist-info", "2.0")
+    monkeypatch.setattr(sys, "path", [str(egg), str(wheel)])
+    assert _version._from_dist_info() is None
+    monkeypatch.setattr(sys, "path", [str(wheel), str(egg)])
+    assert _version._from_dist_info() == "2.0"
