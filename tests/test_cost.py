@@ -419,7 +419,8 @@ def test_import_rillm_neither_reads_nor_validates_the_table() -> None:
         """
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["0", "True", "False", "1", "True"]
+    # rillm.cost itself is imported on first use too (rillm.__getattr__), and its table on the first price asked
+    assert result.stdout.split() == ["0", "False", "False", "1", "True"]
 
 
 def test_the_public_names_are_litellms() -> None:

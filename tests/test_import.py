@@ -19,21 +19,22 @@ from rillm import _version
 from .conftest import Backend
 
 # Libraries `import rillm` must not load: pydantic (rillm.types, the argument checks), the HTTP clients of every
-# transport (rillm._http), the CLI's, and the parts of the standard library only the network paths need.
+# transport (rillm._http), the CLI's, and the parts of the standard library only the calls need (importlib.metadata
+# brings email and zipfile; logging is for the `rillm` logger's messages).
 FOREIGN = ("pydantic", "pydantic_core", "httpx", "httpcore", "h11", "anyio", "aiohttp", "urllib3", "pycurl")
-FOREIGN += ("rich", "click", "asyncio", "ssl", "email", "zipfile")
+FOREIGN += ("rich", "click", "asyncio", "ssl", "email", "zipfile", "logging")
 
 # rillm's own modules `import rillm` may load; with the twin live, its package and the helpers it shares with
 # the Rust bindings too. Anything else (rillm.types, rillm._completion, rillm._http, rillm.providers, ...) is
 # loaded by the first call that needs it.
-ALLOWED = {"rillm", "rillm._backend", "rillm._native", "rillm._version", "rillm.exceptions", "rillm.cost"}
+ALLOWED = {"rillm", "rillm._backend", "rillm._native", "rillm._version", "rillm.exceptions"}
 ALLOWED |= {"rillm.integrations", "rillm.integrations.custom_logger"}
 TWIN = {"rillm._fallback", "rillm._shared", "rillm._error_mapping", "rillm._json"}
 
 # The heavy modules by name, so that a failure says at once what came back.
 HEAVY = ("rillm.types", "rillm._completion", "rillm._args", "rillm._http", "rillm._stream", "rillm._builder")
 HEAVY += ("rillm.providers", "rillm.providers.translate", "rillm._response", "rillm._mock", "rillm._retry")
-HEAVY += ("rillm._callbacks", "rillm._settings", "rillm.cost._table", "rillm.cli", "rillm._bench")
+HEAVY += ("rillm._callbacks", "rillm._settings", "rillm._log", "rillm.cost", "rillm.cli", "rillm._bench")
 
 
 def loaded_by(code: str, backend: str) -> list[str]:
@@ -70,6 +71,7 @@ def test_every_public_name_is_there() -> None:
     assert rillm.completion.__module__ == "rillm._completion"
     assert rillm.ModelResponse.__module__ == "rillm.types"
     assert rillm.get_llm_provider.__module__ == "rillm.providers"
+    assert rillm.ModelNotMappedError.__module__ == "rillm.cost"
 
 
 def test_star_import_gives_all() -> None:

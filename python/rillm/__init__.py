@@ -20,7 +20,6 @@ from rillm._backend import (
     StreamingChoices,
 )
 from rillm._version import __version__
-from rillm.cost import ModelNotMappedError, completion_cost, cost_per_token, register_model
 from rillm.exceptions import (
     APIConnectionError,
     APIError,
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
     from rillm._builder import stream_chunk_builder
     from rillm._completion import acompletion, completion
     from rillm._stream import CustomStreamWrapper
+    from rillm.cost import ModelNotMappedError, completion_cost, cost_per_token, register_model
     from rillm.providers import get_llm_provider
     from rillm.types import (
         ChatCompletionMessageToolCall,
@@ -67,15 +67,19 @@ if TYPE_CHECKING:
     )
 
 # Imported on first use (PEP 562), so that `import rillm` stays cheap: these modules bring pydantic (the
-# models of rillm.types, the argument checks), the provider tables and the HTTP clients. The exceptions, the
-# backend's classes and the settings below are defined at import. tests/test_import.py lists what `import
-# rillm` may load. The checker sees the imports above instead (no `__getattr__` for it, so a misspelt name
-# stays an error in user code).
+# models of rillm.types, the argument checks), the provider tables, the HTTP clients, and logging (rillm.cost
+# logs a missing price). The exceptions, the backend's classes and the settings below are defined at import;
+# tests/test_import.py lists what `import rillm` may load. The checker sees the imports above instead (no
+# `__getattr__` for it, so a misspelt name stays an error in user code).
 _LAZY = {
     "stream_chunk_builder": "rillm._builder",
     "acompletion": "rillm._completion",
     "completion": "rillm._completion",
     "CustomStreamWrapper": "rillm._stream",
+    "ModelNotMappedError": "rillm.cost",
+    "completion_cost": "rillm.cost",
+    "cost_per_token": "rillm.cost",
+    "register_model": "rillm.cost",
     "get_llm_provider": "rillm.providers",
     "ChatCompletionMessageToolCall": "rillm.types",
     "ChoiceLogprobs": "rillm.types",

@@ -14,7 +14,6 @@ of types.
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,6 +53,8 @@ if _choice != "python":
             )
         _why = f"the Rust extension is version {_native.__version__}, not {__version__}"
     if _impl is None:
+        import logging  # here only: `import rillm` does not load logging otherwise (tests/test_import.py)
+
         logging.getLogger("rillm").warning("%s: using the pure-Python twin, several times slower", _why)
 
 if _impl is None:
