@@ -1,9 +1,10 @@
 """Import time: a fresh interpreter running `import rillm`, against one running `import httpx` (rillm's
 compatibility client, the floor of any httpx-based library) and a bare one (`pass`, the interpreter's own
-start). The runs are interleaved (one of each in turn, so a change in the machine's load touches all three
-alike) and the median of the rounds is reported: the wall time seen from here, and the child's CPU time
-(user + system, from `resource`; None where the platform has no such module), with the count of modules the
-statement left loaded (a count does not depend on the load: tests/test_import.py checks which ones).
+start), and one that also makes a first (mocked) completion() call, which loads what `import rillm` defers.
+The runs are interleaved (one of each in turn, so a change in the machine's load touches them alike) and the
+median of the rounds is reported: the wall time seen from here, and the child's CPU time (user + system, from
+`resource`; None where the platform has no such module), with the count of modules the statement left loaded
+(a count does not depend on the load: tests/test_import.py checks which ones).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from dataclasses import dataclass
 
 __all__ = ["STATEMENTS", "ImportTime", "import_times", "run_once"]
 
-# What each fresh interpreter runs, by the name the tables show.
+# What each fresh interpreter runs, by the name the tables show. The last one is what a program that calls
+# rillm pays before its first request: the modules loaded on first use (a mocked call: no network).
+_FIRST_CALL = "rillm.completion('openai/gpt-4o', [{'role': 'user', 'content': 'hi'}], mock_response='hi')"
 STATEMENTS = {"python (bare)": "pass", "import httpx": "import httpx", "import rillm": "import rillm"}
+STATEMENTS["import rillm + first completion()"] = f"import rillm; {_FIRST_CALL}"
 # Appended to each statement: the count of loaded modules, on standard output (`sys` is always loaded).
 _COUNT = "\nimport sys\nsys.stdout.write(str(len(sys.modules)))"
 
