@@ -6,7 +6,6 @@ LiteLLM's module settings are read when a call is made (rillm._settings), so the
 after import; an argument of the call wins over them, and they win over the environment. None means not set.
 """
 
-import importlib
 from typing import TYPE_CHECKING, Any, Optional
 
 from rillm import exceptions, integrations
@@ -98,7 +97,8 @@ if not TYPE_CHECKING:
         module = _LAZY.get(name)
         if module is None:
             raise AttributeError(f"module 'rillm' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        # __import__ rather than importlib.import_module: the importlib package stays unloaded
+        value = getattr(__import__(module, fromlist=[name]), name)
         globals()[name] = value  # later reads skip this function
         return value
 
