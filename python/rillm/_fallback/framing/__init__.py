@@ -24,6 +24,7 @@ time is linear however the input is fragmented; `max_event_bytes` bounds what on
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from rillm._fallback.errors import event_too_large
 from rillm._fallback.framing.events import CONTINUE, STOP, WHITESPACE, Event, Flow, Pending
@@ -70,30 +71,21 @@ class Framer:
         self.max_event_bytes = max_event_bytes
 
     def feed(self, data: bytes) -> Iterator[Event]:
-        """Frames `data`, yielding each complete event. Stop iterating at the stream's terminator and
-        call `stopped()`: the rest of `data` is then never read."""
+        """Frames `data`: an iterator of each complete event. Stop iterating at the stream's terminator and
+        call `stopped()`: the rest of `data` is then never read. (Rust's `feed` calls `on_event` for each;
+        here the framing's one generator yields them.)"""
         if self.framing == "auto":
             data = self.sniff(data)
             if self.framing == "auto":
-                return
-        sse, limit, framing = self.sse, self.max_event_bytes, self.framing
+                return iter(())
+        framing = self.framing
         if framing == "sse":
-            for line, offset in self.lines.feed(data):
-                event = sse.line(line, offset, limit)
-                if event is not None:
-                    yield event
-        elif framing == "ndjson":
-            for line, offset in self.lines.feed(data):
-                event = ndjson_line(sse, line, offset, limit)
-                if event is not None:
-                    yield event
-        elif framing == "json_array":
-            yield from self.array.feed(data, limit)
-            return
-        else:
-            yield from self.binary.feed(data, limit)
-            return
-        self.check_partial()
+            return self.lines.feed(data, self.sse.line, self.max_event_bytes, self.check_partial)
+        if framing == "ndjson":
+            return self.lines.feed(data, partial(ndjson_line, self.sse), self.max_event_bytes, self.check_partial)
+        if framing == "json_array":
+            return self.array.feed(data, self.max_event_bytes)
+        return self.binary.feed(data, self.max_event_bytes)
 
     def sniff(self, data: bytes) -> bytes:
         """Skips a leading BOM and white space; at the first other byte decides the framing and returns the
@@ -129,11 +121,10 @@ class Framer:
 
     def sniff_white_space(self, run: bytes) -> None:
         """White space before the framing is decided: read as SSE lines (no event can come of it)."""
-        sse, limit = self.sse, self.max_event_bytes
-        for line, offset in self.lines.feed(run):
-            sse.line(line, offset, limit)
+        for _ in self.lines.feed(run, self.sse.line, self.max_event_bytes):
+            pass  # white space holds no data: no event comes of it
         self.sniffed += len(run)
-        if len(self.lines.partial) > limit:
+        if len(self.lines.partial) > self.max_event_bytes:
             self.framing = "sse"
             self.check_partial()
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from rillm._fallback.errors import event_too_large
 from rillm._fallback.framing.events import Event, Pending
@@ -12,6 +12,9 @@ BOM = b"\xef\xbb\xbf"
 _LF = 0x0A
 _CR = 0x0D
 _COLON = 0x3A
+
+# What `Lines.feed` calls for each line: `(line, offset, limit)`, returning the event it completes, if any.
+OnLine = Callable[[bytes, int, int], "Event | None"]
 
 
 class Lines:
@@ -31,10 +34,14 @@ class Lines:
         self.pos = 0
         self.pos_after_line = 0
 
-    def feed(self, data: bytes) -> Iterator[tuple[bytes, int]]:
-        """Yields `(line, offset)` for every complete line in `data`, in order. The caller stops
-        iterating at the stream's terminator, and the rest of `data` is then never read."""
-        data = self.strip_bom(data)
+    def feed(
+        self, data: bytes, on_line: OnLine, limit: int, check: Callable[[], None] | None = None
+    ) -> Iterator[Event]:
+        """Calls `on_line(line, offset, limit)` for every complete line in `data`, in order, and yields the
+        events it returns; then `check()`. The caller stops iterating at the stream's terminator, and the rest
+        of `data` is then never read. (Rust's `on_line` hands its events on through a callback; here the one
+        generator per feed yields them, with no second generator of lines in between.)"""
+        data = self.strip_bom(data) if self.bom_matched is not None else data
         n = len(data)
         i = 0
         if self.skip_lf and n:
@@ -70,10 +77,14 @@ class Lines:
                     self.skip_lf = True
                 elif data[i] == _LF:
                     i += 1
-            # The consumer may stop here: account for what was read first.
+            # The consumer may stop at this line's event: account for what was read first.
             self.pos_after_line = self.pos + i
-            yield line, offset
+            event = on_line(line, offset, limit)
+            if event is not None:
+                yield event
         self.pos += n
+        if check is not None:
+            check()
 
     def stopped_at_line(self) -> None:
         """The consumer stopped after the last line yielded: only the bytes up to it were read."""

@@ -31,28 +31,35 @@ class Delivery:
         return self.merge is None and self.hold is None
 
     def accept(self, chunk: ModelResponseStream, out: list[ModelResponseStream]) -> None:
-        """One decoded chunk (its usage checked); what goes to the caller is appended to `out`."""
+        """One decoded chunk (its usage checked); what goes to the caller is appended to `out`. This runs
+        for every chunk: `pass_on` and the finish-reason test are written out (a generator expression
+        per chunk cost about 1 µs)."""
         raw = chunk._raw_usage
         if raw is not None:
             self.usage.add(raw)
         if self.merge is not None:
             self.merge.add(chunk)
         hold = self.hold
+        choices = chunk.choices
         if hold is None:
-            self.pass_on(chunk, out)
+            if choices or not self.skip_choiceless:
+                out.append(chunk)
             return
-        if not chunk.choices:
+        if not choices:
             if not hold:
-                self.pass_on(chunk, out)
+                if not self.skip_choiceless:
+                    out.append(chunk)
                 return
             self.usage_after = self.usage_after or raw is not None
             hold.append(chunk)
             return
-        self.release(out)
-        if any(choice._finish_reason is not None for choice in chunk.choices):
-            hold.append(chunk)
-            return
-        self.pass_on(chunk, out)
+        if hold:
+            self.release(out)
+        for choice in choices:
+            if choice._finish_reason is not None:
+                hold.append(chunk)
+                return
+        out.append(chunk)
 
     def release(self, out: list[ModelResponseStream]) -> None:
         """Hands on what is held (at the end of the stream, at an error, or at the next chunk with choices)."""

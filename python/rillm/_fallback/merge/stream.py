@@ -26,12 +26,15 @@ class StreamMerge:
 
     def add(self, chunk: ModelResponseStream) -> None:
         """Merges one decoded chunk."""
-        self.merger.header(chunk.id, chunk.created, chunk.model, chunk.system_fingerprint, chunk.service_tier)
+        merger = self.merger
+        merger.header(chunk.id, chunk.created, chunk.model, chunk.system_fingerprint, chunk.service_tier)
         if chunk.citations is not None:
             self.citations = chunk.citations
-        merger = self.merger
+        mergers = merger.choices
         for choice in chunk.choices:
-            merge_choice(merger.choice(choice.index), choice)
+            # `merger.choice()` written out for the usual case, a choice already seen.
+            acc = mergers.get(choice.index)
+            merge_choice(merger.choice(choice.index) if acc is None else acc, choice)
 
     def merged(self, usage: UsageMerge) -> dict[str, Any]:
         """The merge so far, as `merge_chunks` returns it."""
