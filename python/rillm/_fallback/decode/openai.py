@@ -105,27 +105,32 @@ class OpenAiDecoder:
         return bool(self.choices) and all(self.choices.values())
 
     def chunk(self, obj: dict[str, Any], wire: tuple[list[StreamingChoices], str | None]) -> ModelResponseStream:
-        created = obj.get("created")
+        get = obj.get
+        created = get("created")
         if created is not None:
             self.created = created
         choices = wire[0]
         seen = self.choices
         for choice in choices:
-            seen[choice.index] = seen.get(choice.index, False) or choice._finish_reason is not None
-        usage = obj.get("usage")
+            # A choice once finished stays finished; written so that the usual chunk writes nothing.
+            if choice._finish_reason is not None:
+                seen[choice.index] = True
+            elif choice.index not in seen:
+                seen[choice.index] = False
+        usage = get("usage")
         if usage is None:
-            x_groq = obj.get("x_groq")
+            x_groq = get("x_groq")
             if type(x_groq) is dict:
                 usage = x_groq.get("usage")
-        psf = obj.get("provider_specific_fields")
-        tier = obj.get("service_tier")
+        psf = get("provider_specific_fields")
+        tier = get("service_tier")
         if tier is not None and tier not in OPENAI_SERVICE_TIERS:
             psf = with_field(psf, "service_tier", tier)
             tier = None
-        id_ = obj.get("id")
+        id_ = get("id")
         if id_:
             self.last_id = id_
-        model = obj.get("model")
+        model = get("model")
         if model:
             self.last_model = model
         return new_chunk(
@@ -135,9 +140,9 @@ class OpenAiDecoder:
             choices,
             None if usage is None else check_usage(usage),
             psf,
-            obj.get("system_fingerprint"),
+            get("system_fingerprint"),
             tier,
-            obj.get("citations"),
+            get("citations"),
             wire_extras(obj, _CHUNK_KEYS),
         )
 
