@@ -3,8 +3,9 @@ faster than httpx (the README's benchmark table), and its sessions keep per-loop
 
 One session per provider and pool size per event loop (`loops.py` closes them as the loop shuts down).
 The pool holds at most `max_connections` connections; an idle one is closed after aiohttp's keep-alive
-time (15 s). The deadline hook sets the connection's read timer (aiohttp's `sock_read`) before each
-wait, so the wait is interrupted by aiohttp itself; bytes already buffered are handed over first.
+time (15 s). The body's reads are bounded by a timer of ours (`_ReadTimer`, one per stream) instead of
+aiohttp's `sock_read` (one per socket read); the deadline hook shortens each read's limit, and a read past
+its limit is woken with a timeout by the timer.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from typing import Any, NoReturn
 
 import aiohttp
+import yarl
 
 from rillm._http import HttpRequest, NextReadTimeout, limits
-from rillm._http.common import BodyError, error_status, masked_request, read_limit, transport_error
+from rillm._http.common import BodyError, env_proxy, error_status, masked_request, read_limit, transport_error
 from rillm._http.loops import LoopClients
 from rillm.exceptions import APIError
 
@@ -28,8 +30,21 @@ __all__ = ["AiohttpResponse", "AiohttpTransport"]
 def _session(key: Hashable) -> aiohttp.ClientSession:
     most, _idle = key[1]  # type: ignore[index]
     connector = aiohttp.TCPConnector(limit=most, limit_per_host=0)
-    # trust_env: proxies from the environment, as httpx reads them.
-    return aiohttp.ClientSession(connector=connector, trust_env=True, timeout=aiohttp.ClientTimeout(total=None))
+    # No trust_env: with it aiohttp looks for a proxy and a .netrc in worker threads on every request (two
+    # thread hops, about 1 ms before the first chunk); the proxy comes from `_proxy` instead.
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
+
+
+def _proxy(url: str) -> tuple[str | None, aiohttp.BasicAuth | None]:
+    """The environment's proxy for `url`, as httpx reads it (HTTP_PROXY, HTTPS_PROXY, NO_PROXY...), and the
+    credentials its URL carries."""
+    proxy = env_proxy(url)
+    if proxy is None:
+        return None, None
+    parsed = yarl.URL(proxy)
+    if parsed.user is None:
+        return proxy, None
+    return str(parsed.with_user(None)), aiohttp.BasicAuth.from_url(parsed)
 
 
 async def _close(session: aiohttp.ClientSession) -> None:
@@ -54,6 +69,7 @@ class AiohttpTransport:
         # aiohttp's `connect` covers the wait for a pooled connection and the connect itself.
         connect = None if t.pool is None or t.connect is None else t.pool + t.connect
         timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=t.connect, sock_read=t.read)
+        proxy, proxy_auth = _proxy(request.url)
         try:
             raw = await session.request(
                 request.method,
@@ -62,6 +78,8 @@ class AiohttpTransport:
                 headers=request.headers,
                 timeout=timeout,
                 allow_redirects=False,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             )
         except asyncio.TimeoutError as exc:
             read = isinstance(exc, aiohttp.SocketTimeoutError)
@@ -92,12 +110,13 @@ def _connection_error(exc: BaseException, request: HttpRequest) -> APIError:
 class AiohttpResponse:
     """An open aiohttp response behind the seam's `Response` (the aiohttp object itself is `raw`)."""
 
-    __slots__ = ("_loop", "_request", "raw")
+    __slots__ = ("_loop", "_request", "_timer", "raw")
 
     def __init__(self, raw: aiohttp.ClientResponse, request: HttpRequest, loop: asyncio.AbstractEventLoop) -> None:
         self.raw = raw
         self._request = request
         self._loop = loop
+        self._timer: _ReadTimer | None = None  # made when the body is iterated
 
     @property
     def status_code(self) -> int:
@@ -121,41 +140,16 @@ class AiohttpResponse:
     def read(self) -> bytes:
         raise TypeError("the aiohttp transport is async only")
 
-    async def aiter_bytes(self, next_read_timeout: NextReadTimeout | None = None) -> AsyncIterator[bytes]:
-        content = self.raw.content
-        limit = self._request.timeout.read
-        try:
-            if next_read_timeout is None:
-                readany = content.readany
-                while piece := await readany():
-                    yield piece
-                return
-            while True:
-                limit = read_limit(self._request.timeout.read, next_read_timeout())
-                if limit is not None and limit <= 0:
-                    raise asyncio.TimeoutError
-                # What has arrived is handed over at once; only a wait needs the read timer.
-                piece = content.read_nowait()
-                if not piece:
-                    if content.at_eof():
-                        return
-                    piece = await self._wait(content, limit)
-                    if not piece:
-                        return
-                yield piece
-        except asyncio.TimeoutError:
-            raise BodyError("ReadTimeout", limit) from None
-        except aiohttp.ClientError as exc:
-            raise BodyError(f"{type(exc).__name__}: {exc}") from None
-
-    async def _wait(self, content: aiohttp.StreamReader, limit: float | None) -> bytes:
-        connection = self.raw.connection
-        protocol = connection.protocol if connection is not None else None
-        if protocol is not None:
-            # The connection's read timer (aiohttp's sock_read), restarted with this read's limit.
-            protocol.read_timeout = limit
-            protocol.start_timeout()
-        return await content.readany()
+    def aiter_bytes(self, next_read_timeout: NextReadTimeout | None = None) -> AsyncIterator[bytes]:
+        if self._timer is None:
+            self._timer = _ReadTimer(self._loop, self.raw.content)
+            # Our timer replaces aiohttp's sock_read for the body: theirs is cancelled and made again on every
+            # socket read (a timer handle and two heap operations per event), ours once per read timeout.
+            connection = self.raw.connection
+            if connection is not None and connection.protocol is not None:
+                connection.protocol.read_timeout = None
+                connection.protocol.start_timeout()  # with no read timeout: drops the armed timer
+        return _Body(self.raw.content, self._request.timeout.read, next_read_timeout, self._timer)
 
     async def aread(self) -> bytes:
         try:
@@ -175,10 +169,15 @@ class AiohttpResponse:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
         if self._in_loop_thread():
-            self.raw.close()
+            self._close_in_loop()
         else:
             with contextlib.suppress(RuntimeError):  # a closed loop took its pools with it
-                self._loop.call_soon_threadsafe(self.raw.close)
+                self._loop.call_soon_threadsafe(self._close_in_loop)
+
+    def _close_in_loop(self) -> None:
+        self.raw.close()
+        if self._timer is not None:
+            self._timer.cancel()
 
     def _in_loop_thread(self) -> bool:
         if self._loop.is_closed() or not self._loop.is_running():
@@ -191,3 +190,92 @@ class AiohttpResponse:
     async def aclose(self) -> None:
         # The socket is shut down here, not on the loop's next turn (aiohttp closes a transport from a callback).
         self.close()
+
+
+class _Body:
+    """What `aiter_bytes` returns: one `readany()` per step (all that has arrived, or the next network read),
+    its wait bounded by the stream's read timer. A class whose `__anext__` is a coroutine rather than an
+    async generator: a frame and an exception object less per piece."""
+
+    __slots__ = ("_content", "_hook", "_read_timeout", "_timer")
+
+    def __init__(
+        self, content: aiohttp.StreamReader, read_timeout: float | None, hook: NextReadTimeout | None, timer: _ReadTimer
+    ) -> None:
+        self._content = content
+        self._read_timeout = read_timeout
+        self._hook = hook
+        self._timer = timer
+
+    def __aiter__(self) -> _Body:
+        return self
+
+    async def __anext__(self) -> bytes:
+        limit = self._read_timeout
+        if self._hook is not None:
+            limit = read_limit(limit, self._hook())
+            if limit is not None and limit <= 0:
+                raise BodyError("ReadTimeout", limit)
+        timer = self._timer
+        try:
+            if limit is not None:
+                timer.arm(limit)
+            piece = await self._content.readany()
+        except asyncio.TimeoutError:
+            raise BodyError("ReadTimeout", timer.limit) from None
+        except aiohttp.ClientError as exc:
+            raise BodyError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            timer.ends = None
+        if not piece:
+            timer.cancel()
+            raise StopAsyncIteration
+        return piece
+
+
+class _ReadTimer:
+    """The read timeout of one response body, with one loop timer per read timeout rather than one per socket
+    read: each read notes when it must end (`arm`) and clears that once it has its piece; the timer, when it
+    fires, moves itself to the end of the read then waiting, or, if that end has passed, sets the body's
+    exception, which wakes the read with it. A read that ends sooner than the timer (a deadline hook's
+    shorter limit) moves the timer earlier."""
+
+    __slots__ = ("_at", "_clock", "_content", "_handle", "_loop", "ends", "limit")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, content: aiohttp.StreamReader) -> None:
+        self._loop = loop
+        self._clock = loop.time  # the loop's clock: call_at counts in it (uvloop's is not time.monotonic)
+        self._content = content
+        self._handle: asyncio.TimerHandle | None = None
+        self._at = 0.0
+        self.ends: float | None = None  # when the read now waiting must end (None: no read waits)
+        self.limit: float | None = None  # that read's limit in seconds, for the error
+
+    def arm(self, limit: float) -> None:
+        ends = self.ends = self._clock() + limit
+        self.limit = limit
+        if self._handle is None or ends < self._at:
+            self._schedule(ends)
+
+    def _schedule(self, at: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._at = at
+        self._handle = self._loop.call_at(at, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        ends = self.ends
+        if ends is None:
+            return  # no read waits: the next one arms the timer again
+        if self._clock() < ends:
+            self._schedule(ends)
+            return
+        self._content.set_exception(aiohttp.ServerTimeoutError(f"no data within {self.limit} s"))
+
+    def cancel(self) -> None:
+        """Drops the timer (the body ended or the response was closed): nothing of the response stays in the
+        loop's timer heap."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None

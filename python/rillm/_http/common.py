@@ -22,6 +22,7 @@ __all__ = [
     "CREDENTIAL_HEADERS",
     "MASK",
     "BodyError",
+    "env_proxy",
     "error_status",
     "masked_headers",
     "masked_request",
@@ -63,6 +64,18 @@ def read_limit(read_timeout: float | None, hook_value: float | None) -> float | 
     if hook_value is None:
         return read_timeout
     return hook_value if read_timeout is None else min(read_timeout, hook_value)
+
+
+def env_proxy(url: str) -> str | None:
+    """The environment's proxy for `url` (HTTP_PROXY, HTTPS_PROXY, NO_PROXY...), as httpx would use it: read
+    from the environment only, at each call (no file is read, so no thread is needed for it)."""
+    import urllib.request  # on first use: it costs milliseconds at import
+
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy is None or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
 
 
 def strip_userinfo(url: str, headers: dict[str, str]) -> tuple[str, dict[str, str], str | None]:

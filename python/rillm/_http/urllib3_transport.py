@@ -16,30 +16,26 @@ import contextlib
 import http.client
 import socket
 import threading
-import urllib.request
 from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, EmptyPoolError, HTTPError, NewConnectionError, ReadTimeoutError
 
 from rillm._http import HttpRequest, NextReadTimeout, limits
-from rillm._http.common import BodyError, error_status, masked_request, read_limit, transport_error
+from rillm._http.common import (
+    BodyError,
+    env_proxy,
+    error_status,
+    masked_request,
+    read_limit,
+    transport_error,
+)
 from rillm.exceptions import APIError
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
 
 _BROKEN = (HTTPError, OSError, http.client.HTTPException)
-
-
-def _proxy(url: str) -> str | None:
-    """The environment's proxy for `url` (HTTP_PROXY, HTTPS_PROXY, NO_PROXY...), as httpx would use it."""
-    parts = urlsplit(url)
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy is None or urllib.request.proxy_bypass(parts.hostname or ""):
-        return None
-    return proxy
 
 
 class Urllib3Transport:
@@ -52,7 +48,7 @@ class Urllib3Transport:
         self._managers: dict[Hashable, urllib3.PoolManager] = {}
 
     def manager(self, request: HttpRequest) -> urllib3.PoolManager:
-        proxy = _proxy(request.url)
+        proxy = env_proxy(request.url)
         key = (request.provider, limits(request), proxy)
         manager = self._managers.get(key)
         if manager is None:
