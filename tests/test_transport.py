@@ -152,6 +152,17 @@ def test_without_a_hook_the_whole_body_arrives(server: ReplayServer, name: str, 
 
 
 @pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
+def test_the_read_timeout_bounds_each_read_not_the_body(server: ReplayServer, name: str, is_async: bool) -> None:
+    """Events 0.4 s apart for three times the 1 s read timeout: each read ends within it, so nothing times out
+    (a read timer moved lazily must not fire for an earlier read's start)."""
+    body = EVENT * 8
+    server.reply(Reply(body=body, piece_size=len(EVENT), delay=0.4))
+    outcome = _read(_request(server, name, read=1.0), is_async, None)
+    assert b"".join(outcome.pieces) == body and outcome.error is None
+    assert outcome.times[-1] > 2.0
+
+
+@pytest.mark.parametrize(("name", "is_async"), CLIENTS, ids=IDS)
 @pytest.mark.parametrize("fault", ["reset", "truncate"])
 def test_a_broken_body_is_a_body_error(server: ReplayServer, name: str, is_async: bool, fault: str) -> None:
     body = EVENT * 20
