@@ -65,6 +65,9 @@ def test_over_sockets(benchmark: Any, servers: Servers, row: runner.Row) -> None
     run = row.make(load, servers.url(row.workload, n, row.writes))
     runner._check(run(), load)
     benchmark.extra_info["chunks"] = load.n * row.streams
+    if row.group == "concurrent":
+        url = servers.url(row.workload, n, row.writes)
+        benchmark.extra_info["rss_per_stream_bytes"] = sockets.rss_per_stream(row.streams, load, url)
     if row.slow:
         benchmark.pedantic(run, rounds=1, iterations=1)
     else:

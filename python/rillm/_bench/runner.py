@@ -10,7 +10,8 @@ Groups:
           and backend, raw clients (httpx, aiohttp + orjson), the bare byte read of each client (the
           floor), the OpenAI SDK and LiteLLM (`sockets.py`); the other dialects (Bedrock, Gemini, Cohere,
           Ollama) each event written separately: completion() on each backend, and LiteLLM's
-  concurrent  100 and 1,000 acompletion() streams at once (aggregate chunks/s)
+  concurrent  100 and 1,000 acompletion() streams at once (aggregate chunks/s; resident memory per open
+          stream, measured in a fresh process)
 Then `first_chunks()`: the time to first chunk against a raw httpx request (`first_chunk.py`).
 
 Times are the benchmark process's CPU time (`time.process_time`, all its threads): the end-to-end server
@@ -189,6 +190,7 @@ class Result:
     wall: float | None = None  # wall time of the fastest round
     skipped: str | None = None  # why the row did not run
     rounds: int = 0
+    rss: float | None = None  # concurrent rows: bytes of resident memory per open stream (sockets.rss_per_stream)
 
     @property
     def chunks(self) -> int:
@@ -271,6 +273,8 @@ def run_rows(
                 try:
                     run = row.make(load, url)
                     result.seconds, result.wall, result.rounds = _time(run, load, rounds, settings.budget)
+                    if row.group == "concurrent":
+                        result.rss = sockets.rss_per_stream(row.streams, load, url)
                 except Exception as exc:  # a peer that fails is reported in its row, not the end of the table
                     result.skipped = f"failed: {type(exc).__name__}: {str(exc)[:160]}"
             if progress:
@@ -301,6 +305,10 @@ def _versus(r: Result, base: float | None) -> str:
     return f"{ratio:.1f}x slower" if ratio >= 1 else f"{1 / ratio:.1f}x faster"
 
 
+def _rss(r: Result) -> str:
+    return f", {r.rss / 1024:,.0f} KiB RSS per open stream" if r.rss is not None else ""
+
+
 def describe(results: list[Result]) -> list[dict[str, Any]]:
     """The table's rows: group, workload title (and how it was written), implementation, chunks/s of CPU
     time, CPU µs per chunk, chunks/s of wall time, and the ratio to the reference row (rillm (Rust) on the
@@ -321,7 +329,7 @@ def describe(results: list[Result]) -> list[dict[str, Any]]:
             {
                 "group": GROUPS[r.row.group],
                 "workload": title,
-                "impl": r.row.impl + (" (1 run)" if r.row.slow and r.rate else ""),
+                "impl": r.row.impl + (" (1 run)" if r.row.slow and r.rate else "") + _rss(r),
                 "rate": f"{r.rate:,.0f}" if r.rate else "—",
                 "cpu": f"{r.cpu_per_chunk:.2f}" if r.cpu_per_chunk else "—",
                 "wall": f"{r.wall_rate:,.0f}" if r.wall_rate else "—",

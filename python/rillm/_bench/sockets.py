@@ -1,6 +1,7 @@
 """What the end-to-end rows run over real sockets (the server of `serve.py`): rillm's completion() and
 acompletion() on each transport, raw clients parsing the stream themselves, the bare byte read of each
-client (the floor of any client built on it), the peers, and many concurrent streams.
+client (the floor of any client built on it), the peers, and many concurrent streams (with the resident
+memory each open stream costs).
 
 Each function returns a `run()` that does the work once and returns what it read: the text of the
 workload's field (checked against the workload's), or, for a bare read, the number of body bytes (checked
@@ -12,14 +13,18 @@ through rillm._http.loops, the pools on it).
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rillm._bench.impls import AWS, KEY, MESSAGES, Run, _litellm, backend_module
-from rillm._bench.workloads import Workload, read_field
+from rillm._bench.workloads import Workload, read_field, workload
 
-__all__ = ["LOOP", "bare_read", "concurrent", "raw_client", "rillm_stream", "shutdown"]
+__all__ = ["LOOP", "bare_read", "concurrent", "raw_client", "rillm_stream", "rss_per_stream", "shutdown"]
 
 
 class _Loop:
@@ -288,23 +293,82 @@ def litellm_stream(is_async: bool, load: Workload, url: str) -> Run:
 # -- many streams at once ---------------------------------------------------------------------------------------
 
 
-def concurrent(streams: int, load: Workload, url: str) -> Run:
-    """`streams` acompletion() streams at once (Rust, the default async transport): the concatenation of
-    their texts, each checked whole (a stream that failed or lost bytes makes the run fail)."""
+def _one_stream(load: Workload, url: str) -> Callable[[], Awaitable[str]]:
+    """One acompletion() stream read as a gateway reads it: each chunk's text taken and the chunk dropped (a
+    benchmark that kept every chunk of 1,000 streams would measure the garbage collector walking them); the
+    text is checked whole (a stream that failed or lost bytes makes the run fail)."""
     import rillm
 
+    if load.field != "content":
+        raise ValueError(f"the concurrent benchmark reads text streams, not {load.field}")
     options = {"stream": True, "api_base": url, **_credentials(load)}
-    read = read_field(load.field)
 
     async def one() -> str:
-        chunks = [c async for c in await rillm.acompletion(load.model, MESSAGES, **options)]
-        text = "".join(s or "" for s in read(chunks))
+        texts = [c.choices[0].delta.content async for c in await rillm.acompletion(load.model, MESSAGES, **options)]
+        text = "".join(t or "" for t in texts)
         if text != load.expected:
             raise AssertionError(f"a stream read {len(text)} characters, {len(load.expected)} expected")
         return text
 
-    async def run() -> list[str]:
+    return one
+
+
+def concurrent(streams: int, load: Workload, url: str) -> Run:
+    """`streams` acompletion() streams at once (Rust, the default async transport): the text of one of them
+    (each was checked whole)."""
+    one = _one_stream(load, url)
+
+    async def run() -> str:
         texts = await asyncio.gather(*(one() for _ in range(streams)))
-        return [texts[0]]  # each was checked; the runner checks one more time
+        return texts[0]  # each was checked; the runner checks one more time
 
     return lambda: _with_backend("rust", lambda: LOOP.run(run))
+
+
+def rss_per_stream(streams: int, load: Workload, url: str) -> float | None:
+    """Resident memory per open stream, in bytes: the peak RSS while `streams` acompletion() streams run at
+    once, less the RSS before they start, over `streams`. Measured in a fresh interpreter (this module run as
+    a script) after one stream has warmed it up: in the benchmark's process, memory freed by earlier rows
+    would be reused and hide the cost. None where there is no /proc."""
+    command = [sys.executable, "-m", "rillm._bench.sockets", str(streams), load.name, str(load.n), url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
+    lines = done.stdout.split()
+    return float(lines[-1]) if lines and lines[-1] != "None" else None
+
+
+def _rss() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return None
+
+
+async def _peak_rss(streams: int, load: Workload, url: str) -> float | None:
+    one = _one_stream(load, url)
+    await one()  # imports, the pool, the decoder's code: what every stream shares
+    gc.collect()
+    before = _rss()
+    if before is None:
+        return None
+    peak, running = before, True
+
+    async def sample() -> None:
+        nonlocal peak
+        while running:
+            peak = max(peak, _rss() or 0)
+            await asyncio.sleep(0.005)
+
+    sampler = asyncio.ensure_future(sample())
+    try:
+        await asyncio.gather(*(one() for _ in range(streams)))
+    finally:
+        running = False
+        await sampler
+    return (peak - before) / streams
+
+
+if __name__ == "__main__":
+    _streams, _name, _n, _url = sys.argv[1:5]
+    _load = workload(_name, int(_n))
+    print(_with_backend("rust", lambda: asyncio.run(_peak_rss(int(_streams), _load, _url))))
