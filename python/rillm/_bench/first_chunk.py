@@ -97,7 +97,7 @@ def _async_warm(load: Workload, url: str, rounds: int, options: dict[str, Any]) 
     import rillm
 
     client = httpx.AsyncClient(timeout=60)
-    _CLOSERS.append(client.aclose)
+    _CLOSERS.append((LOOP, client.aclose))
     target = url + "/chat/completions"
 
     async def raw() -> float:

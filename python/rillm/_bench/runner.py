@@ -86,6 +86,14 @@ def _stream(backend: str, transport: str | None, is_async: bool) -> Callable[[Wo
     return lambda w, url: sockets.rillm_stream(backend, transport, is_async, w, url)
 
 
+def _uvloop_stream(transport: str) -> Make:
+    return lambda w, url: sockets.rillm_stream("rust", transport, True, w, url, sockets.UVLOOP)
+
+
+def _uvloop_bare(client: str) -> Make:
+    return lambda w, url: sockets.bare_read(client, w, url, sockets.UVLOOP)
+
+
 def _e2e_rows(name: str, writes: str) -> list[Row]:
     """rillm on each transport and backend, the raw clients, the bare reads and the peers, sync then async."""
     native = ("rillm._native",)
@@ -116,6 +124,11 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
             entries.insert(
                 -1, ("bare read: urllib3", lambda w, url: sockets.bare_read("urllib3", w, url), ("urllib3",), False)
             )
+        if is_async:  # uvloop's loop, which gateways served by uvicorn run (rillm does not need it)
+            entries += [
+                (f"{RUST} {call} · {fast}, uvloop", _uvloop_stream(fast), (*native, fast, "uvloop"), False),
+                (f"bare read: {fast}, uvloop", _uvloop_bare(fast), (fast, "uvloop"), False),
+            ]
         if name.startswith("openai"):
             sdk = f"OpenAI SDK{' (async)' if is_async else ''}"
             entries.append((sdk, partial(sockets.openai_sdk, is_async), ("openai",), False))
@@ -152,21 +165,12 @@ def _rows() -> list[Row]:
             rows += _e2e_rows(name, writes)
     for name in ("bedrock", "gemini", "cohere", "ollama"):
         rows += _native_e2e_rows(name)
-    for streams, slow in ((100, False), (1000, True)):
-        impl = f"{RUST} acompletion, {streams:,} streams"
-        make = partial(sockets.concurrent, streams)
+    for streams, slow, uvloop in ((100, False, False), (100, False, True), (1000, True, False)):
+        impl = f"{RUST} acompletion, {streams:,} streams" + (", uvloop" if uvloop else "")
+        make = partial(sockets.concurrent, streams, loop=sockets.UVLOOP if uvloop else sockets.LOOP)
+        needs = ("rillm._native", "uvloop") if uvloop else ("rillm._native",)
         rows.append(
-            Row(
-                "concurrent",
-                "openai-text",
-                impl,
-                make,
-                ("rillm._native",),
-                slow=slow,
-                streams=streams,
-                scale=10,
-                path="async",
-            )
+            Row("concurrent", "openai-text", impl, make, needs, slow=slow, streams=streams, scale=10, path="async")
         )
     return rows
 

@@ -28,13 +28,15 @@ __all__ = ["LOOP", "bare_read", "concurrent", "raw_client", "rillm_stream", "rss
 
 
 class _Loop:
-    """The benchmarks' event loop, made on first use."""
+    """The benchmarks' event loop, made on first use (`uvloop`: uvloop's, as gateways served by uvicorn run)."""
 
-    loop: asyncio.AbstractEventLoop | None = None
+    def __init__(self, uvloop: bool = False) -> None:
+        self.uvloop = uvloop
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def run(self, make: Callable[[], Awaitable[Any]]) -> Any:
         if self.loop is None:
-            self.loop = asyncio.new_event_loop()
+            self.loop = importlib.import_module("uvloop").new_event_loop() if self.uvloop else asyncio.new_event_loop()
         return self.loop.run_until_complete(make())
 
     def close(self) -> None:
@@ -45,7 +47,9 @@ class _Loop:
 
 
 LOOP = _Loop()
-_CLOSERS: list[Callable[[], Awaitable[None]]] = []  # async clients made by the rows, closed in the loop
+UVLOOP = _Loop(uvloop=True)  # rows marked "uvloop"; rillm works on any asyncio loop and does not need it
+# Async clients made by the rows, closed in their loop.
+_CLOSERS: list[tuple[_Loop, Callable[[], Awaitable[None]]]] = []
 _SYNC_CLOSERS: list[Callable[[], Any]] = []  # and the sync ones
 
 
@@ -56,10 +60,12 @@ def shutdown() -> None:
     _http.close_all()
     while _SYNC_CLOSERS:
         _SYNC_CLOSERS.pop()()
-    if LOOP.loop is not None:
-        while _CLOSERS:
-            LOOP.run(_CLOSERS.pop())
+    while _CLOSERS:
+        loop, close = _CLOSERS.pop()
+        if loop.loop is not None:
+            loop.run(close)
     LOOP.close()
+    UVLOOP.close()
 
 
 def _credentials(load: Workload) -> dict[str, Any]:
@@ -78,8 +84,11 @@ def _with_backend(backend: str, call: Callable[[], Any]) -> Any:
         setattr(_backend, "StreamDecoder", live)  # noqa: B010
 
 
-def rillm_stream(backend: str, transport: str | None, is_async: bool, load: Workload, url: str) -> Run:
-    """`completion(stream=True)` or `acompletion(stream=True)` on `transport` (None: the path's default)."""
+def rillm_stream(
+    backend: str, transport: str | None, is_async: bool, load: Workload, url: str, loop: _Loop = LOOP
+) -> Run:
+    """`completion(stream=True)` or `acompletion(stream=True)` on `transport` (None: the path's default), the
+    async one on `loop`."""
     import rillm
 
     read = read_field(load.field)
@@ -90,7 +99,7 @@ def rillm_stream(backend: str, transport: str | None, is_async: bool, load: Work
     async def stream() -> list[Any]:
         return read([chunk async for chunk in await rillm.acompletion(load.model, MESSAGES, **options)])
 
-    return lambda: _with_backend(backend, lambda: LOOP.run(stream))
+    return lambda: _with_backend(backend, lambda: loop.run(stream))
 
 
 # -- raw clients: the body's lines parsed by the caller -------------------------------------------------------
@@ -139,7 +148,7 @@ def raw_client(client: str, load: Workload, url: str) -> Run:
     async def stream() -> list[Any]:
         if not holder:
             holder.append(aiohttp.ClientSession())
-            _CLOSERS.append(holder[0].close)
+            _CLOSERS.append((LOOP, holder[0].close))
         out = []
         async with holder[0].post(url + path, data=b"{}") as response:
             async for line in response.content:
@@ -157,8 +166,9 @@ def _path(load: Workload) -> str:
 # -- the bare byte read of each client: the floor ---------------------------------------------------------------
 
 
-def bare_read(client: str, load: Workload, url: str) -> Run:
-    """The body read and dropped, as each client hands it over (returns the number of bytes)."""
+def bare_read(client: str, load: Workload, url: str, loop: _Loop = LOOP) -> Run:
+    """The body read and dropped, as each client hands it over (returns the number of bytes); async ones on
+    `loop`."""
     target = url + _path(load)
     if client == "httpx":
         import httpx
@@ -186,7 +196,7 @@ def bare_read(client: str, load: Workload, url: str) -> Run:
         return run3
     if client == "pycurl":
         return _curl_read(target)
-    return _abare_read(client, target)
+    return _abare_read(client, target, loop)
 
 
 def _curl_read(target: str) -> Run:
@@ -220,12 +230,12 @@ def _curl_read(target: str) -> Run:
     return run
 
 
-def _abare_read(client: str, target: str) -> Run:
+def _abare_read(client: str, target: str, loop: _Loop) -> Run:
     if client == "httpx-async":
         import httpx
 
         session = httpx.AsyncClient(timeout=60)
-        _CLOSERS.append(session.aclose)
+        _CLOSERS.append((LOOP, session.aclose))
 
         async def stream() -> int:
             total = 0
@@ -242,7 +252,7 @@ def _abare_read(client: str, target: str) -> Run:
     async def astream() -> int:
         if not holder:
             holder.append(aiohttp.ClientSession())
-            _CLOSERS.append(holder[0].close)
+            _CLOSERS.append((loop, holder[0].close))
         total = 0
         async with holder[0].post(target, data=b"{}") as response:
             readany = response.content.readany
@@ -250,7 +260,7 @@ def _abare_read(client: str, target: str) -> Run:
                 total += len(piece)
         return total
 
-    return lambda: LOOP.run(astream)
+    return lambda: loop.run(astream)
 
 
 # -- peers ------------------------------------------------------------------------------------------------------
@@ -267,7 +277,7 @@ def openai_sdk(is_async: bool, load: Workload, url: str) -> Run:
         _SYNC_CLOSERS.append(client.close)
         return lambda: read(client.chat.completions.create(model=model, messages=MESSAGES, stream=True))
     aclient = openai.AsyncOpenAI(api_key=KEY, base_url=url, max_retries=0)
-    _CLOSERS.append(aclient.close)
+    _CLOSERS.append((LOOP, aclient.close))
 
     async def stream() -> list[Any]:
         out = [c async for c in await aclient.chat.completions.create(model=model, messages=MESSAGES, stream=True)]
@@ -313,16 +323,16 @@ def _one_stream(load: Workload, url: str) -> Callable[[], Awaitable[str]]:
     return one
 
 
-def concurrent(streams: int, load: Workload, url: str) -> Run:
-    """`streams` acompletion() streams at once (Rust, the default async transport): the text of one of them
-    (each was checked whole)."""
+def concurrent(streams: int, load: Workload, url: str, loop: _Loop = LOOP) -> Run:
+    """`streams` acompletion() streams at once on `loop` (Rust, the default async transport): the text of one
+    of them (each was checked whole)."""
     one = _one_stream(load, url)
 
     async def run() -> str:
         texts = await asyncio.gather(*(one() for _ in range(streams)))
         return texts[0]  # each was checked; the runner checks one more time
 
-    return lambda: _with_backend("rust", lambda: LOOP.run(run))
+    return lambda: _with_backend("rust", lambda: loop.run(run))
 
 
 def rss_per_stream(streams: int, load: Workload, url: str) -> float | None:
