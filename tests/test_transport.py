@@ -5,6 +5,7 @@ client raises becomes the seam's BodyError, and the transport is chosen as docum
 from __future__ import annotations
 
 import asyncio
+import base64
 import subprocess
 import sys
 import time
@@ -171,6 +172,25 @@ def test_a_broken_body_is_a_body_error(server: ReplayServer, name: str, is_async
     outcome = _read(_request(server, name), is_async, None)
     assert b"".join(outcome.pieces) == EVENT * 5
     assert outcome.error is not None and outcome.error.timeout is None
+
+
+def test_the_environments_proxy_carries_an_aiohttp_request(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY, read from the environment at each call as httpx reads it (aiohttp's own lookup, which reads
+    .netrc in a worker thread per request, is not used): the request goes to the proxy, with the credentials
+    of the proxy's URL."""
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url.replace("http://", "http://user:s%40cret@"))
+    served = server.reply(Reply(body=EVENT))
+    request = HttpRequest(
+        "http://provider.invalid/v1/x", b"{}", {}, httpx.Timeout(20.0), "openai", "m", "POST", "aiohttp"
+    )
+    outcome = _read(request, True, None)
+    assert b"".join(outcome.pieces) == EVENT and outcome.error is None
+    assert served.request.headers["host"] == "provider.invalid"
+    assert served.request.headers["proxy-authorization"] == "Basic " + base64.b64encode(b"user:s@cret").decode()
 
 
 # -- choosing the transport ----------------------------------------------------------------------------------

@@ -35,16 +35,30 @@ def _session(key: Hashable) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
 
 
-def _proxy(url: str) -> tuple[str | None, aiohttp.BasicAuth | None]:
+def _proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
     """The environment's proxy for `url`, as httpx reads it (HTTP_PROXY, HTTPS_PROXY, NO_PROXY...), and the
-    credentials its URL carries."""
+    Proxy-Authorization header made from the credentials its URL carries (None without)."""
     proxy = env_proxy(url)
     if proxy is None:
         return None, None
     parsed = yarl.URL(proxy)
-    if parsed.user is None:
+    auth = aiohttp.BasicAuth.from_url(parsed)
+    if auth is None:
         return proxy, None
-    return str(parsed.with_user(None)), aiohttp.BasicAuth.from_url(parsed)
+    return str(parsed.with_user(None)), {"Proxy-Authorization": auth.encode()}
+
+
+def _proxied(request: HttpRequest) -> dict[str, Any]:
+    """The proxy options of aiohttp's request: the proxy's credentials go in the request's own headers for an
+    http URL (sent to the proxy), and in the CONNECT request's for https (never inside the tunnel)."""
+    proxy, authorization = _proxy(request.url)
+    if proxy is None:
+        return {"headers": request.headers}
+    if authorization is None:
+        return {"headers": request.headers, "proxy": proxy}
+    if request.url.startswith("https:"):
+        return {"headers": request.headers, "proxy": proxy, "proxy_headers": authorization}
+    return {"headers": {**request.headers, **authorization}, "proxy": proxy}
 
 
 async def _close(session: aiohttp.ClientSession) -> None:
@@ -69,17 +83,14 @@ class AiohttpTransport:
         # aiohttp's `connect` covers the wait for a pooled connection and the connect itself.
         connect = None if t.pool is None or t.connect is None else t.pool + t.connect
         timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=t.connect, sock_read=t.read)
-        proxy, proxy_auth = _proxy(request.url)
         try:
             raw = await session.request(
                 request.method,
                 request.url,
                 data=request.body,
-                headers=request.headers,
                 timeout=timeout,
                 allow_redirects=False,
-                proxy=proxy,
-                proxy_auth=proxy_auth,
+                **_proxied(request),
             )
         except asyncio.TimeoutError as exc:
             read = isinstance(exc, aiohttp.SocketTimeoutError)
