@@ -27,42 +27,54 @@ from rillm.exceptions import APIError
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
 
 
-def _session(key: Hashable) -> aiohttp.ClientSession:
+class _Client:
+    """One session and the environment's proxy for each origin it has sent to, read once per session (as
+    httpx reads the environment when its client is made): reading it scans every environment variable."""
+
+    __slots__ = ("proxies", "session")
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+        self.proxies: dict[str, dict[str, Any]] = {}
+
+    def options(self, request: HttpRequest) -> dict[str, Any]:
+        """aiohttp's request options for the proxy and headers of `request`."""
+        origin = "/".join(request.url.split("/", 3)[:3])  # scheme://host:port
+        proxy = self.proxies.get(origin)
+        if proxy is None:
+            proxy = self.proxies[origin] = _proxy(origin)
+        if "headers" in proxy:  # the proxy's credentials, on the request itself (plain http)
+            return {**proxy, "headers": {**request.headers, **proxy["headers"]}}
+        return {**proxy, "headers": request.headers}
+
+
+def _session(key: Hashable) -> _Client:
     most, _idle = key[1]  # type: ignore[index]
     connector = aiohttp.TCPConnector(limit=most, limit_per_host=0)
     # No trust_env: with it aiohttp looks for a proxy and a .netrc in worker threads on every request (two
     # thread hops, about 1 ms before the first chunk); the proxy comes from `_proxy` instead.
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
+    return _Client(aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None)))
 
 
-def _proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
-    """The environment's proxy for `url`, as httpx reads it (HTTP_PROXY, HTTPS_PROXY, NO_PROXY...), and the
-    Proxy-Authorization header made from the credentials its URL carries (None without)."""
-    proxy = env_proxy(url)
+def _proxy(origin: str) -> dict[str, Any]:
+    """aiohttp's proxy options for `origin`: the environment's proxy, as httpx reads it (HTTP_PROXY,
+    HTTPS_PROXY, NO_PROXY...), and the credentials its URL carries, which go in the request's own headers for
+    an http URL (sent to the proxy) and in the CONNECT request's for https (never inside the tunnel)."""
+    proxy = env_proxy(origin + "/")
     if proxy is None:
-        return None, None
+        return {}
     parsed = yarl.URL(proxy)
     auth = aiohttp.BasicAuth.from_url(parsed)
     if auth is None:
-        return proxy, None
-    return str(parsed.with_user(None)), {"Proxy-Authorization": auth.encode()}
+        return {"proxy": proxy}
+    authorization = {"Proxy-Authorization": auth.encode()}
+    if origin.startswith("https:"):
+        return {"proxy": str(parsed.with_user(None)), "proxy_headers": authorization}
+    return {"proxy": str(parsed.with_user(None)), "headers": authorization}
 
 
-def _proxied(request: HttpRequest) -> dict[str, Any]:
-    """The proxy options of aiohttp's request: the proxy's credentials go in the request's own headers for an
-    http URL (sent to the proxy), and in the CONNECT request's for https (never inside the tunnel)."""
-    proxy, authorization = _proxy(request.url)
-    if proxy is None:
-        return {"headers": request.headers}
-    if authorization is None:
-        return {"headers": request.headers, "proxy": proxy}
-    if request.url.startswith("https:"):
-        return {"headers": request.headers, "proxy": proxy, "proxy_headers": authorization}
-    return {"headers": {**request.headers, **authorization}, "proxy": proxy}
-
-
-async def _close(session: aiohttp.ClientSession) -> None:
-    await session.close()
+async def _close(client: _Client) -> None:
+    await client.session.close()
 
 
 class AiohttpTransport:
@@ -71,26 +83,26 @@ class AiohttpTransport:
     name = "aiohttp"
 
     def __init__(self) -> None:
-        self.loops: LoopClients[aiohttp.ClientSession] = LoopClients(_session, _close)
+        self.loops: LoopClients[_Client] = LoopClients(_session, _close)
 
     def send(self, request: HttpRequest) -> NoReturn:
         raise TypeError("the aiohttp transport is async only")
 
     async def asend(self, request: HttpRequest) -> AiohttpResponse:
         """Sends the request and returns the response with its body unread; raises for an error status."""
-        session = self.loops.get((request.provider, limits(request)))
+        client = self.loops.get((request.provider, limits(request)))
         t = request.timeout
         # aiohttp's `connect` covers the wait for a pooled connection and the connect itself.
         connect = None if t.pool is None or t.connect is None else t.pool + t.connect
         timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=t.connect, sock_read=t.read)
         try:
-            raw = await session.request(
+            raw = await client.session.request(
                 request.method,
                 request.url,
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
-                **_proxied(request),
+                **client.options(request),
             )
         except asyncio.TimeoutError as exc:
             read = isinstance(exc, aiohttp.SocketTimeoutError)
