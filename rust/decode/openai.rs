@@ -12,12 +12,14 @@
 
 use super::dialect::{provider_error, Dialect};
 use super::openai_parts::with_field;
-use super::openai_wire::{parse_chunk, Seen, WireChunk};
+use super::openai_wire::{read_chunk, Seen, WireChunk};
 use super::{Options, Sink};
 use crate::chunk::{Chunk, Delta, Json, Shared};
 use crate::error::Error;
 use crate::framing::{Event, Flow, Framing};
-use crate::json::{is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser};
+use crate::json::{
+    collapse_repeated_keys, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, JsonError, Parser,
+};
 
 #[derive(Debug)]
 pub(crate) struct OpenAiDecoder {
@@ -51,7 +53,8 @@ impl Dialect for OpenAiDecoder {
         if payload.starts_with("[DONE]") {
             return Ok(Flow::Stop);
         }
-        let mut wire = parse_chunk(&data, &mut self.seen).map_err(|detail| Error::Decode {
+        let mut merged = None;
+        let mut wire = read_chunk(&data, &mut self.seen, &mut merged).map_err(|detail| Error::Decode {
             pos: event.pos,
             detail: format!("invalid chunk: {detail}"),
         })?;
@@ -136,15 +139,24 @@ impl OpenAiDecoder {
     }
 }
 
-/// One object parsed on its own, outside any stream (see `decode::parse_piece`).
+/// One object parsed on its own, outside any stream (see `decode::parse_piece`). Like a chunk in a stream,
+/// it is read again with its repeated keys collapsed when the first read fails (`read_chunk`).
 pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
-    use super::openai_wire as wire;
-    use super::Piece;
     if kind == "chunk" {
         let mut decoder = OpenAiDecoder::with_defaults("", 0);
-        let chunk = parse_chunk(text, &mut decoder.seen)?;
-        return Ok(Piece::Chunk(decoder.chunk(chunk)));
+        let mut merged = None;
+        let chunk = read_chunk(text, &mut decoder.seen, &mut merged).map_err(|e| e.error)?;
+        return Ok(super::Piece::Chunk(decoder.chunk(chunk)));
     }
+    read_piece(kind, text).or_else(|error| match collapse_repeated_keys(text) {
+        Some(merged) => read_piece(kind, &merged),
+        None => Err(error),
+    })
+}
+
+fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
+    use super::openai_wire as wire;
+    use super::Piece;
     let mut p = Parser::new(text);
     let piece = match kind {
         "choice" => {

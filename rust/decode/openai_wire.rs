@@ -1,23 +1,36 @@
 //! Parsing OpenAI's `chat.completion.chunk` JSON in one pass over the bytes.
 //!
-//! Known keys are typed; every other key is kept as raw JSON in the owner's `extras`, in order. A key
-//! repeated in one object keeps its last value, as Python's `json` does. Values are parsed into their
+//! Known keys are typed; every other key is kept as raw JSON in the owner's `extras`, in order (a repeated
+//! one too: whoever parses the extras keeps its last value). A known key repeated in one object, or a typed
+//! read that fails, sends the whole chunk to a second read of its text with every repeated key collapsed
+//! as Python's `json` collapses them (the last value at the first key's place: `read_chunk`), so that a
+//! repeated key reads as on the twin, whatever its first value. Values are parsed into their
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
 use super::openai_keys::{field_of, Field};
 use super::openai_parts::split_parts;
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
-use crate::json::{as_string, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
+use crate::json::{as_string, collapse_repeated_keys, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
 
 /// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
-/// also what a chunk that lacks its own gets.
+/// also what a chunk that lacks its own gets. A chunk's values are kept only once the whole chunk has been
+/// read (`Seen::keep`), so that a second read of it (`read_chunk`) starts from the same slots.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
     pub(crate) id: Slot,
     pub(crate) model: Slot,
     pub(crate) fingerprint: Slot,
     pub(crate) service_tier: Slot,
+}
+
+impl Seen {
+    fn keep(&mut self, chunk: &WireChunk<'_>) {
+        self.id.keep(chunk.id.as_ref());
+        self.model.keep(chunk.model.as_ref());
+        self.fingerprint.keep(chunk.system_fingerprint.as_ref());
+        self.service_tier.keep(chunk.service_tier.as_ref());
+    }
 }
 
 /// The last value of one repeated string, and whether it is "plain" (no quote, backslash or control
@@ -30,8 +43,8 @@ pub(crate) struct Slot {
 
 impl Slot {
     /// The next value (a string or null), shared with the previous chunk's when equal. An empty string
-    /// reads as `None` and leaves the slot as it was when `empty_is_none` (id and model).
-    pub(crate) fn read(&mut self, p: &mut Parser<'_>, empty_is_none: bool) -> Result<Option<Shared>> {
+    /// reads as `None` when `empty_is_none` (id and model).
+    pub(crate) fn read(&self, p: &mut Parser<'_>, empty_is_none: bool) -> Result<Option<Shared>> {
         if let Some(value) = self.value.as_ref().filter(|_| self.plain) {
             if p.same_plain_string(value) {
                 return Ok(Some(value.clone()));
@@ -41,13 +54,23 @@ impl Slot {
             if empty_is_none && s.is_empty() {
                 return None;
             }
-            if self.value.as_deref() != Some(s) {
-                self.plain = !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-                self.value = Some(s.into());
+            match &self.value {
+                Some(value) if **value == *s => Some(value.clone()),
+                _ => Some(s.into()),
             }
-            self.value.clone()
         })
         .map(Option::flatten)
+    }
+
+    /// Keeps what a chunk read (`None` leaves the slot as it was).
+    #[inline]
+    fn keep(&mut self, value: Option<&Shared>) {
+        if let Some(value) = value {
+            if !self.value.as_ref().is_some_and(|kept| Shared::ptr_eq(kept, value)) {
+                self.plain = !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+                self.value = Some(value.clone());
+            }
+        }
     }
 }
 
@@ -72,12 +95,74 @@ pub(crate) struct WireChunk<'a> {
     pub(crate) extras: ObjectBuilder,
 }
 
-pub(crate) fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
+/// Why a chunk could not be read: `merged` when it was the second read, of the text with its repeated keys
+/// collapsed (then the byte offset is in that text).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChunkError {
+    pub(crate) error: JsonError,
+    pub(crate) merged: bool,
+}
+
+impl std::fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.merged {
+            write!(
+                f,
+                "{} with its repeated keys merged (the last value of each)",
+                self.error
+            )
+        } else {
+            self.error.fmt(f)
+        }
+    }
+}
+
+/// Reads the chunk in `data`; when that meets a known key twice in one object, or fails while some object
+/// repeats a key, reads it again from the text Python's `json` would see (`collapse_repeated_keys`), kept
+/// in `merged`. The first read, failed, kept nothing in `seen`.
+pub(crate) fn read_chunk<'a>(
+    data: &'a str,
+    seen: &mut Seen,
+    merged: &'a mut Option<String>,
+) -> std::result::Result<WireChunk<'a>, ChunkError> {
+    match parse_chunk(data, seen) {
+        Ok(chunk) => Ok(chunk),
+        Err(error) => {
+            let Some(text) = collapse_repeated_keys(data) else {
+                return Err(ChunkError { error, merged: false });
+            };
+            let text: &'a str = merged.insert(text);
+            parse_chunk(text, seen).map_err(|error| ChunkError { error, merged: true })
+        }
+    }
+}
+
+/// The known keys an object has had: one repeated ends the first read (`read_chunk`).
+#[derive(Default)]
+struct Known(u64);
+
+impl Known {
+    #[inline]
+    fn once(&mut self, field: Field) -> Result<Field> {
+        let bit = (1u64 << field as u32) & !(1u64 << Field::Other as u32);
+        if self.0 & bit != 0 {
+            return Err(JsonError {
+                what: Problem::RepeatedKey,
+                pos: 0,
+            });
+        }
+        self.0 |= bit;
+        Ok(field)
+    }
+}
+
+fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
     let mut p = Parser::new(data);
     let mut out = WireChunk::default();
+    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match field_of(&k) {
+        match known.once(field_of(&k))? {
             Field::Id => out.id = seen.id.read(&mut p, true)?,
             Field::Model => out.model = seen.model.read(&mut p, true)?,
             // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
@@ -101,6 +186,7 @@ pub(crate) fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChun
         key = p.next_key()?;
     }
     p.finish()?;
+    seen.keep(&out);
     Ok(out)
 }
 
@@ -133,9 +219,10 @@ pub(crate) fn choice(
     choice.index = position;
     let mut finish: Option<String> = None;
     let mut extras = ObjectBuilder::default();
+    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match field_of(&k) {
+        match known.once(field_of(&k))? {
             Field::Index => {
                 if let Some(index) = p.int()? {
                     choice.index = index;
@@ -172,9 +259,10 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
     let mut parts: Option<Vec<&str>> = None;
     let mut reasoning: Option<&str> = None;
     let mut extras = ObjectBuilder::default();
+    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match field_of(&k) {
+        match known.once(field_of(&k))? {
             Field::Content => match p.peek()? {
                 Peek::Array => parts = Some(array_items(p)?),
                 _ => delta.content = p.string()?,
@@ -288,9 +376,10 @@ fn tool_calls(p: &mut Parser<'_>) -> Result<Option<Vec<ToolCall>>> {
 pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) -> Result<()> {
     call.index = position;
     let mut extras = ObjectBuilder::default();
+    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match field_of(&k) {
+        match known.once(field_of(&k))? {
             Field::Index => {
                 if let Some(index) = p.int()? {
                     call.index = index;
@@ -316,9 +405,10 @@ pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) 
 pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
     let mut function = Function::default();
     let mut extras = ObjectBuilder::default();
+    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match field_of(&k) {
+        match known.once(field_of(&k))? {
             Field::Name => function.name = p.string()?,
             Field::Arguments => {
                 function.arguments = match p.peek()? {

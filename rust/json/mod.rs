@@ -31,7 +31,8 @@ mod strings;
 
 pub(crate) use parser::{Key, Parser, Peek};
 pub(crate) use raw::{
-    as_string, is_complete_json, is_truthy, object_fields, push_json_string, trim_json_ws, utf8_lossy, ObjectBuilder,
+    as_string, collapse_repeated_keys, is_complete_json, is_truthy, object_fields, push_json_string, trim_json_ws,
+    utf8_lossy, ObjectBuilder,
 };
 
 pub(crate) type Result<T> = std::result::Result<T, JsonError>;
@@ -66,6 +67,9 @@ pub(crate) enum Problem {
     LoneSurrogate,
     TooDeep,
     TrailingData,
+    /// A key the decoder knows came twice in one object: it reads the payload again with the repeated keys
+    /// collapsed (`collapse_repeated_keys`), so this is never reported.
+    RepeatedKey,
     /// A field's value has the wrong shape for the dialect (the field is named by the caller).
     Shape(&'static str),
 }
@@ -93,6 +97,7 @@ impl std::fmt::Display for JsonError {
             Problem::LoneSurrogate => "lone surrogate in a \\u escape",
             Problem::TooDeep => "JSON nested too deeply",
             Problem::TrailingData => "unexpected data after the JSON value",
+            Problem::RepeatedKey => "a repeated key",
             Problem::Shape(what) => what,
         };
         write!(f, "{what} at byte {} of the payload", self.pos)

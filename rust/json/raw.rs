@@ -3,6 +3,7 @@
 //! has none, the twin working on parsed values rather than JSON text.
 
 use std::borrow::Cow;
+use std::collections::hash_map::{Entry, HashMap};
 use std::fmt::Write as _;
 
 use super::{Key, Parser, Peek, Result};
@@ -135,6 +136,73 @@ pub(crate) fn as_string(raw: Option<&str>) -> Result<Option<String>> {
     }
 }
 
+/// `text` as Python's `json` reads it when an object repeats a key: each object keeps one entry per key,
+/// the last value at the first key's place, at every depth. `None` when no object repeats a key, or when
+/// `text` is not one JSON value. A decoder that reads keys in order, typed, reads this text again when the
+/// first read meets a repeated key it knows or fails: that is rare, so the usual chunk pays nothing for
+/// it. Twin: none (the twin reads every payload with Python's `json`, which does this itself).
+pub(crate) fn collapse_repeated_keys(text: &str) -> Option<String> {
+    let mut parser = Parser::new(text);
+    let mut out = String::with_capacity(text.len());
+    let mut repeated = false;
+    collapse(&mut parser, &mut out, &mut repeated).ok()?;
+    parser.finish().ok()?;
+    repeated.then_some(out)
+}
+
+/// Writes the value at the cursor to `out` with its objects' repeated keys collapsed. The parser's depth
+/// limit bounds the recursion.
+fn collapse(p: &mut Parser<'_>, out: &mut String, repeated: &mut bool) -> Result<()> {
+    match p.peek()? {
+        Peek::Object => {
+            let mut entries: Vec<(Key<'_>, String)> = Vec::new();
+            let mut places: HashMap<Cow<'_, [u8]>, usize> = HashMap::new();
+            let mut key = p.first_key()?;
+            while let Some(k) = key {
+                let mut value = String::new();
+                collapse(p, &mut value, repeated)?;
+                match places.entry(k.name()) {
+                    Entry::Occupied(place) => {
+                        *repeated = true;
+                        entries[*place.get()].1 = value;
+                    }
+                    Entry::Vacant(place) => {
+                        place.insert(entries.len());
+                        entries.push((k, value));
+                    }
+                }
+                key = p.next_key()?;
+            }
+            out.push('{');
+            for (at, (k, value)) in entries.iter().enumerate() {
+                if at > 0 {
+                    out.push(',');
+                }
+                out.push('"');
+                out.push_str(k.raw);
+                out.push_str("\":");
+                out.push_str(value);
+            }
+            out.push('}');
+        }
+        Peek::Array => {
+            out.push('[');
+            let mut more = p.array_start()?;
+            let mut first = true;
+            while more {
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                collapse(p, out, repeated)?;
+                more = p.array_step()?;
+            }
+            out.push(']');
+        }
+        _ => out.push_str(p.any()?),
+    }
+    Ok(())
+}
+
 /// JSON's whitespace, the only padding allowed around a payload.
 pub(crate) fn trim_json_ws(s: &str) -> &str {
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
@@ -173,6 +241,17 @@ mod tests {
         ] {
             assert_eq!(is_truthy(text), truthy, "{text}");
         }
+    }
+
+    #[test]
+    fn repeated_keys_collapse_as_python_reads_them() {
+        let text = r#"{"a": 1, "b": [{"x": 1, "y": 2, "\u0078": {"z": 3, "z": 4}}], "a": "last"}"#;
+        assert_eq!(
+            collapse_repeated_keys(text).as_deref(),
+            Some(r#"{"a":"last","b":[{"x":{"z":4},"y":2}]}"#)
+        );
+        assert_eq!(collapse_repeated_keys(r#"{"a": 1, "b": {"a": 2}}"#), None);
+        assert_eq!(collapse_repeated_keys(r#"{"a": 1, "a": 2"#), None);
     }
 
     #[test]

@@ -122,6 +122,28 @@ def add_field(c: Choices, wire: Wire, allowed: frozenset[str]) -> str:
     return f"add:{key}"
 
 
+def repeat_key(c: Choices, wire: Wire) -> str:
+    """A key of an object of an event sent twice, one of the two values of another type (mostly the first):
+    Python's json keeps the last value, at the first key's place, and so must both backends."""
+    objects = [e for e in wire.events if not e.raw and isinstance(e.value, dict)]
+    if not objects:
+        return ""
+    event = c.choice(objects)
+    event.value = copy.deepcopy(event.value)
+    targets = [t for t in [event.value, *_values(event.value)] if isinstance(t, dict) and t]
+    target = c.choice(targets)
+    key = c.choice(sorted(target))
+    real = json.dumps(target[key])
+    for placeholder, raw in event.subst.items():
+        real = real.replace(json.dumps(placeholder), raw)
+    other = json.dumps(c.choice(OTHER_TYPES))
+    first, last = (real, other) if c.chance(200) else (other, real)
+    placeholder = f"\x00repeat{len(event.subst)}\x00"
+    event.subst[placeholder] = f"{first},{json.dumps(key)}:{last}"
+    target[key] = placeholder
+    return "repeat_key"
+
+
 def _values(value: Any) -> list[Any]:
     inner = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
     return inner + [v for i in inner for v in _values(i)]
@@ -189,7 +211,7 @@ class Case:
         return {} if self.max_event_bytes is None else {"max_event_bytes": self.max_event_bytes}
 
 
-EVENT_MUTATIONS = ["retype", "huge", "add_field", "reorder", "splice_event"]
+EVENT_MUTATIONS = ["retype", "huge", "add_field", "repeat_key", "reorder", "splice_event"]
 
 
 def case(c: Choices, mutate: int = 450, huge_values: frozenset[str] = SAFE_HUGE, dialect: str | None = None) -> Case:
@@ -208,6 +230,8 @@ def case(c: Choices, mutate: int = 450, huge_values: frozenset[str] = SAFE_HUGE,
             done.append(huge(c, wire, huge_values))
         elif name == "add_field":
             done.append(add_field(c, wire, huge_values))
+        elif name == "repeat_key":
+            done.append(repeat_key(c, wire))
         elif name == "reorder":
             done.append(reorder(c, wire))
         elif name == "splice_event":
