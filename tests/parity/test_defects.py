@@ -173,7 +173,9 @@ DUPLICATE_KEYS = {
         b'"index":0,"delta":{"tool_calls":[{"index":0,"id":1,"id":"c","function":{"name":[],"name":"f",'
         b'"arguments":"{}"},"type":"function","x":1,"x":2}]},"finish_reason":"tool_calls"'
     ),
-    "extras keep the first place": _choice(b'"index":0,"z":1,"delta":{"a":1,"b":2,"a":3},"z":{},"finish_reason":"stop"'),
+    "extras keep the first place": _choice(
+        b'"index":0,"z":1,"delta":{"a":1,"b":2,"a":3},"z":{},"finish_reason":"stop"'
+    ),
     "an empty id after one": _chunk(b'"id":"y","id":"","choices":[]'),
     "the last value wrong too": _chunk(b'"model":"m","model":1,"choices":[]'),
     "nested, last wrong": _choice(b'"index":0,"delta":{"content":"a","content":{}},"finish_reason":"stop"'),
@@ -187,11 +189,9 @@ def test_a_repeated_key_reads_as_python_json_reads_it(both: tuple[Backend, Backe
     agree(both, DUPLICATE_KEYS[name], "openai")
 
 
-def test_a_repeated_id_rewinds_the_stream_s_last_id(both: tuple[Backend, Backend]) -> None:
+def test_a_repeated_id_whose_last_value_is_empty_keeps_the_stream_s_id(both: tuple[Backend, Backend]) -> None:
     """An id repeated with an empty last value leaves the stream's id as the chunk before set it."""
-    data = sse(
-        b'{"id":"first","choices":[]}', b'{"id":"second","id":"","choices":[]}', b'{"choices":[]}', b"[DONE]"
-    )
+    data = sse(b'{"id":"first","choices":[]}', b'{"id":"second","id":"","choices":[]}', b'{"choices":[]}', b"[DONE]")
     agree(both, data, "openai")
     ids = [c.id for c in decode(both[0].module, [data], "openai").chunks]
     assert ids == ["first", "first", "first"]
