@@ -61,6 +61,11 @@ class Row:
     streams: int = 1  # concurrent streams per run (each of the workload's chunks)
     scale: int = 1  # the workload has settings.chunks // scale chunks
 
+    @property
+    def ours(self) -> bool:
+        """A row of rillm's own (its failure fails the run); a peer's failure is only reported in its row."""
+        return self.impl.startswith("rillm")
+
 
 def _decode_rows() -> list[Row]:
     rows: list[Row] = []
