@@ -285,7 +285,9 @@ def run_rows(
                     if row.group == "concurrent":
                         result.rss = sockets.rss_per_stream(row.streams, load, url)
                 except Exception as exc:  # a peer that fails is reported in its row, not the end of the table
-                    result.skipped = f"failed: {type(exc).__name__}: {str(exc)[:160]}"
+                    result.skipped = (
+                        f"failed: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"  # one line: a table cell
+                    )
             if progress:
                 progress("done", row, result)
             yield result
