@@ -1,10 +1,12 @@
 //! Parsing OpenAI's `chat.completion.chunk` JSON in one pass over the bytes.
 //!
 //! Known keys are typed; every other key is kept as raw JSON in the owner's `extras`, in order (a repeated
-//! one too: whoever parses the extras keeps its last value). A known key repeated in one object, or a typed
-//! read that fails, sends the whole chunk to a second read of its text with every repeated key collapsed
-//! as Python's `json` collapses them (the last value at the first key's place: `read_chunk`), so that a
-//! repeated key reads as on the twin, whatever its first value. Values are parsed into their
+//! one too: whoever parses the extras keeps its last value). A known key repeated in one object keeps its
+//! last value, as Python's `json` does: each one's value replaces what an earlier one set (an index or a
+//! content of null included). A typed read that fails sends the whole chunk to a second read of its text
+//! with every repeated key collapsed as Python's `json` collapses them (the last value at the first key's
+//! place: `read_chunk`), so that a repeated key whose earlier value has another type reads as on the twin.
+//! Values are parsed into their
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
@@ -117,8 +119,7 @@ impl std::fmt::Display for ChunkError {
     }
 }
 
-/// Reads the chunk in `data`; when that meets a known key twice in one object, or fails while some object
-/// repeats a key, reads it again from the text Python's `json` would see (`collapse_repeated_keys`), kept
+/// Reads the chunk in `data`; when that fails while some object repeats a key, reads it again from the text Python's `json` would see (`collapse_repeated_keys`), kept
 /// in `merged`. The first read, failed, kept nothing in `seen`.
 pub(crate) fn read_chunk<'a>(
     data: &'a str,
@@ -137,32 +138,12 @@ pub(crate) fn read_chunk<'a>(
     }
 }
 
-/// The known keys an object has had: one repeated ends the first read (`read_chunk`).
-#[derive(Default)]
-struct Known(u64);
-
-impl Known {
-    #[inline]
-    fn once(&mut self, field: Field) -> Result<Field> {
-        let bit = (1u64 << field as u32) & !(1u64 << Field::Other as u32);
-        if self.0 & bit != 0 {
-            return Err(JsonError {
-                what: Problem::RepeatedKey,
-                pos: 0,
-            });
-        }
-        self.0 |= bit;
-        Ok(field)
-    }
-}
-
 fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
     let mut p = Parser::new(data);
     let mut out = WireChunk::default();
-    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match known.once(field_of(&k))? {
+        match field_of(&k) {
             Field::Id => out.id = seen.id.read(&mut p, true)?,
             Field::Model => out.model = seen.model.read(&mut p, true)?,
             // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
@@ -170,7 +151,10 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
             Field::Created => out.created = p.int()?,
             Field::SystemFingerprint => out.system_fingerprint = seen.fingerprint.read(&mut p, false)?,
             Field::ServiceTier => out.service_tier = seen.service_tier.read(&mut p, false)?,
-            Field::Choices => out.choices = choices(&mut p, &mut out.failed_with)?,
+            Field::Choices => {
+                out.failed_with = None;
+                out.choices = choices(&mut p, &mut out.failed_with)?;
+            }
             Field::Usage => out.usage = p.raw()?,
             Field::Citations => out.citations = p.raw()?,
             Field::ProviderSpecificFields => out.provider_specific_fields = p.raw()?,
@@ -219,15 +203,10 @@ pub(crate) fn choice(
     choice.index = position;
     let mut finish: Option<String> = None;
     let mut extras = ObjectBuilder::default();
-    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match known.once(field_of(&k))? {
-            Field::Index => {
-                if let Some(index) = p.int()? {
-                    choice.index = index;
-                }
-            }
+        match field_of(&k) {
+            Field::Index => choice.index = p.int()?.unwrap_or(position),
             Field::Delta => {
                 choice.delta = Delta::default();
                 if p.peek()? == Peek::Null {
@@ -259,14 +238,16 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
     let mut parts: Option<Vec<&str>> = None;
     let mut reasoning: Option<&str> = None;
     let mut extras = ObjectBuilder::default();
-    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match known.once(field_of(&k))? {
-            Field::Content => match p.peek()? {
-                Peek::Array => parts = Some(array_items(p)?),
-                _ => delta.content = p.string()?,
-            },
+        match field_of(&k) {
+            Field::Content => {
+                if p.peek()? == Peek::Array {
+                    parts = Some(array_items(p)?);
+                } else {
+                    (delta.content, parts) = (p.string()?, None);
+                }
+            }
             Field::Role => delta.role = p.string()?,
             Field::ReasoningContent => delta.reasoning_content = p.string()?,
             // OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
@@ -376,15 +357,10 @@ fn tool_calls(p: &mut Parser<'_>) -> Result<Option<Vec<ToolCall>>> {
 pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) -> Result<()> {
     call.index = position;
     let mut extras = ObjectBuilder::default();
-    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match known.once(field_of(&k))? {
-            Field::Index => {
-                if let Some(index) = p.int()? {
-                    call.index = index;
-                }
-            }
+        match field_of(&k) {
+            Field::Index => call.index = p.int()?.unwrap_or(position),
             Field::Id => call.id = p.string()?,
             Field::Type => call.kind = p.string()?.filter(|kind| kind != "function"),
             Field::Function => {
@@ -405,10 +381,9 @@ pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) 
 pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
     let mut function = Function::default();
     let mut extras = ObjectBuilder::default();
-    let mut known = Known::default();
     let mut key = p.first_key()?;
     while let Some(k) = key {
-        match known.once(field_of(&k))? {
+        match field_of(&k) {
             Field::Name => function.name = p.string()?,
             Field::Arguments => {
                 function.arguments = match p.peek()? {

@@ -67,9 +67,6 @@ pub(crate) enum Problem {
     LoneSurrogate,
     TooDeep,
     TrailingData,
-    /// A key the decoder knows came twice in one object: it reads the payload again with the repeated keys
-    /// collapsed (`collapse_repeated_keys`), so this is never reported.
-    RepeatedKey,
     /// A field's value has the wrong shape for the dialect (the field is named by the caller).
     Shape(&'static str),
 }
@@ -97,7 +94,6 @@ impl std::fmt::Display for JsonError {
             Problem::LoneSurrogate => "lone surrogate in a \\u escape",
             Problem::TooDeep => "JSON nested too deeply",
             Problem::TrailingData => "unexpected data after the JSON value",
-            Problem::RepeatedKey => "a repeated key",
             Problem::Shape(what) => what,
         };
         write!(f, "{what} at byte {} of the payload", self.pos)

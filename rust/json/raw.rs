@@ -138,9 +138,8 @@ pub(crate) fn as_string(raw: Option<&str>) -> Result<Option<String>> {
 
 /// `text` as Python's `json` reads it when an object repeats a key: each object keeps one entry per key,
 /// the last value at the first key's place, at every depth. `None` when no object repeats a key, or when
-/// `text` is not one JSON value. A decoder that reads keys in order, typed, reads this text again when the
-/// first read meets a repeated key it knows or fails: that is rare, so the usual chunk pays nothing for
-/// it. Twin: none (the twin reads every payload with Python's `json`, which does this itself).
+/// `text` is not one JSON value. A decoder that reads keys in order, typed, reads this text again when its
+/// first read fails: that is rare, so the usual chunk pays nothing for it. Twin: none (the twin reads every payload with Python's `json`, which does this itself).
 pub(crate) fn collapse_repeated_keys(text: &str) -> Option<String> {
     let mut parser = Parser::new(text);
     let mut out = String::with_capacity(text.len());
