@@ -68,7 +68,6 @@ DIALECTS = tuple(_BY_NAME)
 
 _OPEN, _DONE, _FINISHED, _FAILED = range(4)
 _STATES = ("open", "done", "finished", "failed")
-_I64 = range(-(2**63), 2**63)
 
 
 class StreamDecoder:
@@ -121,7 +120,7 @@ class StreamDecoder:
             raise ValueError("max_event_bytes must be a positive int")
         if created is None:
             created = int(time.time())
-        elif type(created) is not int or created not in _I64:
+        elif type(created) is not int or created not in _shared.I64:
             raise _type_error("created must be an int or None", created)
         if id is not None and not _is_rust_str(id):
             raise _type_error("id must be a str or None", id)
@@ -176,7 +175,15 @@ class StreamDecoder:
                 raise
             if self._through:
                 return [chunk for chunk in out if chunk.choices] if self._skip else out
-            return self._shown(out, self._state == _DONE)
+            # `_shown` written out for a delivery that does not pass through (the stream wrapper's).
+            delivery = self._delivery
+            shown: list[ModelResponseStream] = []
+            accept = delivery.accept
+            for chunk in out:
+                accept(chunk, shown)
+            if self._state == _DONE:
+                delivery.release(shown)
+            return shown
         finally:
             self._busy.release()
 

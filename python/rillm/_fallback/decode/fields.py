@@ -9,8 +9,7 @@ from typing import Any
 from rillm._fallback import jsonutil
 from rillm._fallback.errors import ShapeError, decode_error
 from rillm._fallback.framing import Event
-
-_I64 = range(-(2**63), 2**63)
+from rillm._shared import I64
 
 
 class Bad(ShapeError):
@@ -45,7 +44,7 @@ def get_str(obj: dict[str, Any], name: str) -> str | None:
 
 def get_int(obj: dict[str, Any], name: str) -> int | None:
     value = obj.get(name)
-    if value is not None and (type(value) is not int or value not in _I64):
+    if value is not None and (type(value) is not int or value not in I64):
         raise _expected(name, "an integer")
     return value
 

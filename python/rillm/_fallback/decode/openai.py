@@ -27,7 +27,6 @@ from rillm._fallback.chunk import (
     StreamingChoices,
     ascii_lower,
     map_finish_reason,
-    new_choice,
     new_chunk,
     new_delta,
     new_function,
@@ -36,8 +35,9 @@ from rillm._fallback.chunk import (
 from rillm._fallback.decode.usage import check as check_usage
 from rillm._fallback.errors import ShapeError, decode_error, provider_error
 from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
+from rillm._shared import I64
 
-_I64 = range(-(2**63), 2**63)
+_new = object.__new__
 # The keys each object's own fields come from; any other key is kept in its extras.
 _CHUNK_KEYS = frozenset(
     {"id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"}
@@ -74,11 +74,12 @@ class OpenAiDecoder:
         data = event.data.decode("utf-8", "replace")
         if event.kind == b"error":
             raise provider_error(event, data, "error")
-        payload = data.strip(" \t\n\r")
-        if not payload:
-            return CONTINUE
-        if payload.startswith("[DONE]"):
-            return STOP
+        if data[:1] != "{":  # a chunk's payload is an object: the other checks only for anything else
+            payload = data.strip(" \t\n\r")
+            if not payload:
+                return CONTINUE
+            if payload.startswith("[DONE]"):
+                return STOP
         try:
             obj = jsonutil.loads(data)
             wire = wire_chunk(obj)
@@ -250,7 +251,7 @@ def wire_chunk(obj: Any) -> tuple[list[StreamingChoices], str | None]:
         if value is not None and type(value) is not str:
             raise ShapeError(f"{key}: expected a string")
     created = get("created")
-    if created is not None and (type(created) is not int or created not in _I64):
+    if created is not None and (type(created) is not int or created not in I64):
         raise ShapeError("created: expected an integer")
     raw_choices = get("choices")
     choices: list[StreamingChoices] = []
@@ -271,27 +272,27 @@ def wire_choice(obj: Any, position: int) -> tuple[StreamingChoices, str | None]:
     if type(obj) is not dict:
         raise ShapeError("choice: expected an object")
     index = obj.get("index")
-    if index is not None and (type(index) is not int or index not in _I64):  # `integer()` written out
+    if index is not None and (type(index) is not int or index not in I64):  # `integer()` written out
         raise ShapeError("index: expected an integer")
     raw_delta = obj.get("delta")
     delta = new_delta() if raw_delta is None else wire_delta(raw_delta)
     finish = obj.get("finish_reason")
     if finish is not None and type(finish) is not str:
         raise ShapeError("finish_reason: expected a string")
-    choice = new_choice(
-        position if index is None else index,
-        delta,
-        None if finish is None else map_finish_reason(finish),
-        obj.get("logprobs"),
-        wire_extras(obj, _CHOICE_KEYS),
-    )
+    # `new_choice` and `wire_extras`'s usual answer written out: this runs for every chunk.
+    choice = _new(StreamingChoices)
+    choice.index = position if index is None else index
+    choice.delta = delta
+    choice._finish_reason = None if finish is None else map_finish_reason(finish)
+    choice._logprobs = obj.get("logprobs")
+    choice._extras = None if _CHOICE_KEYS.issuperset(obj) else wire_extras(obj, _CHOICE_KEYS)
     return choice, finish
 
 
 def wire_delta(obj: Any) -> Delta:
     if type(obj) is not dict:
         raise ShapeError("delta: expected an object")
-    extras = wire_extras(obj, _DELTA_KEYS)
+    extras = None if _DELTA_KEYS.issuperset(obj) else wire_extras(obj, _DELTA_KEYS)
     reasoning = obj.get("reasoning")
     if reasoning is not None and obj.get("reasoning_content") is not None:
         # `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
@@ -393,6 +394,6 @@ def string(value: Any, name: str) -> Any:
 
 
 def integer(value: Any, name: str) -> Any:
-    if value is not None and (type(value) is not int or value not in _I64):
+    if value is not None and (type(value) is not int or value not in I64):
         raise ShapeError(f"{name}: expected an integer")
     return value

@@ -80,7 +80,7 @@ class Framer:
                 return iter(())
         framing = self.framing
         if framing == "sse":
-            return self.lines.feed(data, self.sse.line, self.max_event_bytes, self.check_partial)
+            return self.lines.feed_sse(data, self.sse, self.max_event_bytes, self.check_partial)
         if framing == "ndjson":
             return self.lines.feed(data, partial(ndjson_line, self.sse), self.max_event_bytes, self.check_partial)
         if framing == "json_array":

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillm._shared import I64
+
 # Keep in sync with rust/decode/usage.rs::COUNTS, DETAILS and CACHE_HITS (not imported from the decode
 # package, which imports this one).
 _COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
 _DETAILS = ("prompt_tokens_details", "completion_tokens_details")
 _NAMED = frozenset(_COUNTS + _DETAILS)
 _CACHE_HITS = "prompt_cache_hit_tokens"
-_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+_I64_MIN, _I64_MAX = I64.start, I64.stop - 1
 
 
 class UsageMerge:
