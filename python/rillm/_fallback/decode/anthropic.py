@@ -42,7 +42,7 @@ class AnthropicDecoder:
         """One event's payload; `name` is its SSE event name."""
         if name == b"error":
             raise provider_error(event, data, "error")
-        if not data.strip(" \t\n\r"):
+        if data[:1] != "{" and not data.strip(" \t\n\r"):  # a payload is an object: no copy for one
             return CONTINUE
         obj = fields.load(event, data, "anthropic")
         try:

@@ -43,7 +43,7 @@ class BedrockDecoder:
             except ShapeError as exc:
                 raise fields.bad(event, exc, "bedrock") from None
             return self.invoke.decode_text(event, text, b"", out)
-        if not data.strip(" \t\n\r"):
+        if data[:1] != "{" and not data.strip(" \t\n\r"):  # a payload is an object: no copy for one
             return CONTINUE
         payload = fields.load(event, data, "bedrock")
         try:

@@ -32,11 +32,12 @@ class CohereDecoder:
         data = event.data.decode("utf-8", "replace")
         if event.kind == b"error":
             raise provider_error(event, data, "error")
-        payload = data.strip(" \t\n\r")
-        if not payload:
-            return CONTINUE
-        if payload.startswith("[DONE]"):
-            return STOP
+        if data[:1] != "{":  # a payload is an object: the other checks only for anything else
+            payload = data.strip(" \t\n\r")
+            if not payload:
+                return CONTINUE
+            if payload.startswith("[DONE]"):
+                return STOP
         obj = fields.load(event, data, "cohere")
         try:
             return self.step(obj, event.kind, out)

@@ -14,6 +14,7 @@ from rillm._fallback.decode.gemini_args import ArgsWriter
 from rillm._fallback.decode.to_openai import Header, emit
 from rillm._fallback.errors import ShapeError, provider_error
 from rillm._fallback.framing import CONTINUE, Event, Flow
+from rillm._shared import I64
 
 _FILTERED = frozenset(
     {
@@ -87,9 +88,10 @@ class GeminiDecoder:
         data = event.data.decode("utf-8", "replace")
         if event.kind == b"error":
             raise provider_error(event, data, "error")
-        payload = data.strip(" \t\n\r")
-        if not payload or payload.startswith("[DONE]"):
-            return CONTINUE
+        if data[:1] != "{":  # a payload is an object: the other checks only for anything else
+            payload = data.strip(" \t\n\r")
+            if not payload or payload.startswith("[DONE]"):
+                return CONTINUE
         response = fields.load(event, data, "gemini")
         if response.get("error") is not None:
             raise provider_error(event, data, "")
@@ -144,10 +146,11 @@ class GeminiDecoder:
 
     def state_at(self, index: int) -> Candidate:
         """The candidate with this index, new the first time."""
-        state = next((c for c in self.candidates if c.index == index), None)
-        if state is None:
-            state = Candidate(index)
-            self.candidates.append(state)
+        for state in self.candidates:
+            if state.index == index:
+                return state
+        state = Candidate(index)
+        self.candidates.append(state)
         return state
 
     def parts(self, state: Candidate, parts: list[Any]) -> Parts:
@@ -241,10 +244,12 @@ def _candidate_fields(candidate: dict[str, Any], parts: Parts, finish: str | Non
         psf["thought_signatures"] = parts.signatures
     if parts.other:
         psf["content_parts"] = parts.other
-    for key, name in (("groundingMetadata", "grounding_metadata"), ("citationMetadata", "citation_metadata")):
-        value = candidate.get(key)
-        if value is not None:
-            psf[name] = value
+    grounding = candidate.get("groundingMetadata")
+    if grounding is not None:
+        psf["grounding_metadata"] = grounding
+    citations = candidate.get("citationMetadata")
+    if citations is not None:
+        psf["citation_metadata"] = citations
     if finish == "content_filter" and candidate.get("safetyRatings") is not None:
         psf["safety_ratings"] = candidate["safetyRatings"]
     return psf or None
@@ -260,8 +265,14 @@ def _finish_reason(reason: str, called_tools: bool) -> str:
 
 
 def _usage(metadata: dict[str, Any]) -> dict[str, Any] | None:
-    values = [get_int(metadata, name) for name in _COUNTS]
-    if all(v is None for v in values):
+    # `get_int` written out for each count: Gemini sends usageMetadata with every chunk.
+    values = []
+    for name in _COUNTS:
+        value = metadata.get(name)
+        if value is not None and (type(value) is not int or value not in I64):
+            raise Bad(f"`{name}`: expected an integer")
+        values.append(value)
+    if values.count(None) == len(values):
         return None
     prompt, candidates, total, thoughts, tool_use, cached = values
     prompt = _shared.saturating_sum(prompt or 0, tool_use or 0)

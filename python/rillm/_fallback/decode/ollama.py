@@ -29,7 +29,7 @@ class OllamaDecoder:
 
     def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
-        if not data.strip(" \t\n\r"):
+        if data[:1] != "{" and not data.strip(" \t\n\r"):  # a payload is an object: no copy for one
             return CONTINUE
         line = fields.load(event, data, "ollama")
         if line.get("error") is not None:

@@ -1,4 +1,5 @@
-# Twin of rust/decode/openai.rs, then rust/decode/openai_parts.rs and (the wire_* functions) openai_wire.rs.
+# Twin of rust/decode/openai.rs, then (the wire_* functions) rust/decode/openai_wire.rs; openai_parts.py is
+# rust/decode/openai_parts.rs.
 """The OpenAI chat-completions dialect: OpenAI, Azure and every OpenAI-compatible server.
 
 Each `data:` payload is one `chat.completion.chunk`, decoded as sent, with these normalisations:
@@ -27,11 +28,11 @@ from rillm._fallback.chunk import (
     StreamingChoices,
     ascii_lower,
     map_finish_reason,
-    new_chunk,
     new_delta,
     new_function,
     new_tool_call,
 )
+from rillm._fallback.decode.openai_parts import split_parts, with_field
 from rillm._fallback.decode.usage import check as check_usage
 from rillm._fallback.errors import ShapeError, decode_error, provider_error
 from rillm._fallback.framing import CONTINUE, STOP, Event, Flow
@@ -134,18 +135,29 @@ class OpenAiDecoder:
         model = get("model")
         if model:
             self.last_model = model
-        return new_chunk(
-            self.last_id or "",
-            self.created if self.created is not None else self.default_created,
-            self.last_model or self.default_model,
-            choices,
-            None if usage is None else check_usage(usage),
-            psf,
-            get("system_fingerprint"),
-            tier,
-            get("citations"),
-            wire_extras(obj, _CHUNK_KEYS),
-        )
+        # `new_chunk` written out: this runs for every chunk.
+        chunk = _new(ModelResponseStream)
+        chunk.id = self.last_id or ""
+        chunk.object = "chat.completion.chunk"
+        chunk.created = self.created if self.created is not None else self.default_created
+        chunk.model = self.last_model or self.default_model
+        chunk.system_fingerprint = get("system_fingerprint")
+        chunk.service_tier = tier
+        chunk.choices = choices
+        chunk._raw_usage = None if usage is None else check_usage(usage)
+        chunk._usage = None
+        chunk.citations = get("citations")
+        chunk.provider_specific_fields = psf
+        # `wire_extras` without its first test: OpenAI sends an `obfuscation` key with every chunk.
+        extra = obj.keys() - _CHUNK_KEYS
+        if not extra:
+            chunk._extras = None
+        elif len(extra) == 1:
+            (key,) = extra
+            chunk._extras = {key: obj[key]}
+        else:
+            chunk._extras = wire_extras(obj, _CHUNK_KEYS)
+        return chunk
 
 
 def parse_piece(kind: str, text: str) -> Any:
@@ -174,66 +186,6 @@ def finish_reason_error(reason: str) -> str:
 # The service tiers OpenAI's chunk type allows; another provider's tier (Groq's "on_demand") is kept in
 # provider_specific_fields["service_tier"]. Keep in sync with rust/decode/openai.rs::OPENAI_SERVICE_TIERS.
 OPENAI_SERVICE_TIERS = frozenset({"auto", "default", "flex", "scale", "priority", "fast"})
-
-
-# Twin of rust/decode/openai_parts.rs: Mistral's list-of-parts content, and a key added to
-# provider_specific_fields.
-
-
-def split_parts(delta: Delta, parts: list[Any]) -> None:
-    """Mistral sends `content` as a list of typed parts: `text` parts are content, `thinking` parts (a
-    string or a list of `text` parts) are reasoning. Any other part is kept, in order, under
-    `provider_specific_fields["content_parts"]`. An explicit `reasoning_content`/`reasoning` wins over
-    thinking parts. Keep in sync with rust/decode/openai_parts.rs::split_parts."""
-    text: str | None = None
-    thinking: str | None = None
-    other: list[Any] = []
-    for part in parts:
-        kind, value = classify(part)
-        if kind == "text":
-            text = (text or "") + value
-        elif kind == "thinking":
-            thinking = (thinking or "") + "".join(value)
-        else:
-            other.append(part)
-    delta.content = text
-    if delta.reasoning_content is None:
-        delta.reasoning_content = thinking
-    if other:
-        delta.provider_specific_fields = with_field(delta.provider_specific_fields, "content_parts", other)
-
-
-def classify(part: Any) -> tuple[str, Any]:
-    if type(part) is not dict:
-        return "other", None
-    kind = part.get("type")
-    if kind == "text":
-        text = part.get("text")
-        return ("text", text) if type(text) is str else ("other", None)
-    if kind == "thinking":
-        thinking = part.get("thinking")
-        if type(thinking) is str:
-            return "thinking", [thinking]
-        if type(thinking) is not list:
-            return "other", None
-        pieces = []
-        for inner in thinking:
-            inner_kind, inner_text = classify(inner)
-            if inner_kind != "text":
-                return "other", None
-            pieces.append(inner_text)
-        return "thinking", pieces
-    return "other", None
-
-
-def with_field(existing: Any, name: str, value: Any) -> Any:
-    """`provider_specific_fields` with `name: value` added: a new object when there was none, the key
-    appended when it was an object without it, untouched otherwise."""
-    if existing is None:
-        return {name: value}
-    if type(existing) is dict and name not in existing:
-        return {**existing, name: value}
-    return existing
 
 
 # Twin of rust/decode/openai_wire.rs: reading OpenAI's chunk JSON, known keys typed and every other key kept
@@ -298,7 +250,12 @@ def wire_delta(obj: Any) -> Delta:
         # `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
         extras = {**extras, "reasoning": reasoning} if extras else {"reasoning": reasoning}
         reasoning = None
-    delta = new_delta(extras)
+    # `new_delta` written out: this runs for every chunk.
+    delta = _new(Delta)
+    delta.content = delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
+    delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
+    delta.provider_specific_fields = None
+    delta._extras = extras
     parts = read_delta(delta, obj)
     if reasoning is not None:
         # OpenRouter, Groq and vLLM name it `reasoning`.
