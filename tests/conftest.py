@@ -253,8 +253,8 @@ def e2e_env(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- the transports the end-to-end tests run on ----------------------------------------------------------------
 
-# "httpx" runs completion() and acompletion() on httpx; "fast" on urllib3 and aiohttp; "curl" on pycurl (the sync
-# default when installed) and aiohttp: every end-to-end test meets every transport.
+# "httpx" runs completion() and acompletion() on httpx; "fast" on urllib3 and aiohttp; "curl" on pycurl and httptools
+# (the defaults when installed): every end-to-end test meets every transport.
 TRANSPORTS = ["httpx", "fast", "curl"]
 
 
@@ -269,7 +269,8 @@ def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(_http, "_defaults", {False: "httpx", True: "httpx"})
     elif request.param == "curl":
         pytest.importorskip("pycurl")
-        monkeypatch.setattr(_http, "_defaults", {False: "pycurl", True: "aiohttp"})
+        pytest.importorskip("httptools")
+        monkeypatch.setattr(_http, "_defaults", {False: "pycurl", True: "httptools"})
     else:
         monkeypatch.setattr(_http, "_defaults", {False: "urllib3", True: "aiohttp"})
     name: str = request.param

@@ -22,6 +22,7 @@ from .conftest import Backend
 # transport (rillm._http), the CLI's, and the parts of the standard library only the calls need (importlib.metadata
 # brings email and zipfile; logging is for the `rillm` logger's messages).
 FOREIGN = ("pydantic", "pydantic_core", "httpx", "httpcore", "h11", "anyio", "aiohttp", "urllib3", "pycurl")
+FOREIGN += ("httptools",)
 FOREIGN += ("rich", "click", "asyncio", "ssl", "email", "zipfile", "logging")
 
 # rillm's own modules `import rillm` may load; with the twin live, its package and the helpers it shares with

@@ -22,7 +22,14 @@ from rillm._http import BodyError, HttpRequest
 from tests.server import Fault, ReplayServer, Reply
 
 # (transport, async): every client on every path it serves.
-CLIENTS = [("httpx", False), ("urllib3", False), ("pycurl", False), ("httpx", True), ("aiohttp", True)]
+CLIENTS = [
+    ("httpx", False),
+    ("urllib3", False),
+    ("pycurl", False),
+    ("httpx", True),
+    ("aiohttp", True),
+    ("httptools", True),
+]
 IDS = [f"{name}-{'async' if is_async else 'sync'}" for name, is_async in CLIENTS]
 EVENT = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'
 LONG = 30.0  # a stall no test waits out
@@ -174,8 +181,9 @@ def test_a_broken_body_is_a_body_error(server: ReplayServer, name: str, is_async
     assert outcome.error is not None and outcome.error.timeout is None
 
 
-def test_the_environments_proxy_carries_an_aiohttp_request(
-    server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("client", ["aiohttp", "httptools"])
+def test_the_environments_proxy_carries_an_async_request(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch, client: str
 ) -> None:
     """HTTP_PROXY, read from the environment at each call as httpx reads it (aiohttp's own lookup, which reads
     .netrc in a worker thread per request, is not used): the request goes to the proxy, with the credentials
@@ -184,9 +192,7 @@ def test_the_environments_proxy_carries_an_aiohttp_request(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", server.url.replace("http://", "http://user:s%40cret@"))
     served = server.reply(Reply(body=EVENT))
-    request = HttpRequest(
-        "http://provider.invalid/v1/x", b"{}", {}, httpx.Timeout(20.0), "openai", "m", "POST", "aiohttp"
-    )
+    request = HttpRequest("http://provider.invalid/v1/x", b"{}", {}, httpx.Timeout(20.0), "openai", "m", "POST", client)
     outcome = _read(request, True, None)
     assert b"".join(outcome.pieces) == EVENT and outcome.error is None
     assert served.request.headers["host"] == "provider.invalid"
@@ -200,7 +206,7 @@ def test_the_defaults_are_the_fast_clients_when_installed(monkeypatch: pytest.Mo
     monkeypatch.setattr(rillm, "transport", None)
     monkeypatch.setattr(_http, "_defaults", {})
     assert _http.transport_for(None, is_async=False).name == "pycurl"
-    assert _http.transport_for(None, is_async=True).name == "aiohttp"
+    assert _http.transport_for(None, is_async=True).name == "httptools"
 
 
 def test_without_pycurl_the_sync_default_is_urllib3(
@@ -228,13 +234,13 @@ def test_without_the_fast_clients_the_default_is_httpx(
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
-        lambda name, *a: None if name in ("aiohttp", "urllib3", "pycurl") else real(name, *a),
+        lambda name, *a: None if name in ("httptools", "aiohttp", "urllib3", "pycurl") else real(name, *a),
     )
     with caplog.at_level("DEBUG", logger="rillm"):
         assert _http.transport_for(None, is_async=True).name == "httpx"
         assert _http.transport_for(None, is_async=False).name == "httpx"
     assert [r.getMessage() for r in caplog.records] == [
-        "aiohttp is not installed: the async transport is httpx",
+        "httptools is not installed: the async transport is httpx",
         "pycurl is not installed: the sync transport is httpx",
     ]
 
@@ -281,7 +287,7 @@ def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch
 
 def test_optional_clients_are_not_imported_with_rillm() -> None:
     names = ("aiohttp", "urllib3", "pycurl", "rillm._http.aiohttp_transport", "rillm._http.urllib3_transport")
-    names += ("rillm._http.pycurl_transport",)
+    names += ("rillm._http.pycurl_transport", "httptools", "rillm._http.httptools_transport", "rillm._http.h1")
     code = f"import sys, rillm; print(sorted(m for m in {names!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

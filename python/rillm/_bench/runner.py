@@ -105,7 +105,7 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
     rows: list[Row] = []
     for is_async, path, call, fast in (
         (False, "sync", "completion", "pycurl"),
-        (True, "async", "acompletion", "aiohttp"),
+        (True, "async", "acompletion", "httptools"),
     ):
         slow_client = "httpx-async" if is_async else "httpx"
         raw = "aiohttp" if is_async else "httpx"
@@ -129,10 +129,16 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
             entries.insert(
                 -1, ("bare read: urllib3", lambda w, url: sockets.bare_read("urllib3", w, url), ("urllib3",), False)
             )
-        if is_async:  # uvloop's loop, which gateways served by uvicorn run (rillm does not need it)
+        if is_async:  # aiohttp: the other fast async client, and its bare read (the targets' reference)
+            entries.insert(
+                1, (f"{RUST} acompletion · aiohttp", _stream("rust", "aiohttp", True), (*native, "aiohttp"), False)
+            )
+            entries.insert(-1, ("bare read: aiohttp", partial(sockets.bare_read, "aiohttp"), ("aiohttp",), False))
+            # uvloop's loop, which gateways served by uvicorn run (rillm does not need it)
             entries += [
                 (f"{RUST} {call} · {fast}, uvloop", _uvloop_stream(fast), (*native, fast, "uvloop"), False),
                 (f"bare read: {fast}, uvloop", _uvloop_bare(fast), (fast, "uvloop"), False),
+                ("bare read: aiohttp, uvloop", _uvloop_bare("aiohttp"), ("aiohttp", "uvloop"), False),
             ]
         if name.startswith("openai"):
             sdk = f"OpenAI SDK{' (async)' if is_async else ''}"

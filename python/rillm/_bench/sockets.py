@@ -196,7 +196,31 @@ def bare_read(client: str, load: Workload, url: str, loop: _Loop = LOOP) -> Run:
         return run3
     if client == "pycurl":
         return _curl_read(target)
+    if client == "httptools":
+        return _transport_read("httptools", target, loop)
     return _abare_read(client, target, loop)
+
+
+def _transport_read(name: str, target: str, loop: _Loop) -> Run:
+    """The bare read of one of rillm's own transports (no client library of its own to read with): the seam's
+    send and the body's pieces, nothing decoded."""
+    import httpx
+
+    from rillm import _http
+
+    request = _http.HttpRequest(target, b"{}", {}, httpx.Timeout(60.0), "openai", "bench", transport=name)
+
+    async def stream() -> int:
+        response = await _http.asend(request)
+        total = 0
+        try:
+            async for piece in response.aiter_bytes():
+                total += len(piece)
+        finally:
+            await response.aclose()
+        return total
+
+    return lambda: loop.run(stream)
 
 
 def _curl_read(target: str) -> Run:

@@ -12,7 +12,7 @@ from rillm._bench.runner import PYTHON, RUST, Result
 
 __all__ = ["Target", "targets"]
 
-ASYNC = f"{RUST} acompletion · aiohttp"
+ASYNC = f"{RUST} acompletion · httptools"
 SYNC = f"{RUST} completion · pycurl"
 
 

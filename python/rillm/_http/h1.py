@@ -1,0 +1,211 @@
+"""One HTTP/1.1 connection of the httptools transport: an asyncio Protocol whose parser (httptools, llhttp's
+C parser) hands the response's head and each piece of its body to the reader as they arrive.
+
+Per socket read: one `data_received` call, the parser's callbacks (one `on_body` per HTTP chunk in the
+read: a list's append, no Python frame), and at most one wake-up of the reader, which then takes the pieces
+that arrived, joined into one bytes object of up to `TAKE` bytes per step (so the decoder is fed once per
+read, or per `TAKE` bytes of a large one). aiohttp's client does a StreamReader's Python work per HTTP chunk
+instead (feed_data, a deque, the waiter): with one event per chunk, as providers write them, that was most
+of its cost (`rillm bench`, bare read rows).
+
+Reads are bounded by one loop timer per connection rather than one per read (as aiohttp_transport's
+`_ReadTimer`): each wait notes when it must end; the timer, when it fires, moves itself to the end of the
+wait then pending, or, if that end has passed, marks the wait expired and wakes it. A reader that falls
+behind stops the socket's reads past `HIGH_WATER` buffered bytes (asyncio's flow control) until it catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import cast
+
+import httptools
+
+__all__ = ["HIGH_WATER", "Connection"]
+
+HIGH_WATER = 1 << 20  # body bytes held for a reader before the socket's reads pause
+# The most body bytes handed over in one step (unless one HTTP chunk is larger): the chunks a step decodes then
+# die young, before the garbage collector's first generation fills (700 allocations); a 256 KiB read's
+# thousand chunks outlived it and were promoted, and 100 concurrent streams spent a third of their CPU time in
+# the collector's older generations (1 MiB, 16, 8 and 4 KiB steps measured, 8 KiB best or close to it).
+TAKE = 8192
+
+
+class Connection(asyncio.Protocol):
+    """The protocol of one connection, reused for each response it carries (`start()` before each)."""
+
+    __slots__ = (
+        "_at",
+        "_clock",
+        "_ends",
+        "_handle",
+        "_loop",
+        "buffered",
+        "complete",
+        "error",
+        "expired",
+        "head_done",
+        "headers",
+        "idle_since",
+        "keep_alive",
+        "lost",
+        "on_body",
+        "on_lost",
+        "parser",
+        "paused",
+        "pieces",
+        "received",
+        "status",
+        "transport",
+        "until_eof",
+        "waiter",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._clock = loop.time  # the loop's clock: call_at counts in it (uvloop's is not time.monotonic)
+        self.transport: asyncio.Transport | None = None
+        self.lost = False
+        self.on_lost: Callable[[Connection], None] | None = None  # the pool's, to forget an idle connection
+        self.idle_since = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+        self._at = 0.0
+        self.start()
+
+    def start(self) -> None:
+        """Makes ready for the next response (a new parser: the last one may have stopped mid-message)."""
+        self.pieces: list[bytes] = []
+        # The parser's body callback is the list's own append, a C function: no Python frame per HTTP chunk
+        # (with one event per chunk, as providers write them, a Python callback was a third of the cost).
+        self.on_body = self.pieces.append
+        self.parser = httptools.HttpResponseParser(self)  # reads its callbacks from `self` once, here
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.head_done = False
+        self.until_eof = False  # the body ends when the connection closes (no length, not chunked)
+        self.keep_alive = False  # the response lets the connection carry the next request
+        self.buffered = 0  # bytes read since the reader last took the body's pieces (flow control)
+        self.complete = False
+        self.received = False  # any byte of the response arrived
+        self.error: str | None = None
+        self.expired = False
+        self.paused = False
+        self.waiter: asyncio.Future[None] | None = None
+        self._ends: float | None = None
+
+    # -- the loop's side ----------------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # (uvloop's transports are not its subclasses)
+
+    def data_received(self, data: bytes) -> None:
+        self.received = True
+        self.buffered += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            if self.transport is not None:
+                self.transport.abort()
+        if self.buffered > HIGH_WATER and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        return False  # close the transport: connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        if not self.complete and self.error is None:
+            if self.until_eof and exc is None:
+                self.complete = True
+            else:
+                detail = f": {exc}" if exc is not None else ""
+                self.error = f"ServerDisconnectedError: the server closed the connection{detail}"
+        self.cancel_timer()
+        self._wake()
+        if self.on_lost is not None:
+            self.on_lost(self)
+
+    # -- the parser's callbacks ---------------------------------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        self.keep_alive = self.parser.should_keep_alive()  # (asked later, llhttp has reset it for the next message)
+        self.head_done = True
+        names = {name.lower(): value for name, value in self.headers}
+        self.until_eof = "content-length" not in names and "chunked" not in names.get("transfer-encoding", "").lower()
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+    # -- the reader's side --------------------------------------------------------------------------------------
+
+    def take(self) -> bytes:
+        """The body bytes that arrived, as one piece of up to `TAKE` bytes (the reader checked there is one)."""
+        pieces = self.pieces  # the same list always: its append is the parser's callback
+        if len(pieces) == 1:
+            piece = pieces[0]
+            pieces.clear()
+        else:
+            size, count = 0, 0
+            for part in pieces:
+                size += len(part)
+                count += 1
+                if size >= TAKE:
+                    break
+            piece = b"".join(pieces[:count])
+            del pieces[:count]
+        self.buffered = self.buffered - len(piece) if pieces else 0  # (the framing's bytes counted too)
+        if self.paused and self.buffered < HIGH_WATER:
+            self.paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return piece
+
+    def wait(self, limit: float | None) -> asyncio.Future[None]:
+        """A future woken by the next read (or the end); marked `expired` when `limit` seconds pass first."""
+        waiter = self.waiter = self._loop.create_future()
+        if limit is not None:
+            ends = self._ends = self._clock() + limit
+            if self._handle is None or ends < self._at:
+                self._schedule(ends)
+        else:
+            self._ends = None
+        return waiter
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            self._ends = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _schedule(self, at: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._at = at
+        self._handle = self._loop.call_at(at, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        ends = self._ends
+        if ends is None or self.waiter is None:
+            return  # no wait is pending: the next one arms the timer again
+        if self._clock() < ends:
+            self._schedule(ends)
+            return
+        self.expired = True
+        self._wake()
+
+    def cancel_timer(self) -> None:
+        """Drops the timer: nothing of the connection stays in the loop's timer heap."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None

@@ -1,0 +1,462 @@
+"""The httptools transport (async only; the `httptools` extra): rillm's own HTTP/1.1 client on asyncio, with
+httptools (llhttp, the C parser uvicorn uses) for responses (`h1.py`). It reads a body with one Python step
+per socket read where aiohttp takes several per HTTP chunk (`rillm bench`: the bare read rows).
+
+One pool per provider and pool size per event loop (`loops.py` closes them as the loop shuts down): at most
+`max_connections` requests at once (waiting at most the pool timeout for a turn), at most
+`max_keepalive_connections` idle connections kept, each for `KEEPALIVE` seconds. A connection whose
+response was read to its end goes back to the pool; any other ending closes it. TLS with the system's
+certificates and certifi's; the environment's proxy as httpx reads it (an http URL is sent to the proxy,
+an https one tunnelled with CONNECT), the credentials of the proxy's URL sent to the proxy only. A request
+sent on a kept connection that the server had closed meanwhile is sent again on a new one (nothing of it
+was answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import socket
+import ssl
+from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
+from typing import Any, NoReturn
+from urllib.parse import unquote, urlsplit
+
+from rillm._http import HttpRequest, NextReadTimeout, limits
+from rillm._http.common import BodyError, env_proxy, error_status, masked_request, read_limit, transport_error
+from rillm._http.h1 import Connection
+from rillm._http.loops import LoopClients
+
+__all__ = ["HttptoolsResponse", "HttptoolsTransport"]
+
+KEEPALIVE = 15.0  # seconds an idle connection is kept (aiohttp's default)
+_Origin = tuple[str, str, int]  # scheme, host, port
+_SSL: list[ssl.SSLContext] = []
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """The system's certificates and, when installed, certifi's (httpx's), made once."""
+    if not _SSL:
+        context = ssl.create_default_context()
+        with contextlib.suppress(ImportError, OSError):
+            import certifi
+
+            context.load_verify_locations(certifi.where())
+        _SSL.append(context)
+    return _SSL[0]
+
+
+class _Pool:
+    """The connections of one provider and pool size on one loop."""
+
+    __slots__ = ("closed", "idle", "keep", "open", "proxies", "turns")
+
+    def __init__(self, most: int, keep: int) -> None:
+        self.turns = asyncio.Semaphore(most)  # one per request in flight
+        self.keep = keep
+        self.idle: dict[_Origin, list[Connection]] = {}
+        self.open: set[Connection] = set()
+        self.proxies: dict[_Origin, str | None] = {}
+        self.closed = False
+
+    def proxy(self, origin: _Origin, url: str) -> str | None:
+        """The environment's proxy for the origin, read once per pool (as httpx reads it per client)."""
+        if origin not in self.proxies:
+            self.proxies[origin] = env_proxy(url)
+        return self.proxies[origin]
+
+    def checkout(self, origin: _Origin, now: float) -> Connection | None:
+        idle = self.idle.get(origin)
+        while idle:
+            conn = idle.pop()
+            if not conn.lost and now - conn.idle_since < KEEPALIVE:
+                return conn
+            _abort(conn)
+        return None
+
+    def add(self, conn: Connection) -> None:
+        self.open.add(conn)
+        conn.on_lost = self._forget
+
+    def _forget(self, conn: Connection) -> None:
+        self.open.discard(conn)
+        for idle in self.idle.values():
+            if conn in idle:
+                idle.remove(conn)
+
+    def release(self, conn: Connection, origin: _Origin, reuse: bool, now: float) -> None:
+        """A response ended: its connection kept for the next request (`reuse`) or closed; its turn freed."""
+        self.turns.release()
+        kept = sum(len(idle) for idle in self.idle.values())
+        if reuse and not self.closed and not conn.lost and kept < self.keep:
+            conn.cancel_timer()
+            conn.start()
+            conn.idle_since = now
+            self.idle.setdefault(origin, []).append(conn)
+        else:
+            _abort(conn)
+
+    async def close(self) -> None:
+        self.closed = True
+        for conn in list(self.open):
+            _abort(conn)
+        self.idle.clear()
+
+
+def _abort(conn: Connection) -> None:
+    conn.cancel_timer()
+    if conn.transport is not None:
+        with contextlib.suppress(RuntimeError):  # its loop closed without shutting down: the socket went with it
+            conn.transport.abort()
+
+
+def _pool(key: Hashable) -> _Pool:
+    most, idle = key[1]  # type: ignore[index]
+    return _Pool(most, idle)
+
+
+async def _close(pool: _Pool) -> None:
+    await pool.close()
+
+
+class _Headers(Mapping[str, str]):
+    """A response's headers, case-insensitive; a repeated header's values joined with ", "."""
+
+    __slots__ = ("_items", "_map")
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._items = items
+        self._map: dict[str, str] = {}
+        for name, value in items:
+            key = name.lower()
+            self._map[key] = f"{self._map[key]}, {value}" if key in self._map else value
+
+    def __getitem__(self, name: str) -> str:
+        return self._map[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def items(self) -> Any:  # the headers as received (error_status keeps repeated ones)
+        return list(self._items)
+
+
+class HttptoolsTransport:
+    """rillm's asyncio client, one pool per provider and pool size per event loop, made on first use."""
+
+    name = "httptools"
+
+    def __init__(self) -> None:
+        self.loops: LoopClients[_Pool] = LoopClients(_pool, _close)
+
+    def send(self, request: HttpRequest) -> NoReturn:
+        raise TypeError("the httptools transport is async only")
+
+    async def asend(self, request: HttpRequest) -> HttptoolsResponse:
+        """Sends the request and returns the response with its body unread; raises for an error status."""
+        pool = self.loops.get((request.provider, limits(request)))
+        t = request.timeout
+        try:
+            await asyncio.wait_for(pool.turns.acquire(), t.pool)
+        except asyncio.TimeoutError:
+            raise transport_error("PoolTimeout", "", request, timeout=True, limit=t.pool) from None
+        try:
+            conn, origin = await _exchange(pool, request)
+        except BaseException:
+            pool.turns.release()
+            raise
+        response = HttptoolsResponse(conn, origin, pool, request)
+        if response.status_code >= 400:
+            try:
+                body = await response.aread()
+            except BodyError as exc:
+                raise transport_error("ReadError", str(exc), request, timeout=False, limit=None) from None
+            finally:
+                await response.aclose()
+            raise error_status(request, response.status_code, response.header_list, body)
+        return response
+
+    def close(self) -> None:
+        """Nothing to close outside a loop: pools close with their loop."""
+
+
+async def _exchange(pool: _Pool, request: HttpRequest) -> tuple[Connection, _Origin]:
+    """Sends the request on a kept connection or a new one, and waits for the response's head."""
+    loop = asyncio.get_running_loop()
+    parts = urlsplit(request.url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise transport_error("UnsupportedProtocol", f"cannot send to {scheme}://", request, timeout=False, limit=None)
+    origin = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
+    proxy = pool.proxy(origin, request.url)
+    head = _head(request, parts, proxy if scheme == "http" else None)
+    conn = pool.checkout(origin, loop.time())
+    if conn is not None:
+        # A kept connection the server closed meanwhile answers nothing: send again on a new one.
+        with contextlib.suppress(_Unanswered):
+            return await _send(conn, head, request), origin
+    conn = await _connect(loop, pool, origin, proxy, request)
+    try:
+        return await _send(conn, head, request), origin
+    except _Unanswered as exc:
+        raise transport_error("RemoteProtocolError", str(exc), request, timeout=False, limit=None) from None
+
+
+class _Unanswered(Exception):
+    """The connection closed before any byte of the response."""
+
+
+async def _send(conn: Connection, head: bytes, request: HttpRequest) -> Connection:
+    assert conn.transport is not None
+    conn.transport.write(head + request.body)
+    try:
+        while not conn.head_done:
+            if conn.error is not None:
+                if not conn.received:
+                    raise _Unanswered(conn.error)
+                raise transport_error("RemoteProtocolError", conn.error, request, timeout=False, limit=None)
+            await conn.wait(request.timeout.read)
+            if conn.expired:
+                limit = request.timeout.read
+                raise transport_error("ReadTimeout", "", request, timeout=True, limit=limit)
+    except BaseException:
+        _abort(conn)
+        raise
+    return conn
+
+
+async def _connect(
+    loop: asyncio.AbstractEventLoop, pool: _Pool, origin: _Origin, proxy: str | None, request: HttpRequest
+) -> Connection:
+    """A new connection to the origin (through the proxy: to the proxy, tunnelled for https)."""
+    scheme, host, port = origin
+    target = urlsplit(proxy) if proxy is not None else None
+    try:
+        if target is None:
+            conn = await _open(loop, host, port, scheme == "https", host, request)
+        else:
+            conn = await _open(loop, target.hostname or "", target.port or 80, target.scheme == "https", None, request)
+            if scheme == "https":
+                await _tunnel(loop, conn, origin, target, request)
+    except OSError as exc:
+        raise transport_error("ConnectError", str(exc), request, timeout=False, limit=None) from None
+    pool.add(conn)
+    return conn
+
+
+async def _open(
+    loop: asyncio.AbstractEventLoop, host: str, port: int, tls: bool, server_name: str | None, request: HttpRequest
+) -> Connection:
+    limit = request.timeout.connect
+    context = _ssl_context() if tls else None
+    try:
+        _transport, conn = await asyncio.wait_for(
+            loop.create_connection(
+                lambda: Connection(loop), host, port, ssl=context, server_hostname=server_name if tls else None
+            ),
+            limit,
+        )
+    except asyncio.TimeoutError:
+        raise transport_error("ConnectTimeout", "", request, timeout=True, limit=limit) from None
+    sock = _transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return conn
+
+
+async def _tunnel(
+    loop: asyncio.AbstractEventLoop, conn: Connection, origin: _Origin, proxy: Any, request: HttpRequest
+) -> None:
+    """CONNECT through the proxy, then TLS with the origin inside the tunnel."""
+    _scheme, host, port = origin
+    lines = [f"CONNECT {host}:{port} HTTP/1.1", f"Host: {host}:{port}", *_proxy_auth(proxy)]
+    assert conn.transport is not None
+    conn.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    # The reply to CONNECT has no body: its head is all there is to wait for.
+    try:
+        while not conn.head_done:
+            if conn.error is not None:
+                raise OSError(f"the proxy closed the connection: {conn.error}")
+            await conn.wait(request.timeout.connect)
+            if conn.expired:
+                raise transport_error("ConnectTimeout", "", request, timeout=True, limit=request.timeout.connect)
+        if not 200 <= conn.status < 300:
+            raise OSError(f"the proxy refused the tunnel: {conn.status}")
+        transport = await loop.start_tls(conn.transport, conn, _ssl_context(), server_hostname=host)
+    except BaseException:
+        _abort(conn)
+        raise
+    conn.start()
+    conn.transport = transport
+
+
+def _proxy_auth(proxy: Any) -> list[str]:
+    if proxy.username is None:
+        return []
+    token = base64.b64encode(f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()).decode()
+    return [f"Proxy-Authorization: Basic {token}"]
+
+
+def _head(request: HttpRequest, parts: Any, proxy: str | None) -> bytes:
+    """The request line and headers; the absolute URL and the proxy's credentials for a plain-http proxy."""
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    if proxy is not None:
+        target = request.url
+    lines = [f"{request.method} {target} HTTP/1.1"]
+    names = {name.lower() for name in request.headers}
+    if "host" not in names:
+        lines.append(f"Host: {parts.netloc}")
+    for name, value in request.headers.items():
+        if "\r" in name or "\n" in name or ":" in name or "\r" in value or "\n" in value:
+            raise transport_error("LocalProtocolError", f"invalid header {name!r}", request, timeout=False, limit=None)
+        lines.append(f"{name}: {value}")
+    if "content-length" not in names:
+        lines.append(f"Content-Length: {len(request.body)}")
+    if proxy is not None:
+        lines.extend(_proxy_auth(urlsplit(proxy)))
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeEncodeError:
+        detail = "a header is not latin-1"
+        raise transport_error("LocalProtocolError", detail, request, timeout=False, limit=None) from None
+
+
+class HttptoolsResponse:
+    """An open response of the httptools transport behind the seam's `Response`."""
+
+    __slots__ = (
+        "_conn",
+        "_done",
+        "_headers",
+        "_loop",
+        "_origin",
+        "_pool",
+        "_request",
+        "header_list",
+        "status_code",
+        "whole",
+    )
+
+    def __init__(self, conn: Connection, origin: _Origin, pool: _Pool, request: HttpRequest) -> None:
+        # The head, kept: once the body is read the connection goes back to the pool and carries the next one.
+        self.status_code = conn.status
+        self.header_list = conn.headers
+        self._conn = conn
+        self._origin = origin
+        self._pool = pool
+        self._request = request
+        self._loop = asyncio.get_running_loop()
+        self._done = False  # the connection went back to the pool, or was closed
+        self.whole = False  # the body had been read to its end when the response was closed
+        self._headers: _Headers | None = None
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        if self._headers is None:
+            self._headers = _Headers(self.header_list)
+        return self._headers
+
+    @property
+    def is_closed(self) -> bool:
+        return self._done
+
+    @property
+    def request(self) -> Any:
+        return masked_request(self._request)
+
+    def iter_bytes(self, next_read_timeout: NextReadTimeout | None = None) -> Iterator[bytes]:
+        raise TypeError("the httptools transport is async only")
+
+    def read(self) -> bytes:
+        raise TypeError("the httptools transport is async only")
+
+    def aiter_bytes(self, next_read_timeout: NextReadTimeout | None = None) -> AsyncIterator[bytes]:
+        return _Body(self, self._conn, self._request.timeout.read, next_read_timeout)
+
+    async def aread(self) -> bytes:
+        pieces = [piece async for piece in self.aiter_bytes()]
+        return b"".join(pieces)
+
+    def close(self) -> None:
+        """Ends the response without awaiting (from `__del__`, any thread): a body read to its end gives its
+        connection back to the pool; otherwise the socket is shut down at once (the server sees it) and the
+        connection closed, in the loop's thread."""
+        if self._done:
+            return
+        conn = self._conn
+        if not (conn.complete and not conn.pieces and conn.error is None):
+            sock = conn.transport.get_extra_info("socket") if conn.transport is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        if self._in_loop_thread():
+            self._end()
+        else:
+            with contextlib.suppress(RuntimeError):  # a closed loop took its pools with it
+                self._loop.call_soon_threadsafe(self._end)
+
+    def _end(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        conn = self._conn
+        self.whole = conn.complete and not conn.pieces and conn.error is None
+        reuse = self.whole and conn.keep_alive
+        self._pool.release(conn, self._origin, reuse, self._loop.time())
+
+    def _in_loop_thread(self) -> bool:
+        if self._loop.is_closed() or not self._loop.is_running():
+            return True
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    async def aclose(self) -> None:
+        self.close()
+
+
+class _Body:
+    """What `aiter_bytes` returns: each step every body byte that has arrived, or the next read's, as one
+    piece; the wait bounded by the read timeout and the deadline hook (the connection's timer)."""
+
+    __slots__ = ("_conn", "_hook", "_read_timeout", "_response")
+
+    def __init__(
+        self, response: HttptoolsResponse, conn: Connection, read_timeout: float | None, hook: NextReadTimeout | None
+    ) -> None:
+        self._response = response
+        self._conn = conn
+        self._read_timeout = read_timeout
+        self._hook = hook
+
+    def __aiter__(self) -> _Body:
+        return self
+
+    async def __anext__(self) -> bytes:
+        conn = self._conn
+        if self._response.is_closed:  # the connection may carry another response now
+            if self._response.whole:
+                raise StopAsyncIteration
+            raise BodyError("the response was closed")
+        limit = self._read_timeout
+        if self._hook is not None:
+            limit = read_limit(limit, self._hook())
+            if limit is not None and limit <= 0:
+                raise BodyError("ReadTimeout", limit)
+        while not conn.pieces:
+            if conn.complete:
+                raise StopAsyncIteration
+            if conn.error is not None:
+                raise BodyError(conn.error)
+            await conn.wait(limit)
+            if conn.expired:
+                raise BodyError("ReadTimeout", limit)
+        return conn.take()
