@@ -155,26 +155,27 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
 }
 
 fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
+    use super::openai_keys::{CallKeys, ChoiceKeys, DeltaKeys, KeyOrder};
     use super::openai_wire as wire;
     use super::Piece;
     let mut p = Parser::new(text);
     let piece = match kind {
         "choice" => {
             let mut choice = crate::chunk::Choice::default();
-            wire::choice(&mut p, &mut choice, 0, &mut None)?;
+            wire::choice(&mut p, &mut choice, 0, &mut None, &mut ChoiceKeys::default())?;
             Piece::Choice(choice)
         }
         "delta" => {
             let mut delta = Delta::default();
-            wire::delta(&mut p, &mut delta)?;
+            wire::delta(&mut p, &mut delta, &mut DeltaKeys::default())?;
             Piece::Delta(delta)
         }
         "tool_call" => {
             let mut call = crate::chunk::ToolCall::default();
-            wire::tool_call(&mut p, &mut call, 0)?;
+            wire::tool_call(&mut p, &mut call, 0, &mut CallKeys::default())?;
             Piece::ToolCall(call)
         }
-        _ => Piece::Function(wire::function(&mut p)?),
+        _ => Piece::Function(wire::function(&mut p, &mut KeyOrder::default())?),
     };
     p.finish()?;
     Ok(piece)

@@ -1,7 +1,111 @@
-//! The keys the `OpenAI` dialect knows, at every level of a chunk, told apart in one comparison each.
+//! The keys the `OpenAI` dialect knows, at every level of a chunk, told apart in one comparison each, and
+//! guessed from the last chunk's: a stream sends the same keys in the same order on every chunk, so each key
+//! is first compared whole with the one at its place in the last object of its level (`Keys`), which
+//! spares the scan for its closing quote and the lookup of what it is.
 //! The Python twin checks its dicts against key sets instead (`python/rillm/_fallback/decode/openai.py`).
 
-use crate::json::Key;
+use crate::json::{Key, Parser, Result};
+
+/// The keys of the last object read at one level of a chunk (the chunk, a choice, a delta, ...), in order,
+/// with what each is: the guesses for the next object's. Only a guess: a key that differs is read as usual
+/// and replaces the guess at its place.
+#[derive(Debug, Default)]
+pub(crate) struct KeyOrder(Vec<(Box<str>, Field)>);
+
+/// How many keys of an object are remembered: enough for any chunk a provider sends, few enough that an
+/// object with thousands of keys costs no more than that.
+const REMEMBERED: usize = 32;
+
+/// The key orders of every level of a chunk, kept by the stream's decoder from one chunk to the next;
+/// each level's reader takes its own and those below it.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkKeys {
+    pub(crate) chunk: KeyOrder,
+    pub(crate) choices: ChoiceKeys,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ChoiceKeys {
+    pub(crate) choice: KeyOrder,
+    pub(crate) delta: DeltaKeys,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct DeltaKeys {
+    pub(crate) delta: KeyOrder,
+    pub(crate) calls: CallKeys,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct CallKeys {
+    pub(crate) call: KeyOrder,
+    pub(crate) function: KeyOrder,
+}
+
+/// Reads the keys of one object, each guessed from the same place in `order`.
+pub(crate) struct Keys<'o> {
+    order: &'o mut KeyOrder,
+    at: usize,
+}
+
+impl<'o> Keys<'o> {
+    pub(crate) fn new(order: &'o mut KeyOrder) -> Self {
+        Keys { order, at: 0 }
+    }
+
+    /// Reads the keys of an object whose first `at` keys were read already.
+    pub(crate) fn resumed(order: &'o mut KeyOrder, at: usize) -> Self {
+        Keys { order, at }
+    }
+
+    /// How many keys of the object have been read.
+    pub(crate) fn read(&self) -> usize {
+        self.at
+    }
+
+    /// The first key of the object that must come next, and what it is; `None` when the object is empty.
+    #[inline]
+    pub(crate) fn first<'a>(&mut self, p: &mut Parser<'a>) -> Result<Option<(Key<'a>, Field)>> {
+        if p.object_start()? {
+            self.key(p).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The next key of the object, and what it is; `None` at its end.
+    #[inline]
+    pub(crate) fn next<'a>(&mut self, p: &mut Parser<'a>) -> Result<Option<(Key<'a>, Field)>> {
+        if p.object_step()? {
+            self.key(p).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    #[inline]
+    fn key<'a>(&mut self, p: &mut Parser<'a>) -> Result<(Key<'a>, Field)> {
+        let at = self.at;
+        self.at += 1;
+        if let Some((name, field)) = self.order.0.get(at) {
+            if let Some(key) = p.key_if(name)? {
+                return Ok((key, *field));
+            }
+        }
+        let key = p.key()?;
+        let field = field_of(&key);
+        // A key with escapes is not remembered: its raw text is not what `key_if` may compare.
+        if !key.escaped() {
+            let guess = (Box::from(key.raw), field);
+            if at < self.order.0.len() {
+                self.order.0[at] = guess;
+            } else if at == self.order.0.len() && at < REMEMBERED {
+                self.order.0.push(guess);
+            }
+        }
+        Ok((key, field))
+    }
+}
 
 /// The keys the OpenAI dialect names, at every level of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,5 +194,76 @@ fn field(name: &[u8]) -> Field {
         (4, b'n', b'e') => is(b"name", Field::Name),
         (9, b'a', b's') => is(b"arguments", Field::Arguments),
         _ => Field::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{field_of, Field, KeyOrder, Keys};
+    use crate::json::Parser;
+
+    /// The keys and fields of an object's members, read with guesses from `order` (values skipped).
+    fn guessed(text: &str, order: &mut KeyOrder) -> Vec<(String, Field)> {
+        let mut p = Parser::new(text);
+        let mut keys = Keys::new(order);
+        let mut out = Vec::new();
+        let mut key = keys.first(&mut p).unwrap();
+        while let Some((k, field)) = key {
+            out.push((String::from_utf8(k.name().into_owned()).unwrap(), field));
+            p.any().unwrap();
+            key = keys.next(&mut p).unwrap();
+        }
+        p.finish().unwrap();
+        out
+    }
+
+    /// The same, read without guesses.
+    fn plain(text: &str) -> Vec<(String, Field)> {
+        let mut p = Parser::new(text);
+        let mut out = Vec::new();
+        let mut key = p.first_key().unwrap();
+        while let Some(k) = key {
+            out.push((String::from_utf8(k.name().into_owned()).unwrap(), field_of(&k)));
+            p.any().unwrap();
+            key = p.next_key().unwrap();
+        }
+        p.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn guessed_keys_read_as_unguessed_ones_whatever_the_last_object_had() {
+        let objects = [
+            r#"{"id":1,"model":2,"choices":3,"x":4}"#,
+            r#"{"id":1,"model":2,"choices":3,"x":4}"#,
+            r#"{"idx":1,"mode":2,"choices2":3,"x":4,"y":5}"#,
+            r#"{ "id" : 1 , "x\"" : 2, "model":3}"#,
+            r#"{"i\u0064":1,"model":2}"#,
+            r#"{"model":1,"id":2}"#,
+            r"{}",
+            r#"{"id":1}"#,
+            r#"{"content":"a","role":"b","a\\b":1,"x":2}"#,
+            r#"{"content":"a","role":"b","a\\b":1,"x":2}"#,
+        ];
+        let mut order = KeyOrder::default();
+        for text in objects {
+            assert_eq!(guessed(text, &mut order), plain(text), "{text}");
+        }
+        let wide = format!(
+            "{{{}}}",
+            (0..100).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",")
+        );
+        for _ in 0..2 {
+            assert_eq!(guessed(&wide, &mut order), plain(&wide));
+        }
+        assert!(order.0.len() <= super::REMEMBERED);
+    }
+
+    #[test]
+    fn a_guessed_key_still_needs_its_colon() {
+        let mut order = KeyOrder::default();
+        guessed(r#"{"id":1}"#, &mut order);
+        let mut p = Parser::new(r#"{"id" 1}"#);
+        assert!(Keys::new(&mut order).first(&mut p).is_err());
     }
 }

@@ -10,10 +10,10 @@
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
-use super::openai_keys::{field_of, Field};
+use super::openai_keys::{CallKeys, ChoiceKeys, ChunkKeys, DeltaKeys, Field, KeyOrder, Keys};
 use super::openai_parts::split_parts;
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
-use crate::json::{as_string, collapse_repeated_keys, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
+use crate::json::{as_string, collapse_repeated_keys, JsonError, Key, ObjectBuilder, Parser, Peek, Problem, Result};
 
 /// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
 /// also what a chunk that lacks its own gets. A chunk's values are kept only once the whole chunk has been
@@ -24,6 +24,60 @@ pub(crate) struct Seen {
     pub(crate) model: Slot,
     pub(crate) fingerprint: Slot,
     pub(crate) service_tier: Slot,
+    /// The keys of the last chunk, at every level: the guesses for the next one's. (Boxed, as the head: the
+    /// decoder stays small.)
+    pub(crate) keys: Box<ChunkKeys>,
+    head: Box<Head>,
+}
+
+/// How the last chunk began, up to its `choices`: its text from the start through the colon after
+/// `"choices"`, when every key before it was one of id, object, created, model, `system_fingerprint` and
+/// `service_tier` (a stream sends those the same on every chunk), and what they read as. A chunk whose
+/// text begins with the same bytes reads the same up to there, so it takes those values and is read from
+/// its `choices` on: the head is compared, not parsed.
+#[derive(Debug, Default)]
+struct Head {
+    text: Box<str>,
+    /// How many keys the head holds, `choices` included.
+    keys: usize,
+    id: Option<Shared>,
+    model: Option<Shared>,
+    created: Option<i64>,
+    system_fingerprint: Option<Shared>,
+    service_tier: Option<Shared>,
+}
+
+impl Head {
+    /// Whether `data` begins with this head: then `out` has its values.
+    #[inline]
+    fn starts(&self, data: &str, out: &mut WireChunk<'_>) -> bool {
+        if self.text.is_empty() || !data.as_bytes().starts_with(self.text.as_bytes()) {
+            return false;
+        }
+        out.id.clone_from(&self.id);
+        out.model.clone_from(&self.model);
+        out.created = self.created;
+        out.system_fingerprint.clone_from(&self.system_fingerprint);
+        out.service_tier.clone_from(&self.service_tier);
+        true
+    }
+
+    /// Keeps `text` (a chunk's bytes through the colon after `"choices"`) and what `out` read from it, the
+    /// chunk's `keys` first keys, unless it is the head already.
+    fn keep(&mut self, text: &str, keys: usize, out: &WireChunk<'_>) {
+        if *self.text == *text {
+            return;
+        }
+        *self = Head {
+            text: text.into(),
+            keys,
+            id: out.id.clone(),
+            model: out.model.clone(),
+            created: out.created,
+            system_fingerprint: out.system_fingerprint.clone(),
+            service_tier: out.service_tier.clone(),
+        };
+    }
 }
 
 impl Seen {
@@ -141,19 +195,50 @@ pub(crate) fn read_chunk<'a>(
 fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
     let mut p = Parser::new(data);
     let mut out = WireChunk::default();
-    let mut key = p.first_key()?;
-    while let Some(k) = key {
-        match field_of(&k) {
+    let ChunkKeys { chunk, choices: inner } = &mut *seen.keys;
+    let head = &mut seen.head;
+    // Whether every key so far could be part of a head (`Head`).
+    let mut in_head = true;
+    let (mut keys, mut key) = if head.starts(data, &mut out) {
+        p = Parser::resumed(data, head.text.len(), 1);
+        in_head = false;
+        let choices = Some((Key::unescaped("choices"), Field::Choices));
+        (Keys::resumed(chunk, head.keys), choices)
+    } else {
+        let mut keys = Keys::new(chunk);
+        let first = keys.first(&mut p)?;
+        (keys, first)
+    };
+    while let Some((k, field)) = key {
+        in_head &= matches!(
+            field,
+            Field::Id
+                | Field::Model
+                | Field::Object
+                | Field::Created
+                | Field::SystemFingerprint
+                | Field::ServiceTier
+                | Field::Choices
+        );
+        match field {
             Field::Id => out.id = seen.id.read(&mut p, true)?,
             Field::Model => out.model = seen.model.read(&mut p, true)?,
             // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
-            Field::Object => drop(p.any()?),
+            Field::Object => {
+                if !p.same_plain_string("chat.completion.chunk") {
+                    p.any()?;
+                }
+            }
             Field::Created => out.created = p.int()?,
             Field::SystemFingerprint => out.system_fingerprint = seen.fingerprint.read(&mut p, false)?,
             Field::ServiceTier => out.service_tier = seen.service_tier.read(&mut p, false)?,
             Field::Choices => {
+                if in_head {
+                    head.keep(&data[..p.pos()], keys.read(), &out);
+                    in_head = false;
+                }
                 out.failed_with = None;
-                out.choices = choices(&mut p, &mut out.failed_with)?;
+                out.choices = choices(&mut p, &mut out.failed_with, inner)?;
             }
             Field::Usage => out.usage = p.raw()?,
             Field::Citations => out.citations = p.raw()?,
@@ -167,7 +252,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
                 out.extras.push(&k, value);
             }
         }
-        key = p.next_key()?;
+        key = keys.next(&mut p)?;
     }
     p.finish()?;
     seen.keep(&out);
@@ -175,7 +260,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
 }
 
 /// `choices`: each choice's default index is its position in the list.
-fn choices(p: &mut Parser<'_>, failed_with: &mut Option<String>) -> Result<Option<Vec<Choice>>> {
+fn choices(p: &mut Parser<'_>, failed_with: &mut Option<String>, keys: &mut ChoiceKeys) -> Result<Option<Vec<Choice>>> {
     if p.peek()? == Peek::Null {
         p.raw()?;
         return Ok(None);
@@ -186,7 +271,7 @@ fn choices(p: &mut Parser<'_>, failed_with: &mut Option<String>) -> Result<Optio
         let position = position(out.len());
         out.push(Choice::default());
         let last = out.len() - 1;
-        choice(p, &mut out[last], position, failed_with)?;
+        choice(p, &mut out[last], position, failed_with, keys)?;
         more = p.array_step()?;
     }
     Ok(Some(out))
@@ -199,20 +284,26 @@ pub(crate) fn choice(
     choice: &mut Choice,
     position: i64,
     failed_with: &mut Option<String>,
+    keys: &mut ChoiceKeys,
 ) -> Result<()> {
     choice.index = position;
     let mut finish: Option<String> = None;
     let mut extras = ObjectBuilder::default();
-    let mut key = p.first_key()?;
-    while let Some(k) = key {
-        match field_of(&k) {
+    let ChoiceKeys {
+        choice: order,
+        delta: inner,
+    } = keys;
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p)?;
+    while let Some((k, field)) = key {
+        match field {
             Field::Index => choice.index = p.int()?.unwrap_or(position),
             Field::Delta => {
                 choice.delta = Delta::default();
                 if p.peek()? == Peek::Null {
                     p.raw()?;
                 } else {
-                    delta(p, &mut choice.delta)?;
+                    delta(p, &mut choice.delta, inner)?;
                 }
             }
             Field::FinishReason => finish = p.string()?,
@@ -221,7 +312,7 @@ pub(crate) fn choice(
             Field::Message => drop(p.any()?),
             _ => extras.push(&k, p.any()?),
         }
-        key = p.next_key()?;
+        key = keys.next(p)?;
     }
     choice.extras = extras.finish();
     if let Some(finish) = finish {
@@ -234,13 +325,15 @@ pub(crate) fn choice(
 }
 
 /// One delta, into `delta` (which starts empty).
-pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
+pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta, keys: &mut DeltaKeys) -> Result<()> {
     let mut parts: Option<Vec<&str>> = None;
     let mut reasoning: Option<&str> = None;
     let mut extras = ObjectBuilder::default();
-    let mut key = p.first_key()?;
-    while let Some(k) = key {
-        match field_of(&k) {
+    let DeltaKeys { delta: order, calls } = keys;
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p)?;
+    while let Some((k, field)) = key {
+        match field {
             Field::Content => {
                 if p.peek()? == Peek::Array {
                     parts = Some(array_items(p)?);
@@ -252,16 +345,16 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
             Field::ReasoningContent => delta.reasoning_content = p.string()?,
             // OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
             Field::Reasoning => reasoning = p.raw()?,
-            Field::ToolCalls => delta.tool_calls = tool_calls(p)?,
+            Field::ToolCalls => delta.tool_calls = tool_calls(p, calls)?,
             field @ (Field::Refusal
             | Field::FunctionCall
             | Field::Annotations
             | Field::Audio
             | Field::ThinkingBlocks
-            | Field::ProviderSpecificFields) => rare_field(p, delta, field)?,
+            | Field::ProviderSpecificFields) => rare_field(p, delta, field, &mut calls.function)?,
             _ => extras.push(&k, p.any()?),
         }
-        key = p.next_key()?;
+        key = keys.next(p)?;
     }
     if reasoning.is_some() || parts.is_some() || !extras.is_empty() {
         resolve(delta, reasoning, parts, extras)?;
@@ -270,7 +363,7 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta) -> Result<()> {
 }
 
 /// A field of the delta's rare part. A null one leaves the rare part unallocated when it was.
-fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field) -> Result<()> {
+fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field, keys: &mut KeyOrder) -> Result<()> {
     match field {
         Field::Refusal => {
             if let Some(refusal) = p.string()? {
@@ -283,7 +376,7 @@ fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field) -> Result<()>
             let function = if p.peek()? == Peek::Null {
                 p.raw().map(|_| None)?
             } else {
-                Some(function(p)?)
+                Some(function(p, keys)?)
             };
             if function.is_some() || delta.rare.is_some() {
                 delta.rare_mut().function_call = function;
@@ -336,7 +429,7 @@ fn resolve(
 }
 
 /// `tool_calls`: each call's default index is its position in the list; an empty list is no tool calls.
-fn tool_calls(p: &mut Parser<'_>) -> Result<Option<Vec<ToolCall>>> {
+fn tool_calls(p: &mut Parser<'_>, keys: &mut CallKeys) -> Result<Option<Vec<ToolCall>>> {
     if p.peek()? == Peek::Null {
         p.raw()?;
         return Ok(None);
@@ -347,19 +440,24 @@ fn tool_calls(p: &mut Parser<'_>) -> Result<Option<Vec<ToolCall>>> {
         let position = position(out.len());
         out.push(ToolCall::default());
         let last = out.len() - 1;
-        tool_call(p, &mut out[last], position)?;
+        tool_call(p, &mut out[last], position, keys)?;
         more = p.array_step()?;
     }
     Ok((!out.is_empty()).then_some(out))
 }
 
 /// One tool call, into `call` (which starts empty).
-pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) -> Result<()> {
+pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64, keys: &mut CallKeys) -> Result<()> {
     call.index = position;
     let mut extras = ObjectBuilder::default();
-    let mut key = p.first_key()?;
-    while let Some(k) = key {
-        match field_of(&k) {
+    let CallKeys {
+        call: order,
+        function: inner,
+    } = keys;
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p)?;
+    while let Some((k, field)) = key {
+        match field {
             Field::Index => call.index = p.int()?.unwrap_or(position),
             Field::Id => call.id = p.string()?,
             Field::Type => call.kind = p.string()?.filter(|kind| kind != "function"),
@@ -367,23 +465,24 @@ pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64) 
                 call.function = if p.peek()? == Peek::Null {
                     p.raw().map(|_| Function::default())?
                 } else {
-                    function(p)?
+                    function(p, inner)?
                 };
             }
             _ => extras.push(&k, p.any()?),
         }
-        key = p.next_key()?;
+        key = keys.next(p)?;
     }
     call.extras = extras.finish();
     Ok(())
 }
 
-pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
+pub(crate) fn function(p: &mut Parser<'_>, order: &mut KeyOrder) -> Result<Function> {
     let mut function = Function::default();
     let mut extras = ObjectBuilder::default();
-    let mut key = p.first_key()?;
-    while let Some(k) = key {
-        match field_of(&k) {
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p)?;
+    while let Some((k, field)) = key {
+        match field {
             Field::Name => function.name = p.string()?,
             Field::Arguments => {
                 function.arguments = match p.peek()? {
@@ -395,7 +494,7 @@ pub(crate) fn function(p: &mut Parser<'_>) -> Result<Function> {
             }
             _ => extras.push(&k, p.any()?),
         }
-        key = p.next_key()?;
+        key = keys.next(p)?;
     }
     function.extras = extras.finish();
     Ok(function)

@@ -40,6 +40,11 @@ impl<'a> Key<'a> {
         self.escaped
     }
 
+    /// A key spelled without escapes: `raw` is its name.
+    pub(crate) fn unescaped(raw: &'a str) -> Self {
+        Key { raw, escaped: false }
+    }
+
     pub(crate) fn name(&self) -> Cow<'a, [u8]> {
         if self.escaped {
             let quoted = format!("\"{}\"", self.raw);
@@ -59,6 +64,23 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
         }
+    }
+
+    /// A parser of `text` whose first `pos` bytes an earlier parser read (of the same bytes: a caller that
+    /// compared them), which left it inside `depth` arrays and objects. `pos` must end a token.
+    pub(crate) fn resumed(text: &'a str, pos: usize, depth: usize) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos,
+            depth,
+        }
+    }
+
+    /// The byte offset of the cursor.
+    #[inline]
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
     }
 
     #[inline]
@@ -126,15 +148,26 @@ impl<'a> Parser<'a> {
     /// The first key of the object that must come next, or `None` when it is empty.
     #[inline]
     pub(crate) fn first_key(&mut self) -> Result<Option<Key<'a>>> {
+        if self.object_start()? {
+            self.key().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Consumes the opening brace of the object that must come next; whether a key follows (an empty
+    /// object is consumed whole). The key is then read with `key` or `key_if`.
+    #[inline]
+    pub(crate) fn object_start(&mut self) -> Result<bool> {
         self.expect(b'{', Problem::ExpectedObject)?;
         self.enter()?;
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(None);
+            return Ok(false);
         }
-        self.key().map(Some)
+        Ok(true)
     }
 
     #[inline]
@@ -149,23 +182,58 @@ impl<'a> Parser<'a> {
     /// The next key of the object being read, or `None` at its end.
     #[inline]
     pub(crate) fn next_key(&mut self) -> Result<Option<Key<'a>>> {
+        if self.object_step()? {
+            self.key().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// After a member's value: whether another key follows (the comma consumed), or the object ended (its
+    /// closing brace consumed).
+    #[inline]
+    pub(crate) fn object_step(&mut self) -> Result<bool> {
         self.skip_ws();
         match self.bytes.get(self.pos) {
             Some(b',') => {
                 self.pos += 1;
-                self.key().map(Some)
+                Ok(true)
             }
             Some(b'}') => {
                 self.pos += 1;
                 self.depth -= 1;
-                Ok(None)
+                Ok(false)
             }
             _ => self.error(Problem::ExpectedCommaOrBrace),
         }
     }
 
+    /// The key at the cursor when it is spelled `"{name}"` exactly (its colon consumed too), found by one
+    /// comparison instead of a scan for its closing quote; `None`, the cursor unmoved, when it is not.
+    /// `name` must hold no quote, backslash or control character (the raw text of a key read without
+    /// escapes never does): then a match is the whole key, as `key` would read it.
     #[inline]
-    fn key(&mut self) -> Result<Key<'a>> {
+    pub(crate) fn key_if(&mut self, name: &str) -> Result<Option<Key<'a>>> {
+        self.skip_ws();
+        let start = self.pos + 1;
+        let end = start + name.len();
+        let same = self.bytes.get(self.pos) == Some(&b'"')
+            && self.bytes.get(end) == Some(&b'"')
+            && self.bytes.get(start..end) == Some(name.as_bytes());
+        if !same {
+            return Ok(None);
+        }
+        self.pos = end + 1;
+        self.expect(b':', Problem::ExpectedColon)?;
+        Ok(Some(Key {
+            raw: &self.text[start..end],
+            escaped: false,
+        }))
+    }
+
+    /// The key at the cursor (after `object_start` or `object_step` said one follows), its colon consumed.
+    #[inline]
+    pub(crate) fn key(&mut self) -> Result<Key<'a>> {
         self.skip_ws();
         if self.bytes.get(self.pos) != Some(&b'"') {
             return self.error(Problem::ExpectedKey);

@@ -63,3 +63,68 @@ def test_bedrock_text_deltas_in_every_spelling_agree(both: tuple[Backend, Backen
     rust, python = (decode(b.module, [data], "bedrock") for b in both)
     assert rust.comparable() == python.comparable()
     assert [repr(c) for c in rust.chunks] == [repr(c) for c in python.chunks]
+
+
+HEAD = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":5,"model":"m","service_tier":"default",'
+HEAD += '"system_fingerprint":"fp_1","choices":'
+DELTA = '[{"index":0,"delta":{"content":"%s"},"logprobs":null,"finish_reason":null}],"usage":null}'
+# Consecutive chunks of one OpenAI stream, each one a near miss of the one before: the Rust core guesses each
+# key from the last chunk's, and takes a chunk whose text begins as the last one's did, up to its `choices`,
+# as reading the same up to there; every change of spelling, order, value or key must read as the twin reads.
+OPENAI_CHUNK_VARIANTS = [
+    HEAD + DELTA % "a",
+    HEAD + DELTA % "b",
+    HEAD.replace('"model":"m"', '"model":"m2"') + DELTA % "c",
+    HEAD.replace('"created":5', '"created":6') + DELTA % "d",
+    HEAD.replace('"id":"chatcmpl-1"', '"id":""') + DELTA % "f",
+    HEAD.replace('"id":"chatcmpl-1",', "") + DELTA % "g",
+    HEAD.replace('"model":"m"', '"model":"m","extra":[1]') + DELTA % "h",
+    HEAD.replace('"model":"m"', '"model":"m","extra":[1]') + DELTA % "i",
+    HEAD.replace('{"id"', '{"\\u0069d"') + DELTA % "j",
+    HEAD.replace('{"id"', '{"\\u0069d"') + DELTA % "k",
+    HEAD.replace('"choices":', '"choices" : ') + DELTA % "l",
+    HEAD.replace('"service_tier":"default"', '"service_tier":"on_demand"') + DELTA % "m",
+    HEAD.replace('"model":"m"', '"model":"m","model":"n"') + DELTA % "n",
+    HEAD.replace('"model":"m"', '"model":"m","model":"n"') + DELTA % "o",
+    HEAD.replace('"choices":', '"usage":{"prompt_tokens":1},"choices":') + DELTA % "p",
+    HEAD.replace('"choices":', '"usage":{"prompt_tokens":1},"choices":') + DELTA % "q",
+    HEAD.replace('"choices":', '"choices":[],"choices":') + DELTA % "r",
+    HEAD + DELTA.replace('"content":"%s"', '"role":"assistant","content":"%s"') % "s",
+    HEAD + DELTA.replace('{"index":0,', '{"index":1,') % "t",
+    HEAD + DELTA.replace('{"index":0,', '{"index":null,') % "u",
+    HEAD + DELTA.replace('"delta":{', '"d\\u0065lta":{"content":5},"delta":{') % "v",
+    HEAD + DELTA.replace('"content":"%s"', '"contents":"x","content":"%s"') % "w",
+    HEAD + DELTA.replace('"content":"%s"', '"conten":"x","content":"%s"') % "x",
+    HEAD + DELTA.replace('"usage":null', '"usage":null,"x_groq":{"id":"g"}') % "y",
+    HEAD.replace('"object":"chat.completion.chunk"', '"object":""') + DELTA % "z",
+    HEAD.replace('"object":"chat.completion.chunk"', '"object":"chat.completion.chunk2"') + DELTA % "A",
+    HEAD.replace('"object":"chat.completion.chunk"', '"object":"chat.completion.chunk\\u0021"') + DELTA % "B",
+    HEAD.replace('"object":"chat.completion.chunk"', '"object":7') + DELTA % "C",
+    HEAD + DELTA % "D",
+]
+# Near misses that fail their event, on both backends alike.
+OPENAI_FAILING_VARIANTS = [
+    HEAD.replace('"created":5', '"created":5.5') + DELTA % "e",
+    HEAD.replace('"choices":', '"choices"') + DELTA % "e",
+    HEAD + DELTA.replace('"content":"%s"', '"content":"%s\\u"') % "e",
+]
+
+
+def test_openai_chunks_that_change_from_one_to_the_next_agree(both: tuple[Backend, Backend]) -> None:
+    data = b"".join(b"data: " + chunk.encode() + b"\n\n" for chunk in OPENAI_CHUNK_VARIANTS) + b"data: [DONE]\n\n"
+    for pieces in ([data], [data[i : i + 7] for i in range(0, len(data), 7)]):
+        rust, python = (decode(b.module, pieces) for b in both)
+        assert rust.error is None
+        assert len(rust.chunks) == len(OPENAI_CHUNK_VARIANTS)
+        assert rust.comparable() == python.comparable()
+        assert [repr(c) for c in rust.chunks] == [repr(c) for c in python.chunks]
+
+
+@pytest.mark.parametrize("changed", OPENAI_CHUNK_VARIANTS[2:-1] + OPENAI_FAILING_VARIANTS)
+def test_each_openai_near_miss_after_a_repeated_chunk_agrees(both: tuple[Backend, Backend], changed: str) -> None:
+    chunks = [OPENAI_CHUNK_VARIANTS[0], OPENAI_CHUNK_VARIANTS[1], changed, OPENAI_CHUNK_VARIANTS[1]]
+    data = b"".join(b"data: " + chunk.encode() + b"\n\n" for chunk in chunks) + b"data: [DONE]\n\n"
+    rust, python = (decode(b.module, [data]) for b in both)
+    assert (rust.error is None) == (changed not in OPENAI_FAILING_VARIANTS)
+    assert rust.comparable() == python.comparable()
+    assert [repr(c) for c in rust.chunks] == [repr(c) for c in python.chunks]
