@@ -25,11 +25,12 @@
 
 use super::fields::{objects, Bad, Obj, R};
 use super::gemini_args::ArgsWriter;
+use super::gemini_text::{Extras, Parts, TextCandidate, TextResponse, COUNTS};
 use super::dialect::{provider_error, Dialect, Step};
 use super::to_openai::{Header, UsageJson};
 use super::{Options, Sink};
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Json, ToolCall};
-use crate::error::Error;
+use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy, ObjectBuilder};
 
@@ -48,18 +49,6 @@ struct Candidate {
     tools: i64,
     /// The call whose arguments are being streamed.
     streaming: Option<ArgsWriter>,
-}
-
-/// A candidate's parts, sorted.
-#[derive(Default)]
-struct Parts<'a> {
-    text: String,
-    thoughts: String,
-    calls: Vec<ToolCall>,
-    /// The thought signatures of text parts (raw JSON strings), and the parts that are neither text nor a
-    /// function call.
-    signatures: Vec<&'a str>,
-    other: Vec<&'a str>,
 }
 
 impl Dialect for GeminiDecoder {
@@ -88,12 +77,12 @@ impl Dialect for GeminiDecoder {
         if payload.is_empty() || payload.starts_with("[DONE]") {
             return Ok(Flow::Continue);
         }
-        let response = Obj::parse(&data).map_err(|bad| bad.at(event.pos, "gemini"))?;
-        if response.has("error") {
-            return Err(provider_error(event.pos, "", &data));
+        if let Some(response) = super::gemini_text::read(&data) {
+            // Most responses of a stream; the field-by-field reading below gives the same chunk, slower.
+            let chunk = self.text_response(response);
+            return Step::Chunk(chunk).emit(event.pos, sink);
         }
-        let chunk = self.response(&response).map_err(|bad| bad.at(event.pos, "gemini"))?;
-        Step::Chunk(chunk).emit(event.pos, sink)
+        self.general(&data, event.pos, sink)
     }
 
     fn complete(&self) -> bool {
@@ -102,6 +91,36 @@ impl Dialect for GeminiDecoder {
 }
 
 impl GeminiDecoder {
+    /// A response (not empty, not `[DONE]`) read field by field.
+    pub(super) fn general(&mut self, data: &str, pos: Pos, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        let response = Obj::parse(data).map_err(|bad| bad.at(pos, "gemini"))?;
+        if response.has("error") {
+            return Err(provider_error(pos, "", data));
+        }
+        let chunk = self.response(&response).map_err(|bad| bad.at(pos, "gemini"))?;
+        Step::Chunk(chunk).emit(pos, sink)
+    }
+
+    /// A response `gemini_text.rs` read in one pass: the same steps as `response` and `candidate`.
+    fn text_response(&mut self, response: TextResponse<'_>) -> Option<crate::chunk::Chunk> {
+        if let Some(id) = response.id {
+            self.header.set_id(&id);
+        }
+        if let Some(model) = response.model {
+            self.header.set_model(&model);
+        }
+        let TextCandidate {
+            index,
+            parts,
+            finish,
+            extras,
+        } = response.candidate;
+        let at = self.state_at(index.unwrap_or(0));
+        let choice = self.settle(at, parts, finish.as_deref(), &extras);
+        let usage = response.counts.and_then(usage_from);
+        self.header.chunk(choice.into_iter().collect(), usage, None)
+    }
+
     fn response(&mut self, response: &Obj<'_>) -> R<Option<crate::chunk::Chunk>> {
         if let Some(id) = response.str("responseId")? {
             self.header.set_id(&id);
@@ -143,15 +162,27 @@ impl GeminiDecoder {
             None => Vec::new(),
         };
         let parts = self.parts(at, &raw_parts)?;
+        let reason = candidate.str("finishReason")?;
+        let extras = Extras {
+            grounding: candidate.get("groundingMetadata"),
+            citation: candidate.get("citationMetadata"),
+            safety: candidate.get("safetyRatings"),
+        };
+        Ok(self.settle(at, parts, reason.as_deref(), &extras))
+    }
+
+    /// The choice of the candidate at `at`, from its sorted parts, finish reason and fields, when it says
+    /// something.
+    fn settle(&mut self, at: usize, parts: Parts<'_>, reason: Option<&str>, extras: &Extras<'_>) -> Option<Choice> {
         let state = &mut self.candidates[at];
-        let finish = match candidate.str("finishReason")? {
+        let finish = match reason {
             Some(reason) if !reason.is_empty() => {
                 state.finished = true;
-                Some(finish_reason(&reason, state.tools > 0))
+                Some(finish_reason(reason, state.tools > 0))
             }
             _ => None,
         };
-        let fields = candidate_fields(candidate, &parts, finish);
+        let fields = candidate_fields(extras, &parts, finish);
         let Parts {
             text, thoughts, calls, ..
         } = parts;
@@ -168,9 +199,9 @@ impl GeminiDecoder {
             ..Delta::default()
         };
         if finish.is_none() && !super::to_openai::carries(&delta) {
-            return Ok(None);
+            return None;
         }
-        Ok(Some(self.choice(at, delta, finish)))
+        Some(self.choice(at, delta, finish))
     }
 
     /// Where the candidate with this index is kept, added the first time it shows.
@@ -313,7 +344,7 @@ fn streamed_arguments(state: &mut Candidate, call: &Obj<'_>, will_continue: bool
 
 /// The candidate's `provider_specific_fields`: signatures, other parts, grounding and citations, and the
 /// safety ratings of a filtered one.
-fn candidate_fields(candidate: &Obj<'_>, parts: &Parts<'_>, finish: Option<FinishReason>) -> Option<Json> {
+fn candidate_fields(extras: &Extras<'_>, parts: &Parts<'_>, finish: Option<FinishReason>) -> Option<Json> {
     let mut fields = ObjectBuilder::default();
     if !parts.signatures.is_empty() {
         fields.push_named("thought_signatures", &super::to_openai::list_of(&parts.signatures));
@@ -321,16 +352,16 @@ fn candidate_fields(candidate: &Obj<'_>, parts: &Parts<'_>, finish: Option<Finis
     if !parts.other.is_empty() {
         fields.push_named("content_parts", &super::to_openai::list_of(&parts.other));
     }
-    for (key, name) in [
-        ("groundingMetadata", "grounding_metadata"),
-        ("citationMetadata", "citation_metadata"),
+    for (raw, name) in [
+        (extras.grounding, "grounding_metadata"),
+        (extras.citation, "citation_metadata"),
     ] {
-        if let Some(raw) = candidate.get(key) {
+        if let Some(raw) = raw {
             fields.push_named(name, raw);
         }
     }
     if finish == Some(FinishReason::ContentFilter) {
-        if let Some(raw) = candidate.get("safetyRatings") {
+        if let Some(raw) = extras.safety {
             fields.push_named("safety_ratings", raw);
         }
     }
@@ -376,20 +407,17 @@ fn finish_reason(reason: &str, called_tools: bool) -> FinishReason {
 }
 
 fn usage(metadata: &Obj<'_>) -> R<Option<Json>> {
-    const COUNTS: [&str; 6] = [
-        "promptTokenCount",
-        "candidatesTokenCount",
-        "totalTokenCount",
-        "thoughtsTokenCount",
-        "toolUsePromptTokenCount",
-        "cachedContentTokenCount",
-    ];
     let mut values = [None; 6];
     for (slot, name) in values.iter_mut().zip(COUNTS) {
         *slot = metadata.int(name)?;
     }
+    Ok(usage_from(values))
+}
+
+/// The usage in `OpenAI`'s shape from the counts (`COUNTS`' order), `None` when there are none.
+fn usage_from(values: [Option<i64>; 6]) -> Option<Json> {
     if values.iter().all(Option::is_none) {
-        return Ok(None);
+        return None;
     }
     let [prompt, candidates, total, thoughts, tool_use, cached] = values;
     let prompt = prompt.unwrap_or(0).saturating_add(tool_use.unwrap_or(0));
@@ -412,5 +440,5 @@ fn usage(metadata: &Obj<'_>) -> R<Option<Json>> {
     if let Some(thoughts) = thoughts {
         json.completion_details.push(("reasoning_tokens", thoughts));
     }
-    Ok(Some(json.json()))
+    Some(json.json())
 }

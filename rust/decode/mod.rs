@@ -5,8 +5,11 @@
 //! the input is ignored; after `finish` or an error the decoder is closed.
 
 mod dialect;
+#[cfg(test)]
+mod fast_paths_tests;
 mod fields;
 mod gemini_args;
+mod gemini_text;
 mod openai_keys;
 mod openai_parts;
 mod openai_wire;

@@ -284,12 +284,16 @@ pub(crate) struct UsageJson {
 
 impl UsageJson {
     pub(crate) fn json(&self) -> Json {
-        use std::fmt::Write as _;
+        // Written piece by piece with itoa rather than format!: some dialects send usage on every chunk.
         let total = self.total.unwrap_or(self.prompt.saturating_add(self.completion));
-        let mut out = format!(
-            r#"{{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{total}"#,
-            self.prompt, self.completion
-        );
+        let mut numbers = itoa::Buffer::new();
+        let mut out = String::with_capacity(96);
+        out.push_str(r#"{"prompt_tokens":"#);
+        out.push_str(numbers.format(self.prompt));
+        out.push_str(r#","completion_tokens":"#);
+        out.push_str(numbers.format(self.completion));
+        out.push_str(r#","total_tokens":"#);
+        out.push_str(numbers.format(total));
         for (name, details) in [
             ("prompt_tokens_details", &self.prompt_details),
             ("completion_tokens_details", &self.completion_details),
@@ -297,15 +301,25 @@ impl UsageJson {
             if details.is_empty() {
                 continue;
             }
-            let _ = write!(out, r#","{name}":{{"#);
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":{");
             for (i, (key, value)) in details.iter().enumerate() {
-                let comma = if i == 0 { "" } else { "," };
-                let _ = write!(out, r#"{comma}"{key}":{value}"#);
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('"');
+                out.push_str(key);
+                out.push_str("\":");
+                out.push_str(numbers.format(*value));
             }
             out.push('}');
         }
         for (key, raw) in &self.extras {
-            let _ = write!(out, r#","{key}":{raw}"#);
+            out.push_str(",\"");
+            out.push_str(key);
+            out.push_str("\":");
+            out.push_str(raw);
         }
         out.push('}');
         Json(out.into_boxed_str())
