@@ -239,7 +239,9 @@ async def _connect(
         if target is None:
             conn = await _open(loop, host, port, scheme == "https", host, request)
         else:
-            conn = await _open(loop, target.hostname or "", target.port or 80, target.scheme == "https", None, request)
+            name = target.hostname or ""
+            tls = target.scheme == "https"
+            conn = await _open(loop, name, target.port or (443 if tls else 80), tls, name, request)
             if scheme == "https":
                 await _tunnel(loop, conn, origin, target, request)
     except OSError as exc:
@@ -421,6 +423,11 @@ class HttptoolsResponse:
 
     async def aclose(self) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        """A response dropped unclosed gives its pool turn back (and closes its connection)."""
+        if not getattr(self, "_done", True):
+            self.close()
 
 
 class _Body:
