@@ -1,8 +1,9 @@
 """What is particular to the httptools transport (rillm._http.httptools_transport, rillm._http.h1): the shared
 behaviour (pieces as they arrive, deadlines, faults, every ending of a stream) is tested on every transport in
 test_transport.py, test_faults.py and test_hygiene.py. Here: a read's many HTTP chunks handed over in steps of
-at most `TAKE` bytes, flow control, connections kept and reused (not one the reply closes), header injection
-refused, and an https request through a proxy asking for a tunnel with the proxy's credentials."""
+at most `TAKE` bytes, flow control, connections kept and reused (not one the reply closes; a request that a
+kept connection's server drops unanswered is sent again on a new one), header injection refused, and an https
+request through a proxy asking for a tunnel with the proxy's credentials."""
 
 from __future__ import annotations
 
@@ -186,3 +187,49 @@ def test_the_transport_is_chosen_per_call(server: ReplayServer) -> None:
         return "".join([c.choices[0].delta.content or "" async for c in stream])
 
     assert asyncio.run(run()) == "hi"
+
+
+def test_a_request_on_a_kept_connection_the_server_dropped_unanswered_is_sent_again_on_a_new_one() -> None:
+    """The server answers the first request and keeps the connection, then closes it on reading the second
+    without a byte of reply (as a server whose keep-alive ran out does): the second request goes out again on
+    a new connection and is answered."""
+    requests: list[int] = []  # the connection each request arrived on
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    async def run() -> list[bytes]:
+        connections = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            number = connections
+            try:
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    await reader.readexactly(length)
+                    requests.append(number)
+                    if len(requests) == 2:
+                        break  # the first connection's second request: dropped unanswered
+                    writer.write(reply)
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:  # (also when the loop's end cancels a handler waiting for a next request)
+                writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/x"
+        try:
+            bodies = []
+            for _ in range(2):
+                response = await asend(_request(url))
+                bodies.append(await response.aread())
+                await response.aclose()
+            return bodies
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(run()) == [b"ok", b"ok"]
+    assert requests == [1, 1, 2]
