@@ -25,30 +25,34 @@
 
 use super::fields::{objects, Bad, Obj, R};
 use super::gemini_args::ArgsWriter;
-use super::gemini_text::{Extras, Parts, TextCandidate, TextResponse, COUNTS};
+use super::gemini_text::{Extras, Guesses, Parts, TextCandidate, TextResponse, COUNTS};
 use super::dialect::{provider_error, Dialect, Step};
 use super::to_openai::{Header, UsageJson};
 use super::{Options, Sink};
-use crate::chunk::{Arguments, Choice, Delta, FinishReason, Json, ToolCall};
+use crate::chunk::{Choice, Delta, FinishReason, Json};
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow, Framing};
 use crate::json::{trim_json_ws, utf8_lossy, ObjectBuilder};
 
 #[derive(Debug)]
 pub(crate) struct GeminiDecoder {
-    header: Header,
-    candidates: Vec<Candidate>,
+    pub(super) header: Header,
+    pub(super) candidates: Vec<Candidate>,
     blocked: bool,
+    /// What the one-pass reader guesses from the last response it read.
+    guesses: Guesses,
+    /// The usage of the last counts read in one pass (`usage_of`).
+    usage: (Option<[Option<i64>; 6]>, Option<Json>),
 }
 
 #[derive(Debug)]
-struct Candidate {
-    index: i64,
+pub(super) struct Candidate {
+    pub(super) index: i64,
     finished: bool,
     role_sent: bool,
-    tools: i64,
+    pub(super) tools: i64,
     /// The call whose arguments are being streamed.
-    streaming: Option<ArgsWriter>,
+    pub(super) streaming: Option<ArgsWriter>,
 }
 
 impl Dialect for GeminiDecoder {
@@ -65,6 +69,8 @@ impl Dialect for GeminiDecoder {
             header,
             candidates: Vec::new(),
             blocked: false,
+            guesses: Guesses::default(),
+            usage: (None, None),
         }
     }
 
@@ -77,7 +83,7 @@ impl Dialect for GeminiDecoder {
         if payload.is_empty() || payload.starts_with("[DONE]") {
             return Ok(Flow::Continue);
         }
-        if let Some(response) = super::gemini_text::read(&data) {
+        if let Some(response) = super::gemini_text::read(&data, &mut self.guesses) {
             // Most responses of a stream; the field-by-field reading below gives the same chunk, slower.
             let chunk = self.text_response(response);
             return Step::Chunk(chunk).emit(event.pos, sink);
@@ -117,8 +123,23 @@ impl GeminiDecoder {
         } = response.candidate;
         let at = self.state_at(index.unwrap_or(0));
         let choice = self.settle(at, parts, finish.as_deref(), &extras);
-        let usage = response.counts.and_then(usage_from);
+        let usage = response.counts.and_then(|counts| self.usage_of(counts));
         self.header.chunk(choice.into_iter().collect(), usage, None)
+    }
+
+    /// The usage of these counts: a copy of the last one made when they are the same as the last counts
+    /// (most responses of a stream repeat the last `usageMetadata`), made once they repeat.
+    fn usage_of(&mut self, counts: [Option<i64>; 6]) -> Option<Json> {
+        let (last, made) = &mut self.usage;
+        if *last != Some(counts) {
+            *last = Some(counts);
+            *made = None;
+            return usage_from(counts);
+        }
+        if made.is_none() {
+            *made = usage_from(counts);
+        }
+        made.clone()
     }
 
     fn response(&mut self, response: &Obj<'_>) -> R<Option<crate::chunk::Chunk>> {
@@ -265,81 +286,6 @@ impl GeminiDecoder {
             extras: None,
         }
     }
-
-    /// One `functionCall` part: a whole call, the start of a streamed one, or the next piece of it (a part
-    /// without a name while a call is streaming; without one streaming it says nothing).
-    fn function_call(
-        &mut self,
-        at: usize,
-        call: &Obj<'_>,
-        signature: Option<&str>,
-        calls: &mut Vec<ToolCall>,
-    ) -> R<()> {
-        let name = call.string("name")?.filter(|n| !n.is_empty());
-        let will_continue = call.bool("willContinue")? == Some(true);
-        if name.is_none() {
-            return streamed_arguments(&mut self.candidates[at], call, will_continue, calls);
-        }
-        let state = &mut self.candidates[at];
-        if let Some(mut unfinished) = state.streaming.take() {
-            // A new call while one was still streaming: that one is over.
-            calls.push(super::to_openai::tool_arguments(unfinished.tool, unfinished.close()));
-        }
-        let (tool, candidate_index) = (state.tools, state.index);
-        state.tools += 1;
-        let id = match call.string("id")?.filter(|id| !id.is_empty()) {
-            Some(id) => id,
-            None if candidate_index == 0 => self.header.tool_id(tool),
-            None => self.header.tool_id(format!("{candidate_index}_{tool}")),
-        };
-        let args = call.raw_obj("args")?;
-        let streaming = will_continue && args.is_none();
-        let arguments = match args {
-            Some(raw) => Arguments::Value(Json(raw.into())),
-            None if streaming => Arguments::default(),
-            None => Arguments::Text("{}".to_owned()),
-        };
-        let mut out = super::to_openai::tool_start(tool, Some(id), name, arguments);
-        if let Some(raw) = signature {
-            call_signature(raw)?;
-            out.extras = Some(Json(
-                format!(r#"{{"provider_specific_fields":{{"thought_signature":{raw}}}}}"#).into_boxed_str(),
-            ));
-        }
-        if streaming {
-            let mut writer = ArgsWriter::new(tool);
-            let mut fragment = String::new();
-            for partial in objects(&call.list("partialArgs")?.unwrap_or_default(), "partialArgs")? {
-                writer.apply(&partial, &mut fragment)?;
-            }
-            if let Arguments::Text(text) = &mut out.function.arguments {
-                text.push_str(&fragment);
-            }
-            self.candidates[at].streaming = Some(writer);
-        }
-        calls.push(out);
-        Ok(())
-    }
-}
-
-/// The next piece of the call being streamed (a `functionCall` without a name).
-fn streamed_arguments(state: &mut Candidate, call: &Obj<'_>, will_continue: bool, calls: &mut Vec<ToolCall>) -> R<()> {
-    let Some(writer) = state.streaming.as_mut() else {
-        return Ok(());
-    };
-    let mut fragment = String::new();
-    for partial in objects(&call.list("partialArgs")?.unwrap_or_default(), "partialArgs")? {
-        writer.apply(&partial, &mut fragment)?;
-    }
-    let tool = writer.tool;
-    if !will_continue {
-        fragment.push_str(&writer.close());
-        state.streaming = None;
-    }
-    if !fragment.is_empty() {
-        calls.push(super::to_openai::tool_arguments(tool, fragment));
-    }
-    Ok(())
 }
 
 /// The candidate's `provider_specific_fields`: signatures, other parts, grounding and citations, and the
@@ -366,15 +312,6 @@ fn candidate_fields(extras: &Extras<'_>, parts: &Parts<'_>, finish: Option<Finis
         }
     }
     fields.finish()
-}
-
-/// A `thoughtSignature` must be a string.
-fn call_signature(raw: &str) -> R<()> {
-    if raw.starts_with('"') {
-        Ok(())
-    } else {
-        Err(Bad("`thoughtSignature`: expected a string".to_owned()))
-    }
 }
 
 /// Gemini's finish reasons (LiteLLM's table): a content filter for the safety family, `length` for

@@ -3,13 +3,18 @@
 //! by field, which parses each level of the response again (about 15,000 instructions a chunk of the
 //! bench's Gemini workload, against some 7,000 here with the chunk made, by callgrind). This reader only
 //! collects what it finds and changes nothing: on anything else (a function call, a part without text, a
-//! repeated or escaped key, a value of another type, an error, a blocked prompt, several candidates, text
+//! repeated key, a value of another type, an error, a blocked prompt, several candidates, text
 //! that is not JSON) it declines and `gemini.rs` reads the response, so both give the same chunk and the
 //! same errors. The pure-Python twin has only the field-by-field reading:
 //! `python/rillm/_fallback/decode/gemini.py`.
+//!
+//! Every response of a stream has the same keys in the same order and mostly the same values: each key is
+//! guessed from the last response's and each value that rarely changes (the role, the model, the response
+//! id, the usage) compared whole with the last one (`guess.rs`), which leaves little but the text to read.
 
 use std::borrow::Cow;
 
+use super::guess::{Kept, Keys, Order};
 use crate::chunk::ToolCall;
 use crate::json::Parser;
 
@@ -63,6 +68,103 @@ pub(super) struct TextCandidate<'a> {
     pub(super) extras: Extras<'a>,
 }
 
+/// What a key is, at whichever level of a response it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    Candidates,
+    Usage,
+    Model,
+    Id,
+    /// A key whose response the reader leaves to `gemini.rs` (an error, a blocked prompt, a function call).
+    Declines,
+    Content,
+    Finish,
+    Index,
+    Grounding,
+    Citation,
+    Safety,
+    Parts,
+    Text,
+    Thought,
+    Signature,
+    /// One of `COUNTS`, by its place.
+    Count(u8),
+    Other,
+}
+
+fn response_field(key: &str) -> Field {
+    match key {
+        "candidates" => Field::Candidates,
+        "usageMetadata" => Field::Usage,
+        "modelVersion" => Field::Model,
+        "responseId" => Field::Id,
+        "error" | "promptFeedback" => Field::Declines,
+        _ => Field::Other,
+    }
+}
+
+fn candidate_field(key: &str) -> Field {
+    match key {
+        "content" => Field::Content,
+        "finishReason" => Field::Finish,
+        "index" => Field::Index,
+        "groundingMetadata" => Field::Grounding,
+        "citationMetadata" => Field::Citation,
+        "safetyRatings" => Field::Safety,
+        _ => Field::Other,
+    }
+}
+
+fn content_field(key: &str) -> Field {
+    if key == "parts" {
+        Field::Parts
+    } else {
+        Field::Other
+    }
+}
+
+fn part_field(key: &str) -> Field {
+    match key {
+        "text" => Field::Text,
+        "thought" => Field::Thought,
+        "thoughtSignature" => Field::Signature,
+        "functionCall" => Field::Declines,
+        _ => Field::Other,
+    }
+}
+
+fn count_field(key: &str) -> Field {
+    COUNTS
+        .iter()
+        .position(|name| *name == key)
+        .map_or(Field::Other, |at| Field::Count(at as u8))
+}
+
+/// What the reader keeps from one response to the next: the keys of each level of the last one read, and
+/// its `usageMetadata` with the counts read from it.
+#[derive(Debug)]
+pub(super) struct Guesses {
+    response: Order<Field>,
+    candidate: Order<Field>,
+    content: Order<Field>,
+    part: Order<Field>,
+    usage: Order<Field>,
+    counts: Kept<[Option<i64>; 6]>,
+}
+
+impl Default for Guesses {
+    fn default() -> Self {
+        Guesses {
+            response: Order::new(response_field),
+            candidate: Order::new(candidate_field),
+            content: Order::new(content_field),
+            part: Order::new(part_field),
+            usage: Order::new(count_field),
+            counts: Kept::default(),
+        }
+    }
+}
+
 /// Which keys of an object were read already: a repeated one makes the reader decline (the field-by-field
 /// reading takes the last, as Python does).
 #[derive(Default)]
@@ -80,141 +182,150 @@ impl Seen {
 }
 
 /// The response in `data`, when it has the usual shape; `None` otherwise.
-pub(super) fn read(data: &str) -> Option<TextResponse<'_>> {
+pub(super) fn read<'a>(data: &'a str, guesses: &mut Guesses) -> Option<TextResponse<'a>> {
     let mut p = Parser::new(data);
     let mut out = TextResponse::default();
     let mut seen = Seen::default();
-    let mut key = p.first_key().ok()?;
-    while let Some(k) = key {
-        if k.escaped() {
-            return None;
-        }
-        match k.raw {
-            "candidates" => {
+    let mut keys = Keys::new(&mut guesses.response);
+    let mut key = keys.first(&mut p).ok()?;
+    while let Some(field) = key {
+        match field {
+            Field::Candidates => {
                 seen.first(0)?;
                 // Exactly one candidate.
                 if !p.array_start().ok()? {
                     return None;
                 }
-                out.candidate = candidate(&mut p)?;
+                out.candidate = candidate(
+                    &mut p,
+                    [&mut guesses.candidate, &mut guesses.content, &mut guesses.part],
+                )?;
                 if p.array_step().ok()? {
                     return None;
                 }
             }
-            "usageMetadata" => {
+            Field::Usage => {
                 seen.first(1)?;
-                out.counts = Some(counts(&mut p)?);
+                out.counts = Some(usage(&mut p, &mut guesses.usage, &mut guesses.counts)?);
             }
-            "modelVersion" => {
+            Field::Model => {
                 seen.first(2)?;
-                out.model = p.cow().ok()?;
+                out.model = string(keys.raw(&mut p).ok()?).ok()?;
             }
-            "responseId" => {
+            Field::Id => {
                 seen.first(3)?;
-                out.id = p.cow().ok()?;
+                out.id = string(keys.raw(&mut p).ok()?).ok()?;
             }
-            "error" | "promptFeedback" => return None,
+            Field::Declines => return None,
             _ => {
-                p.any().ok()?;
+                keys.raw(&mut p).ok()?;
             }
         }
-        key = p.next_key().ok()?;
+        key = keys.next(&mut p).ok()?;
     }
     p.finish().ok()?;
     // Without candidates the prompt may have been blocked: the field-by-field reading sees to that.
     (seen.0 & 1 != 0).then_some(out)
 }
 
-fn candidate<'a>(p: &mut Parser<'a>) -> Option<TextCandidate<'a>> {
+/// A string or null read whole, as `Parser::cow` reads it (anything else is an error).
+fn string(raw: &str) -> crate::json::Result<Option<Cow<'_, str>>> {
+    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+            return Ok(Some(Cow::Borrowed(inner)));
+        }
+    }
+    Parser::new(raw).cow()
+}
+
+/// The candidate at the cursor, with the key orders of a candidate, its content and a part.
+fn candidate<'a>(
+    p: &mut Parser<'a>,
+    [order, content_order, part_order]: [&mut Order<Field>; 3],
+) -> Option<TextCandidate<'a>> {
     let mut out = TextCandidate::default();
     let mut seen = Seen::default();
-    let mut key = p.first_key().ok()?;
-    while let Some(k) = key {
-        if k.escaped() {
-            return None;
-        }
-        match k.raw {
-            "content" => {
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p).ok()?;
+    while let Some(field) = key {
+        match field {
+            Field::Content => {
                 seen.first(0)?;
-                content(p, &mut out.parts)?;
+                content(p, [&mut *content_order, &mut *part_order], &mut out.parts)?;
             }
-            "finishReason" => {
+            Field::Finish => {
                 seen.first(1)?;
                 out.finish = p.cow().ok()?;
             }
-            "index" => {
+            Field::Index => {
                 seen.first(2)?;
                 out.index = p.int().ok()?;
             }
-            "groundingMetadata" => {
+            Field::Grounding => {
                 seen.first(3)?;
                 out.extras.grounding = p.raw().ok()?;
             }
-            "citationMetadata" => {
+            Field::Citation => {
                 seen.first(4)?;
                 out.extras.citation = p.raw().ok()?;
             }
-            "safetyRatings" => {
+            Field::Safety => {
                 seen.first(5)?;
                 out.extras.safety = p.raw().ok()?;
             }
             _ => {
-                p.any().ok()?;
+                keys.raw(p).ok()?;
             }
         }
-        key = p.next_key().ok()?;
+        key = keys.next(p).ok()?;
     }
     Some(out)
 }
 
 /// A candidate's `content`: an object whose `parts` are read into `parts`.
-fn content<'a>(p: &mut Parser<'a>, parts: &mut Parts<'a>) -> Option<()> {
+fn content<'a>(p: &mut Parser<'a>, [order, part_order]: [&mut Order<Field>; 2], parts: &mut Parts<'a>) -> Option<()> {
     let mut seen = Seen::default();
-    let mut key = p.first_key().ok()?;
-    while let Some(k) = key {
-        if k.escaped() {
-            return None;
-        }
-        if k.raw == "parts" {
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p).ok()?;
+    while let Some(field) = key {
+        if field == Field::Parts {
             seen.first(0)?;
             let mut more = p.array_start().ok()?;
             while more {
-                part(p, parts)?;
+                part(p, part_order, parts)?;
                 more = p.array_step().ok()?;
             }
         } else {
-            p.any().ok()?;
+            keys.raw(p).ok()?;
         }
-        key = p.next_key().ok()?;
+        key = keys.next(p).ok()?;
     }
     Some(())
 }
 
 /// One part: text or thoughts (with its signature). A part without text (a call, code, ...) declines.
-fn part<'a>(p: &mut Parser<'a>, parts: &mut Parts<'a>) -> Option<()> {
+fn part<'a>(p: &mut Parser<'a>, order: &mut Order<Field>, parts: &mut Parts<'a>) -> Option<()> {
     let mut seen = Seen::default();
     let mut text = None;
     let mut thought = false;
     let mut signature = None;
-    let mut key = p.first_key().ok()?;
-    while let Some(k) = key {
-        if k.escaped() {
-            return None;
-        }
-        match k.raw {
-            "text" => {
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p).ok()?;
+    while let Some(field) = key {
+        match field {
+            Field::Text => {
                 seen.first(0)?;
                 text = p.cow().ok()?;
             }
-            "thought" => {
+            Field::Thought => {
                 seen.first(1)?;
-                thought = match p.any().ok()? {
+                thought = match keys.raw(p).ok()? {
                     "true" => true,
                     "false" => false,
                     _ => return None,
                 };
             }
-            "thoughtSignature" => {
+            Field::Signature => {
                 seen.first(2)?;
                 let raw = p.any().ok()?;
                 if !raw.starts_with('"') {
@@ -222,12 +333,12 @@ fn part<'a>(p: &mut Parser<'a>, parts: &mut Parts<'a>) -> Option<()> {
                 }
                 signature = Some(raw);
             }
-            "functionCall" => return None,
+            Field::Declines => return None,
             _ => {
-                p.any().ok()?;
+                keys.raw(p).ok()?;
             }
         }
-        key = p.next_key().ok()?;
+        key = keys.next(p).ok()?;
     }
     let text = text?;
     if thought {
@@ -241,25 +352,27 @@ fn part<'a>(p: &mut Parser<'a>, parts: &mut Parts<'a>) -> Option<()> {
     Some(())
 }
 
-/// `usageMetadata`'s counts (integers or null); its other keys are skipped.
-fn counts(p: &mut Parser<'_>) -> Option<[Option<i64>; 6]> {
+/// `usageMetadata`'s counts (integers or null; its other keys are skipped): those of the last response
+/// when it is the same text.
+fn usage(p: &mut Parser<'_>, order: &mut Order<Field>, kept: &mut Kept<[Option<i64>; 6]>) -> Option<[Option<i64>; 6]> {
+    if let Some((_, counts)) = kept.take(p) {
+        return Some(*counts);
+    }
+    p.peek().ok()?;
+    let start = p.pos();
     let mut values = [None; 6];
     let mut seen = Seen::default();
-    let mut key = p.first_key().ok()?;
-    while let Some(k) = key {
-        if k.escaped() {
-            return None;
+    let mut keys = Keys::new(order);
+    let mut key = keys.first(p).ok()?;
+    while let Some(field) = key {
+        if let Field::Count(at) = field {
+            seen.first(u32::from(at))?;
+            values[usize::from(at)] = p.int().ok()?;
+        } else {
+            keys.raw(p).ok()?;
         }
-        match COUNTS.iter().position(|name| *name == k.raw) {
-            Some(at) => {
-                seen.first(at as u32)?;
-                values[at] = p.int().ok()?;
-            }
-            None => {
-                p.any().ok()?;
-            }
-        }
-        key = p.next_key().ok()?;
+        key = keys.next(p).ok()?;
     }
+    kept.keep(p, p.since(start), values);
     Some(values)
 }

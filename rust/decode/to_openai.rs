@@ -283,17 +283,26 @@ pub(crate) struct UsageJson {
 }
 
 impl UsageJson {
+    /// The usage as JSON. Written twice, once to count its bytes and once into a string of exactly that
+    /// size, with itoa rather than format!: some dialects send usage on every chunk, and a string grown or
+    /// shrunk to fit costs more (a `realloc`) than the integers written again.
     pub(crate) fn json(&self) -> Json {
-        // Written piece by piece with itoa rather than format!: some dialects send usage on every chunk.
+        let mut size = Size(0);
+        self.write(&mut size);
+        let mut out = String::with_capacity(size.0);
+        self.write(&mut out);
+        Json(out.into_boxed_str())
+    }
+
+    fn write(&self, out: &mut impl Text) {
         let total = self.total.unwrap_or(self.prompt.saturating_add(self.completion));
         let mut numbers = itoa::Buffer::new();
-        let mut out = String::with_capacity(96);
-        out.push_str(r#"{"prompt_tokens":"#);
-        out.push_str(numbers.format(self.prompt));
-        out.push_str(r#","completion_tokens":"#);
-        out.push_str(numbers.format(self.completion));
-        out.push_str(r#","total_tokens":"#);
-        out.push_str(numbers.format(total));
+        out.put(r#"{"prompt_tokens":"#);
+        out.put(numbers.format(self.prompt));
+        out.put(r#","completion_tokens":"#);
+        out.put(numbers.format(self.completion));
+        out.put(r#","total_tokens":"#);
+        out.put(numbers.format(total));
         for (name, details) in [
             ("prompt_tokens_details", &self.prompt_details),
             ("completion_tokens_details", &self.completion_details),
@@ -301,27 +310,47 @@ impl UsageJson {
             if details.is_empty() {
                 continue;
             }
-            out.push_str(",\"");
-            out.push_str(name);
-            out.push_str("\":{");
+            out.put(",\"");
+            out.put(name);
+            out.put("\":{");
             for (i, (key, value)) in details.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.put(",");
                 }
-                out.push('"');
-                out.push_str(key);
-                out.push_str("\":");
-                out.push_str(numbers.format(*value));
+                out.put("\"");
+                out.put(key);
+                out.put("\":");
+                out.put(numbers.format(*value));
             }
-            out.push('}');
+            out.put("}");
         }
         for (key, raw) in &self.extras {
-            out.push_str(",\"");
-            out.push_str(key);
-            out.push_str("\":");
-            out.push_str(raw);
+            out.put(",\"");
+            out.put(key);
+            out.put("\":");
+            out.put(raw);
         }
-        out.push('}');
-        Json(out.into_boxed_str())
+        out.put("}");
+    }
+}
+
+/// Where `UsageJson::write` puts its text: a string, or a count of its bytes.
+trait Text {
+    fn put(&mut self, text: &str);
+}
+
+impl Text for String {
+    #[inline]
+    fn put(&mut self, text: &str) {
+        self.push_str(text);
+    }
+}
+
+struct Size(usize);
+
+impl Text for Size {
+    #[inline]
+    fn put(&mut self, text: &str) {
+        self.0 += text.len();
     }
 }

@@ -57,8 +57,9 @@ impl<'a> Parser<'a> {
         Ok(text)
     }
 
-    /// An integer that fits in i64, or null. One pass: the digits are checked and accumulated together
-    /// (negatively, so that `i64::MIN` fits); a fraction or exponent makes it a float, not an integer.
+    /// An integer that fits in i64, or null: the run of digits checked, then summed (an `i64` holds any 18
+    /// digits; a longer run is summed with checks, negatively, so that `i64::MIN` fits); a fraction or
+    /// exponent makes it a float, not an integer.
     #[inline]
     pub(crate) fn int(&mut self) -> Result<Option<i64>> {
         match self.peek()? {
@@ -69,30 +70,26 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let negative = self.bytes[start] == b'-';
         let first = start + usize::from(negative);
-        let mut i = first;
-        let mut n: i64 = 0;
-        let mut overflow = false;
-        while let Some(&d) = self.bytes.get(i) {
-            if !d.is_ascii_digit() {
-                break;
-            }
-            match n.checked_mul(10).and_then(|n| n.checked_sub(i64::from(d - b'0'))) {
-                Some(next) => n = next,
-                None => overflow = true,
-            }
-            i += 1;
-        }
-        if i == first || (self.bytes[first] == b'0' && i - first > 1) {
-            self.pos = i.min(first + 1);
+        let end = first + digits(self.bytes, first);
+        let run = &self.bytes[first..end];
+        if run.is_empty() || (run[0] == b'0' && run.len() > 1) {
+            self.pos = end.min(first + 1);
             return self.error(Problem::InvalidNumber);
         }
-        if let Some(b'.' | b'e' | b'E') = self.bytes.get(i) {
+        if let Some(b'.' | b'e' | b'E') = self.bytes.get(end) {
             return self.error(Problem::ExpectedInteger);
         }
-        let value = if negative { Some(n) } else { n.checked_neg() };
-        match value.filter(|_| !overflow) {
+        let value = if run.len() <= 18 {
+            let n = run.iter().fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
+            Some(if negative { -n } else { n })
+        } else {
+            run.iter()
+                .try_fold(0_i64, |n, &d| n.checked_mul(10)?.checked_sub(i64::from(d - b'0')))
+                .and_then(|n| if negative { Some(n) } else { n.checked_neg() })
+        };
+        match value {
             Some(value) => {
-                self.pos = i;
+                self.pos = end;
                 Ok(Some(value))
             }
             None => self.error(Problem::IntegerOutOfRange),

@@ -83,6 +83,58 @@ impl<'a> Parser<'a> {
         self.pos
     }
 
+    /// The text from byte `start` (where a token began) to the cursor.
+    #[inline]
+    pub(crate) fn since(&self, start: usize) -> &'a str {
+        &self.text[start..self.pos]
+    }
+
+    /// How many arrays and objects enclose the cursor.
+    #[inline]
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Consumes the next value when its text is `raw` byte for byte, and returns it. `raw` must be a whole
+    /// value this grammar accepted at the present depth (a caller keeps it with the depth), and not a
+    /// number: then the same bytes read the same way and end at the same place (a string, array, object or
+    /// literal ends with its own last byte; where a number ends depends on what follows it).
+    #[inline]
+    pub(crate) fn same_value(&mut self, raw: &str) -> Option<&'a str> {
+        self.skip_ws();
+        let start = self.pos;
+        if !self
+            .bytes
+            .get(start..start + raw.len())
+            .is_some_and(|text| same(text, raw.as_bytes()))
+        {
+            return None;
+        }
+        self.pos += raw.len();
+        // The same bytes as a whole `str` from a char boundary: this slice is valid, and never fails.
+        self.text.get(start..self.pos)
+    }
+
+    /// Consumes `lead` when the text at the cursor (after whitespace) is `lead` byte for byte: the opening
+    /// brace of an object (`opens`) or the comma after a member, then a key, its colon and whitespace, as
+    /// `object_start` or `object_step`, `key` and `skip_ws` read them before (a caller keeps the text).
+    /// Those are the tokens the same bytes read again, so this is that reading, in one comparison.
+    #[inline]
+    pub(crate) fn lead_if(&mut self, lead: &[u8], opens: bool) -> Result<bool> {
+        self.skip_ws();
+        let end = self.pos + lead.len();
+        if !self.bytes.get(self.pos..end).is_some_and(|text| same(text, lead)) {
+            return Ok(false);
+        }
+        if opens {
+            // Where `object_start` reports an object too deep: after its brace.
+            self.pos += 1;
+            self.enter()?;
+        }
+        self.pos = end;
+        Ok(true)
+    }
+
     #[inline]
     pub(super) fn error<T>(&self, what: Problem) -> Result<T> {
         Err(JsonError {
@@ -92,7 +144,7 @@ impl<'a> Parser<'a> {
     }
 
     #[inline]
-    pub(super) fn skip_ws(&mut self) {
+    pub(crate) fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
             self.pos += 1;
         }
@@ -332,4 +384,19 @@ impl<'a> Parser<'a> {
             self.error(Problem::TrailingData)
         }
     }
+}
+
+/// Whether two slices of the same length hold the same bytes: for the short texts a caller guesses (keys,
+/// small values), eight-byte words compared inline, where a call to `memcmp` costs more than the comparison.
+#[inline]
+fn same(text: &[u8], expected: &[u8]) -> bool {
+    let n = expected.len();
+    if text.len() != n || !(8..=32).contains(&n) {
+        return text == expected;
+    }
+    let word = |s: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(s).unwrap_or_default());
+    text.chunks_exact(8)
+        .zip(expected.chunks_exact(8))
+        .all(|(a, b)| word(a) == word(b))
+        && word(&text[n - 8..]) == word(&expected[n - 8..])
 }
