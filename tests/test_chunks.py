@@ -288,3 +288,28 @@ def test_attributes_set_and_deleted(backend: Backend) -> None:
     # An extra named like a method is still the provider's value when read as an item.
     named = one(backend, b'data: {"get":1,"choices":[]}\n\n')
     assert named["get"] == 1 and callable(named.get)
+
+
+TOOL_CHUNK = (
+    b'data: {"id":"c","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,'
+    b'"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}\n\n'
+)
+
+
+def test_fields_read_the_same_by_any_name(backend: Backend) -> None:
+    # A name written in code is the interned string; one built at run time is another string object. The
+    # Rust classes answer the first kind by identity and send the second through the generic lookup: both
+    # must read every field the same.
+    chunk, tools = one(backend), one(backend, TOOL_CHUNK)
+    call = tools.choices[0].delta.tool_calls[0]
+    for obj in (chunk, chunk.choices[0], chunk.choices[0].delta, tools, call, call.function):
+        for name in obj.model_dump():
+            built = "".join(list(name))
+            assert built is not name
+            assert getattr(obj, built) == getattr(obj, name), name
+    assert (tools.choices[0].finish_reason, call.id, call.type, call.function.name) == (
+        "tool_calls",
+        "call_1",
+        "function",
+        "f",
+    )

@@ -67,7 +67,7 @@ model_class!(PyToolCall {
     }
 
     #[getter(r#type)]
-    fn kind(&self) -> &str {
+    pub(super) fn kind(&self) -> &str {
         self.kind.as_deref().unwrap_or("function")
     }
 
@@ -77,7 +77,7 @@ model_class!(PyToolCall {
     }
 
     #[getter]
-    fn function(&self, py: Python<'_>) -> Py<PyAny> {
+    pub(super) fn function(&self, py: Python<'_>) -> Py<PyAny> {
         none_or(py, self.function.as_ref())
     }
 
@@ -118,7 +118,7 @@ model_class!(PyDelta {
     }
 
     #[getter]
-    fn tool_calls(&self, py: Python<'_>) -> Py<PyAny> {
+    pub(super) fn tool_calls(&self, py: Python<'_>) -> Py<PyAny> {
         none_or(py, self.tool_calls.as_ref())
     }
 
@@ -128,7 +128,7 @@ model_class!(PyDelta {
     }
 
     #[getter]
-    fn function_call(&self, py: Python<'_>) -> Py<PyAny> {
+    pub(super) fn function_call(&self, py: Python<'_>) -> Py<PyAny> {
         none_or(py, self.function_call.as_ref())
     }
 
@@ -138,7 +138,7 @@ model_class!(PyDelta {
     }
 
     #[getter]
-    fn thinking_blocks(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn thinking_blocks(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.thinking_blocks.get(py, None)
     }
@@ -149,7 +149,7 @@ model_class!(PyDelta {
     }
 
     #[getter]
-    fn annotations(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn annotations(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.annotations.get(py, None)
     }
@@ -160,7 +160,7 @@ model_class!(PyDelta {
     }
 
     #[getter]
-    fn audio(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn audio(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.audio.get(py, None)
     }
@@ -171,7 +171,7 @@ model_class!(PyDelta {
     }
 
     #[getter]
-    fn provider_specific_fields(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn provider_specific_fields(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.provider_specific_fields.get(py, None)
     }
@@ -227,7 +227,7 @@ model_class!(PyChoice {
     }
 
     #[getter]
-    fn delta(&self, py: Python<'_>) -> Py<PyAny> {
+    pub(super) fn delta(&self, py: Python<'_>) -> Py<PyAny> {
         none_or(py, self.delta.as_ref())
     }
 
@@ -237,7 +237,7 @@ model_class!(PyChoice {
     }
 
     #[getter]
-    fn finish_reason(&self) -> Option<&'static str> {
+    pub(super) fn finish_reason(&self) -> Option<&'static str> {
         self.finish_reason.map(FinishReason::as_str)
     }
 
@@ -249,7 +249,7 @@ model_class!(PyChoice {
 
     /// `ChoiceLogprobs` (pydantic), made from the provider's JSON on first access.
     #[getter]
-    fn logprobs(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn logprobs(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.logprobs.get(py, Some(shared::make_logprobs))
     }
@@ -293,7 +293,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn id(&self) -> &str {
+    pub(super) fn id(&self) -> &str {
         &self.id
     }
 
@@ -303,7 +303,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn model(&self) -> &str {
+    pub(super) fn model(&self) -> &str {
         &self.model
     }
 
@@ -313,7 +313,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn object(&self) -> &str {
+    pub(super) fn object(&self) -> &str {
         self.object.as_deref().unwrap_or("chat.completion.chunk")
     }
 
@@ -323,7 +323,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn system_fingerprint(&self) -> Option<&str> {
+    pub(super) fn system_fingerprint(&self) -> Option<&str> {
         self.system_fingerprint.as_deref()
     }
 
@@ -333,7 +333,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn service_tier(&self) -> Option<&str> {
+    pub(super) fn service_tier(&self) -> Option<&str> {
         self.service_tier.as_deref()
     }
 
@@ -343,7 +343,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn choices(&self, py: Python<'_>) -> Py<PyAny> {
+    pub(super) fn choices(&self, py: Python<'_>) -> Py<PyAny> {
         none_or(py, self.choices.as_ref())
     }
 
@@ -353,7 +353,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn usage(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn usage(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.usage.get(py, Some(shared::make_usage))
     }
@@ -364,7 +364,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn citations(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn citations(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.citations.get(py, None)
     }
@@ -375,7 +375,7 @@ model_class!(PyChunk {
     }
 
     #[getter]
-    fn provider_specific_fields(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    pub(super) fn provider_specific_fields(mut slf: PyRefMut<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.provider_specific_fields.get(py, None)
     }

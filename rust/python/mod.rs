@@ -9,6 +9,7 @@
 mod convert;
 mod decoder;
 mod errors;
+mod fields;
 mod lazy;
 mod merge;
 mod methods;

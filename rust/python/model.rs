@@ -9,15 +9,17 @@
 use pyo3::exceptions::{PyAttributeError, PyKeyError, PyRecursionError};
 use pyo3::prelude::*;
 use pyo3::pyclass::boolean_struct::False;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use pyo3::{intern, PyClass};
 
+use super::fields::HotFields;
 use super::lazy::Extras;
 use super::objects::{PyChoice, PyChunk, PyDelta, PyFunction, PyToolCall};
 use super::shared;
 
 /// The Python class name is pyo3's `PyClass::NAME`.
-pub(crate) trait Model: PyClass<Frozen = False> {
+pub(crate) trait Model: PyClass<Frozen = False> + HotFields {
     const FIELDS: &'static [&'static str];
     const OPTIONAL: &'static [&'static str];
 
@@ -164,6 +166,33 @@ pub(crate) fn contains<T: Model>(slf: &Bound<'_, T>, key: &Bound<'_, PyAny>) -> 
     Ok(extra(slf, key)?.is_some())
 }
 
+/// Every attribute read: a hot field (`fields.rs`) directly, else the generic lookup (descriptors: fields,
+/// then methods), after which pyo3 calls `__getattr__` if that raised `AttributeError`.
+pub(crate) fn getattribute<'py, T: Model>(
+    slf: &Bound<'py, T>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(value) = T::hot(slf, name)? {
+        return Ok(value);
+    }
+    generic_getattr(slf.py())?.call1((slf, name))
+}
+
+/// `object.__getattribute__`, the generic lookup (called, as this crate has no unsafe code to call
+/// `PyObject_GenericGetAttr` itself; only names that are not hot fields pay the call).
+fn generic_getattr(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static GENERIC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    GENERIC
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(
+                py.get_type::<PyAny>()
+                    .getattr(intern!(py, "__getattribute__"))?
+                    .unbind(),
+            )
+        })
+        .map(|generic| generic.bind(py))
+}
+
 /// Called only when normal lookup fails: an extra, or an attribute the caller set.
 pub(crate) fn getattr<'py, T: Model>(slf: &Bound<'py, T>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     if !name.starts_with("__") {
@@ -262,6 +291,10 @@ macro_rules! model_class {
 
             fn __contains__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
                 model::contains(slf, key)
+            }
+
+            fn __getattribute__<'py>(slf: &Bound<'py, Self>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                model::getattribute(slf, name)
             }
 
             fn __getattr__<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
