@@ -162,7 +162,7 @@ fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
     let piece = match kind {
         "choice" => {
             let mut choice = crate::chunk::Choice::default();
-            wire::choice(&mut p, &mut choice, 0, &mut None, &mut ChoiceKeys::default())?;
+            wire::choice(&mut p, &mut choice, 0, &mut None, &mut ChoiceKeys::default(), None)?;
             Piece::Choice(choice)
         }
         "delta" => {

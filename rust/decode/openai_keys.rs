@@ -28,6 +28,35 @@ pub(crate) struct ChunkKeys {
 pub(crate) struct ChoiceKeys {
     pub(crate) choice: KeyOrder,
     pub(crate) delta: DeltaKeys,
+    pub(crate) head: ChoiceHead,
+}
+
+/// How the last choice began, up to its delta: its text from its opening brace through the colon after
+/// `"delta"`, when every key before it was `index`, with the choice's position in its list and the index
+/// read. A choice at the same position whose text begins with the same bytes reads the same up to there
+/// (as the chunk's `Head` in `openai_wire.rs`).
+#[derive(Debug, Default)]
+pub(crate) struct ChoiceHead {
+    /// A `String`, refilled in place: a stream whose chunks alternate between heads (one choice per chunk
+    /// whose index alternates, as with `n` > 1) allocates no head per chunk.
+    pub(crate) text: String,
+    /// How many keys the head holds, `delta` included.
+    pub(crate) keys: usize,
+    pub(crate) position: i64,
+    pub(crate) index: i64,
+}
+
+impl ChoiceHead {
+    /// Keeps `text` as the head of a choice at `position` whose first `keys` keys read as `index`, unless
+    /// it is the head already.
+    pub(crate) fn keep(&mut self, text: &str, keys: usize, position: i64, index: i64) {
+        if self.position == position && self.text == text {
+            return;
+        }
+        self.text.clear();
+        self.text.push_str(text);
+        (self.keys, self.position, self.index) = (keys, position, index);
+    }
 }
 
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
-use super::openai_keys::{CallKeys, ChoiceKeys, ChunkKeys, DeltaKeys, Field, KeyOrder, Keys};
+use super::openai_keys::{CallKeys, ChoiceHead, ChoiceKeys, ChunkKeys, DeltaKeys, Field, KeyOrder, Keys};
 use super::openai_parts::split_parts;
 use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
 use crate::json::{as_string, collapse_repeated_keys, JsonError, Key, ObjectBuilder, Parser, Peek, Problem, Result};
@@ -238,7 +238,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
                     in_head = false;
                 }
                 out.failed_with = None;
-                out.choices = choices(&mut p, &mut out.failed_with, inner)?;
+                out.choices = choices(&mut p, data, &mut out.failed_with, inner)?;
             }
             Field::Usage => out.usage = p.raw()?,
             Field::Citations => out.citations = p.raw()?,
@@ -259,8 +259,13 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
     Ok(out)
 }
 
-/// `choices`: each choice's default index is its position in the list.
-fn choices(p: &mut Parser<'_>, failed_with: &mut Option<String>, keys: &mut ChoiceKeys) -> Result<Option<Vec<Choice>>> {
+/// `choices`: each choice's default index is its position in the list. `data` is the text `p` reads.
+fn choices<'a>(
+    p: &mut Parser<'a>,
+    data: &'a str,
+    failed_with: &mut Option<String>,
+    keys: &mut ChoiceKeys,
+) -> Result<Option<Vec<Choice>>> {
     if p.peek()? == Peek::Null {
         p.raw()?;
         return Ok(None);
@@ -271,20 +276,55 @@ fn choices(p: &mut Parser<'_>, failed_with: &mut Option<String>, keys: &mut Choi
         let position = position(out.len());
         out.push(Choice::default());
         let last = out.len() - 1;
-        choice(p, &mut out[last], position, failed_with, keys)?;
+        let start = Start::new(p, data, position, &keys.head);
+        choice(p, &mut out[last], position, failed_with, keys, Some(start))?;
         more = p.array_step()?;
     }
     Ok(Some(out))
 }
 
+/// How deep a choice's members are in a chunk: inside the chunk, its `choices` list and the choice.
+const CHOICE_DEPTH: usize = 3;
+
+/// Where a choice of a chunk's list begins in the chunk's text, and whether it begins with the last
+/// choice's head (`ChoiceHead`): then the parser has been moved past that head, into the choice, and the
+/// head's values are the choice's (as the chunk's `Head` is compared, not parsed).
+#[derive(Clone, Copy)]
+pub(crate) struct Start<'a> {
+    text: &'a str,
+    at: usize,
+    resumed: bool,
+}
+
+impl<'a> Start<'a> {
+    fn new(p: &mut Parser<'a>, text: &'a str, position: i64, head: &ChoiceHead) -> Self {
+        let bytes = text.as_bytes();
+        let mut at = p.pos();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
+            at += 1;
+        }
+        let resumed = head.position == position
+            && !head.text.is_empty()
+            && bytes
+                .get(at..)
+                .is_some_and(|rest| rest.starts_with(head.text.as_bytes()));
+        if resumed {
+            *p = Parser::resumed(text, at + head.text.len(), CHOICE_DEPTH);
+        }
+        Start { text, at, resumed }
+    }
+}
+
 /// One choice, into `choice`; a finish reason of `error` or `abort` is also noted in `failed_with`
-/// (the first one wins).
+/// (the first one wins). `start` is where it begins in a chunk's list (`None` for a choice read alone,
+/// which neither uses nor keeps a head).
 pub(crate) fn choice(
     p: &mut Parser<'_>,
     choice: &mut Choice,
     position: i64,
     failed_with: &mut Option<String>,
     keys: &mut ChoiceKeys,
+    start: Option<Start<'_>>,
 ) -> Result<()> {
     choice.index = position;
     let mut finish: Option<String> = None;
@@ -292,13 +332,26 @@ pub(crate) fn choice(
     let ChoiceKeys {
         choice: order,
         delta: inner,
+        head,
     } = keys;
-    let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
+    let (mut keys, mut key, mut in_head) = if let Some(Start { resumed: true, .. }) = start {
+        choice.index = head.index;
+        let delta = Some((Key::unescaped("delta"), Field::Delta));
+        (Keys::resumed(order, head.keys), delta, false)
+    } else {
+        let mut keys = Keys::new(order);
+        let first = keys.first(p)?;
+        (keys, first, start.is_some())
+    };
     while let Some((k, field)) = key {
+        in_head &= matches!(field, Field::Index | Field::Delta);
         match field {
             Field::Index => choice.index = p.int()?.unwrap_or(position),
             Field::Delta => {
+                if let Some(start) = start.filter(|_| in_head) {
+                    head.keep(&start.text[start.at..p.pos()], keys.read(), position, choice.index);
+                    in_head = false;
+                }
                 choice.delta = Delta::default();
                 if p.peek()? == Peek::Null {
                     p.raw()?;

@@ -100,6 +100,16 @@ OPENAI_CHUNK_VARIANTS = [
     HEAD.replace('"object":"chat.completion.chunk"', '"object":"chat.completion.chunk2"') + DELTA % "A",
     HEAD.replace('"object":"chat.completion.chunk"', '"object":"chat.completion.chunk\\u0021"') + DELTA % "B",
     HEAD.replace('"object":"chat.completion.chunk"', '"object":7') + DELTA % "C",
+    HEAD + DELTA.replace('{"index":0,', '{"index":0,"finish_reason":null,') % "E",
+    HEAD + DELTA.replace('{"index":0,', "{") % "F",
+    HEAD + DELTA.replace('{"index":0,', '{"delta":{"content":"x"},"index":0,') % "G",
+    HEAD + DELTA.replace('[{"index":0,', '[{"delta":{},"finish_reason":null},{"index":0,') % "H",
+    HEAD + DELTA.replace('[{"index":0,', '[{"delta":{},"finish_reason":null},{') % "I",
+    HEAD + DELTA.replace('[{"index":0,', '[{"delta":{},"finish_reason":null},{') % "J",
+    HEAD + DELTA.replace('[{"index":0,', "[{") % "K",
+    HEAD + DELTA.replace('{"index":0,', '{ "index" : 0 ,') % "L",
+    HEAD + DELTA.replace('{"index":0,', '{"index":0,"index":2,') % "M",
+    HEAD + DELTA.replace('"delta":{', '"delta":null,"delta":{') % "N",
     HEAD + DELTA % "D",
 ]
 # Near misses that fail their event, on both backends alike.
