@@ -3,7 +3,7 @@ faster than httpx (the README's benchmark table), and its sessions keep per-loop
 
 One session per provider and pool size per event loop (`loops.py` closes them as the loop shuts down).
 The pool holds at most `max_connections` connections; an idle one is closed after aiohttp's keep-alive
-time (15 s). The body's reads are bounded by a timer of ours (`_ReadTimer`, one per stream) instead of
+time (15 s). The body's reads are bounded by a timer of ours (`read_timer.py`, one per stream) instead of
 aiohttp's `sock_read` (one per socket read); the deadline hook shortens each read's limit, and a read past
 its limit is woken with a timeout by the timer.
 """
@@ -22,6 +22,7 @@ import yarl
 from rillm._http import HttpRequest, NextReadTimeout, limits
 from rillm._http.common import BodyError, env_proxy, error_status, masked_request, read_limit, transport_error
 from rillm._http.loops import LoopClients
+from rillm._http.read_timer import ReadTimer
 from rillm.exceptions import APIError
 
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
@@ -200,7 +201,7 @@ class AiohttpResponse:
     def _close_in_loop(self) -> None:
         self.raw.close()
         if self._timer is not None:
-            self._timer.cancel()
+            self._timer.cancel_timer()
 
     def _in_loop_thread(self) -> bool:
         if self._loop.is_closed() or not self._loop.is_running():
@@ -251,54 +252,25 @@ class _Body:
         finally:
             timer.ends = None
         if not piece:
-            timer.cancel()
+            timer.cancel_timer()
             raise StopAsyncIteration
         return piece
 
 
-class _ReadTimer:
-    """The read timeout of one response body, with one loop timer per read timeout rather than one per socket
-    read: each read notes when it must end (`arm`) and clears that once it has its piece; the timer, when it
-    fires, moves itself to the end of the read then waiting, or, if that end has passed, sets the body's
-    exception, which wakes the read with it. A read that ends sooner than the timer (a deadline hook's
-    shorter limit) moves the timer earlier."""
+class _ReadTimer(ReadTimer):
+    """The read timeout of one response body (`read_timer.py`): a read past its limit is woken with aiohttp's
+    timeout error, set as the body's exception."""
 
-    __slots__ = ("_at", "_clock", "_content", "_handle", "_loop", "ends", "limit")
+    __slots__ = ("_content", "limit")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, content: aiohttp.StreamReader) -> None:
-        self._loop = loop
-        self._clock = loop.time  # the loop's clock: call_at counts in it (uvloop's is not time.monotonic)
+        super().__init__(loop)
         self._content = content
-        self._handle: asyncio.TimerHandle | None = None
-        self._at = 0.0
-        self.ends: float | None = None  # when the read now waiting must end (None: no read waits)
-        self.limit: float | None = None  # that read's limit in seconds, for the error
+        self.limit: float | None = None  # the waiting read's limit in seconds, for the error
 
     def arm(self, limit: float) -> None:
-        ends = self.ends = self._clock() + limit
         self.limit = limit
-        if self._handle is None or ends < self._at:
-            self._schedule(ends)
+        super().arm(limit)
 
-    def _schedule(self, at: float) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-        self._at = at
-        self._handle = self._loop.call_at(at, self._fire)
-
-    def _fire(self) -> None:
-        self._handle = None
-        ends = self.ends
-        if ends is None:
-            return  # no read waits: the next one arms the timer again
-        if self._clock() < ends:
-            self._schedule(ends)
-            return
+    def expire(self) -> None:
         self._content.set_exception(aiohttp.ServerTimeoutError(f"no data within {self.limit} s"))
-
-    def cancel(self) -> None:
-        """Drops the timer (the body ended or the response was closed): nothing of the response stays in the
-        loop's timer heap."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None

@@ -8,19 +8,21 @@ read, or per `TAKE` bytes of a large one). aiohttp's client does a StreamReader'
 instead (feed_data, a deque, the waiter): with one event per chunk, as providers write them, that was most
 of its cost (`rillm bench`, bare read rows).
 
-Reads are bounded by one loop timer per connection rather than one per read (as aiohttp_transport's
-`_ReadTimer`): each wait notes when it must end; the timer, when it fires, moves itself to the end of the
-wait then pending, or, if that end has passed, marks the wait expired and wakes it. A reader that falls
-behind stops the socket's reads past `HIGH_WATER` buffered bytes (asyncio's flow control) until it catches up.
+Reads are bounded by one loop timer per connection rather than one per read (`read_timer.py`): a wait
+whose time is up is marked `expired` and woken. A reader that falls behind stops the socket's reads past
+`HIGH_WATER` buffered bytes (asyncio's flow control) until it catches up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import cast
 
 import httptools
+
+from rillm._http.read_timer import ReadTimer
 
 __all__ = ["HIGH_WATER", "Connection"]
 
@@ -32,15 +34,10 @@ HIGH_WATER = 1 << 20  # body bytes held for a reader before the socket's reads p
 TAKE = 8192
 
 
-class Connection(asyncio.Protocol):
+class Connection(ReadTimer, asyncio.Protocol):
     """The protocol of one connection, reused for each response it carries (`start()` before each)."""
 
     __slots__ = (
-        "_at",
-        "_clock",
-        "_ends",
-        "_handle",
-        "_loop",
         "buffered",
         "complete",
         "error",
@@ -63,14 +60,11 @@ class Connection(asyncio.Protocol):
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._clock = loop.time  # the loop's clock: call_at counts in it (uvloop's is not time.monotonic)
+        super().__init__(loop)
         self.transport: asyncio.Transport | None = None
         self.lost = False
         self.on_lost: Callable[[Connection], None] | None = None  # the pool's, to forget an idle connection
         self.idle_since = 0.0
-        self._handle: asyncio.TimerHandle | None = None
-        self._at = 0.0
         self.start()
 
     def start(self) -> None:
@@ -92,7 +86,7 @@ class Connection(asyncio.Protocol):
         self.expired = False
         self.paused = False
         self.waiter: asyncio.Future[None] | None = None
-        self._ends: float | None = None
+        self.ends = None
 
     # -- the loop's side ----------------------------------------------------------------------------------------
 
@@ -172,40 +166,26 @@ class Connection(asyncio.Protocol):
         """A future woken by the next read (or the end); marked `expired` when `limit` seconds pass first."""
         waiter = self.waiter = self._loop.create_future()
         if limit is not None:
-            ends = self._ends = self._clock() + limit
-            if self._handle is None or ends < self._at:
-                self._schedule(ends)
+            self.arm(limit)
         else:
-            self._ends = None
+            self.ends = None
         return waiter
+
+    def expire(self) -> None:
+        self.expired = True
+        self._wake()
+
+    def abort(self) -> None:
+        """Closes the connection at once (the pool forgets it in `connection_lost`)."""
+        self.cancel_timer()
+        if self.transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop closed without shutting down: the socket went with it
+                self.transport.abort()
 
     def _wake(self) -> None:
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
-            self._ends = None
+            self.ends = None
             if not waiter.done():
                 waiter.set_result(None)
-
-    def _schedule(self, at: float) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-        self._at = at
-        self._handle = self._loop.call_at(at, self._fire)
-
-    def _fire(self) -> None:
-        self._handle = None
-        ends = self._ends
-        if ends is None or self.waiter is None:
-            return  # no wait is pending: the next one arms the timer again
-        if self._clock() < ends:
-            self._schedule(ends)
-            return
-        self.expired = True
-        self._wake()
-
-    def cancel_timer(self) -> None:
-        """Drops the timer: nothing of the connection stays in the loop's timer heap."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None

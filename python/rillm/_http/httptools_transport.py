@@ -1,5 +1,6 @@
 """The httptools transport (async only; the `httptools` extra): rillm's own HTTP/1.1 client on asyncio, with
-httptools (llhttp, the C parser uvicorn uses) for responses (`h1.py`). It reads a body with one Python step
+httptools (llhttp, the C parser uvicorn uses) for responses (`h1.py`; connections are opened by
+`h1_connect.py`). It reads a body with one Python step
 per socket read where aiohttp takes several per HTTP chunk (`rillm bench`: the bare read rows).
 
 One pool per provider and pool size per event loop (`loops.py` closes them as the loop shuts down): at most
@@ -15,36 +16,21 @@ was answered).
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import socket
-import ssl
 from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from typing import Any, NoReturn
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from rillm._http import HttpRequest, NextReadTimeout, limits
 from rillm._http.common import BodyError, env_proxy, error_status, masked_request, read_limit, transport_error
 from rillm._http.h1 import Connection
+from rillm._http.h1_connect import Origin, connect, proxy_auth
 from rillm._http.loops import LoopClients
 
 __all__ = ["HttptoolsResponse", "HttptoolsTransport"]
 
 KEEPALIVE = 15.0  # seconds an idle connection is kept (aiohttp's default)
-_Origin = tuple[str, str, int]  # scheme, host, port
-_SSL: list[ssl.SSLContext] = []
-
-
-def _ssl_context() -> ssl.SSLContext:
-    """The system's certificates and, when installed, certifi's (httpx's), made once."""
-    if not _SSL:
-        context = ssl.create_default_context()
-        with contextlib.suppress(ImportError, OSError):
-            import certifi
-
-            context.load_verify_locations(certifi.where())
-        _SSL.append(context)
-    return _SSL[0]
 
 
 class _Pool:
@@ -55,24 +41,24 @@ class _Pool:
     def __init__(self, most: int, keep: int) -> None:
         self.turns = asyncio.Semaphore(most)  # one per request in flight
         self.keep = keep
-        self.idle: dict[_Origin, list[Connection]] = {}
+        self.idle: dict[Origin, list[Connection]] = {}
         self.open: set[Connection] = set()
-        self.proxies: dict[_Origin, str | None] = {}
+        self.proxies: dict[Origin, str | None] = {}
         self.closed = False
 
-    def proxy(self, origin: _Origin, url: str) -> str | None:
+    def proxy(self, origin: Origin, url: str) -> str | None:
         """The environment's proxy for the origin, read once per pool (as httpx reads it per client)."""
         if origin not in self.proxies:
             self.proxies[origin] = env_proxy(url)
         return self.proxies[origin]
 
-    def checkout(self, origin: _Origin, now: float) -> Connection | None:
+    def checkout(self, origin: Origin, now: float) -> Connection | None:
         idle = self.idle.get(origin)
         while idle:
             conn = idle.pop()
             if not conn.lost and now - conn.idle_since < KEEPALIVE:
                 return conn
-            _abort(conn)
+            conn.abort()
         return None
 
     def add(self, conn: Connection) -> None:
@@ -85,7 +71,7 @@ class _Pool:
             if conn in idle:
                 idle.remove(conn)
 
-    def release(self, conn: Connection, origin: _Origin, reuse: bool, now: float) -> None:
+    def release(self, conn: Connection, origin: Origin, reuse: bool, now: float) -> None:
         """A response ended: its connection kept for the next request (`reuse`) or closed; its turn freed."""
         self.turns.release()
         kept = sum(len(idle) for idle in self.idle.values())
@@ -95,20 +81,13 @@ class _Pool:
             conn.idle_since = now
             self.idle.setdefault(origin, []).append(conn)
         else:
-            _abort(conn)
+            conn.abort()
 
     async def close(self) -> None:
         self.closed = True
         for conn in list(self.open):
-            _abort(conn)
+            conn.abort()
         self.idle.clear()
-
-
-def _abort(conn: Connection) -> None:
-    conn.cancel_timer()
-    if conn.transport is not None:
-        with contextlib.suppress(RuntimeError):  # its loop closed without shutting down: the socket went with it
-            conn.transport.abort()
 
 
 def _pool(key: Hashable) -> _Pool:
@@ -184,7 +163,7 @@ class HttptoolsTransport:
         """Nothing to close outside a loop: pools close with their loop."""
 
 
-async def _exchange(pool: _Pool, request: HttpRequest) -> tuple[Connection, _Origin]:
+async def _exchange(pool: _Pool, request: HttpRequest) -> tuple[Connection, Origin]:
     """Sends the request on a kept connection or a new one, and waits for the response's head."""
     loop = asyncio.get_running_loop()
     parts = urlsplit(request.url)
@@ -199,7 +178,8 @@ async def _exchange(pool: _Pool, request: HttpRequest) -> tuple[Connection, _Ori
         # A kept connection the server closed meanwhile answers nothing: send again on a new one.
         with contextlib.suppress(_Unanswered):
             return await _send(conn, head, request), origin
-    conn = await _connect(loop, pool, origin, proxy, request)
+    conn = await connect(loop, origin, proxy, request)
+    pool.add(conn)
     try:
         return await _send(conn, head, request), origin
     except _Unanswered as exc:
@@ -224,84 +204,9 @@ async def _send(conn: Connection, head: bytes, request: HttpRequest) -> Connecti
                 limit = request.timeout.read
                 raise transport_error("ReadTimeout", "", request, timeout=True, limit=limit)
     except BaseException:
-        _abort(conn)
+        conn.abort()
         raise
     return conn
-
-
-async def _connect(
-    loop: asyncio.AbstractEventLoop, pool: _Pool, origin: _Origin, proxy: str | None, request: HttpRequest
-) -> Connection:
-    """A new connection to the origin (through the proxy: to the proxy, tunnelled for https)."""
-    scheme, host, port = origin
-    target = urlsplit(proxy) if proxy is not None else None
-    try:
-        if target is None:
-            conn = await _open(loop, host, port, scheme == "https", host, request)
-        else:
-            name = target.hostname or ""
-            tls = target.scheme == "https"
-            conn = await _open(loop, name, target.port or (443 if tls else 80), tls, name, request)
-            if scheme == "https":
-                await _tunnel(loop, conn, origin, target, request)
-    except OSError as exc:
-        raise transport_error("ConnectError", str(exc), request, timeout=False, limit=None) from None
-    pool.add(conn)
-    return conn
-
-
-async def _open(
-    loop: asyncio.AbstractEventLoop, host: str, port: int, tls: bool, server_name: str | None, request: HttpRequest
-) -> Connection:
-    limit = request.timeout.connect
-    context = _ssl_context() if tls else None
-    try:
-        _transport, conn = await asyncio.wait_for(
-            loop.create_connection(
-                lambda: Connection(loop), host, port, ssl=context, server_hostname=server_name if tls else None
-            ),
-            limit,
-        )
-    except asyncio.TimeoutError:
-        raise transport_error("ConnectTimeout", "", request, timeout=True, limit=limit) from None
-    sock = _transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return conn
-
-
-async def _tunnel(
-    loop: asyncio.AbstractEventLoop, conn: Connection, origin: _Origin, proxy: Any, request: HttpRequest
-) -> None:
-    """CONNECT through the proxy, then TLS with the origin inside the tunnel."""
-    _scheme, host, port = origin
-    lines = [f"CONNECT {host}:{port} HTTP/1.1", f"Host: {host}:{port}", *_proxy_auth(proxy)]
-    assert conn.transport is not None
-    conn.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-    # The reply to CONNECT has no body: its head is all there is to wait for.
-    try:
-        while not conn.head_done:
-            if conn.error is not None:
-                raise OSError(f"the proxy closed the connection: {conn.error}")
-            await conn.wait(request.timeout.connect)
-            if conn.expired:
-                raise transport_error("ConnectTimeout", "", request, timeout=True, limit=request.timeout.connect)
-        if not 200 <= conn.status < 300:
-            raise OSError(f"the proxy refused the tunnel: {conn.status}")
-        transport = await loop.start_tls(conn.transport, conn, _ssl_context(), server_hostname=host)
-    except BaseException:
-        _abort(conn)
-        raise
-    conn.start()
-    conn.transport = transport
-
-
-def _proxy_auth(proxy: Any) -> list[str]:
-    if proxy.username is None:
-        return []
-    token = base64.b64encode(f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()).decode()
-    return [f"Proxy-Authorization: Basic {token}"]
 
 
 def _head(request: HttpRequest, parts: Any, proxy: str | None) -> bytes:
@@ -322,7 +227,7 @@ def _head(request: HttpRequest, parts: Any, proxy: str | None) -> bytes:
     if "content-length" not in names:
         lines.append(f"Content-Length: {len(request.body)}")
     if proxy is not None:
-        lines.extend(_proxy_auth(urlsplit(proxy)))
+        lines.extend(proxy_auth(urlsplit(proxy)))
     try:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     except UnicodeEncodeError:
@@ -346,7 +251,7 @@ class HttptoolsResponse:
         "whole",
     )
 
-    def __init__(self, conn: Connection, origin: _Origin, pool: _Pool, request: HttpRequest) -> None:
+    def __init__(self, conn: Connection, origin: Origin, pool: _Pool, request: HttpRequest) -> None:
         # The head, kept: once the body is read the connection goes back to the pool and carries the next one.
         self.status_code = conn.status
         self.header_list = conn.headers
