@@ -26,6 +26,7 @@ CLIENTS = [
     ("httpx", False),
     ("urllib3", False),
     ("pycurl", False),
+    ("httptools", False),
     ("httpx", True),
     ("aiohttp", True),
     ("httptools", True),
@@ -205,11 +206,11 @@ def test_the_environments_proxy_carries_an_async_request(
 def test_the_defaults_are_the_fast_clients_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rillm, "transport", None)
     monkeypatch.setattr(_http, "_defaults", {})
-    assert _http.transport_for(None, is_async=False).name == "pycurl"
+    assert _http.transport_for(None, is_async=False).name == "httptools"
     assert _http.transport_for(None, is_async=True).name == "httptools"
 
 
-def test_without_pycurl_the_sync_default_is_urllib3(
+def test_without_httptools_the_sync_default_is_pycurl(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import importlib.util
@@ -217,10 +218,25 @@ def test_without_pycurl_the_sync_default_is_urllib3(
     real = importlib.util.find_spec
     monkeypatch.setattr(rillm, "transport", None)
     monkeypatch.setattr(_http, "_defaults", {})
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pycurl" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "httptools" else real(name, *a))
+    with caplog.at_level("DEBUG", logger="rillm"):
+        assert _http.transport_for(None, is_async=False).name == "pycurl"
+    assert [r.getMessage() for r in caplog.records] == ["httptools is not installed: the sync transport is pycurl"]
+
+
+def test_without_httptools_and_pycurl_the_sync_default_is_urllib3(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(rillm, "transport", None)
+    monkeypatch.setattr(_http, "_defaults", {})
+    gone = ("httptools", "pycurl")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in gone else real(name, *a))
     with caplog.at_level("DEBUG", logger="rillm"):
         assert _http.transport_for(None, is_async=False).name == "urllib3"
-    assert [r.getMessage() for r in caplog.records] == ["pycurl is not installed: the sync transport is urllib3"]
+    assert [r.getMessage() for r in caplog.records] == ["httptools is not installed: the sync transport is urllib3"]
 
 
 def test_without_the_fast_clients_the_default_is_httpx(
@@ -241,7 +257,7 @@ def test_without_the_fast_clients_the_default_is_httpx(
         assert _http.transport_for(None, is_async=False).name == "httpx"
     assert [r.getMessage() for r in caplog.records] == [
         "httptools is not installed: the async transport is httpx",
-        "pycurl is not installed: the sync transport is httpx",
+        "httptools is not installed: the sync transport is httpx",
     ]
 
 
@@ -269,7 +285,7 @@ def test_a_call_names_a_transport_that_serves_its_path() -> None:
 
 def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rillm, "transport", None)
-    for name in ("httpx", "urllib3", "pycurl"):
+    for name in ("httpx", "urllib3", "pycurl", "httptools"):
         server.reply(Reply(body=EVENT + b"data: [DONE]\n\n"))
         stream = rillm.completion(
             "openai/gpt-4o",
@@ -280,7 +296,8 @@ def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch
             transport=name,
             max_connections=7,
         )
-        assert type(stream.response).__module__ == f"rillm._http.{name}_transport"
+        module = "rillm._http.h1_sync" if name == "httptools" else f"rillm._http.{name}_transport"
+        assert type(stream.response).__module__ == module
         assert "".join(c.choices[0].delta.content or "" for c in stream) == "hi"
         assert "transport" not in server.requests[-1].json() and "max_connections" not in server.requests[-1].json()
 
@@ -288,6 +305,7 @@ def test_per_call_transport_reaches_the_server(server: ReplayServer, monkeypatch
 def test_optional_clients_are_not_imported_with_rillm() -> None:
     names = ("aiohttp", "urllib3", "pycurl", "rillm._http.aiohttp_transport", "rillm._http.urllib3_transport")
     names += ("rillm._http.pycurl_transport", "httptools", "rillm._http.httptools_transport", "rillm._http.h1")
+    names += ("rillm._http.h1_sync", "rillm._http.h1_connect", "rillm._http.read_timer")
     code = f"import sys, rillm; print(sorted(m for m in {names!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

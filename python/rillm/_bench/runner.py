@@ -104,7 +104,7 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
     native = ("rillm._native",)
     rows: list[Row] = []
     for is_async, path, call, fast in (
-        (False, "sync", "completion", "pycurl"),
+        (False, "sync", "completion", "httptools"),
         (True, "async", "acompletion", "httptools"),
     ):
         slow_client = "httpx-async" if is_async else "httpx"
@@ -119,16 +119,15 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
                 (raw, "orjson"),
                 False,
             ),
-            (f"bare read: {fast}", partial(sockets.bare_read, fast), (fast,), False),
+            (f"bare read: {fast}", partial(sockets.bare_read, fast if is_async else f"{fast}-sync"), (fast,), False),
             (f"bare read: {slow_client}", partial(sockets.bare_read, slow_client), (), False),
         ]
-        if not is_async:
-            entries.insert(
-                1, (f"{RUST} completion · urllib3", _stream("rust", "urllib3", False), (*native, "urllib3"), False)
-            )
-            entries.insert(
-                -1, ("bare read: urllib3", lambda w, url: sockets.bare_read("urllib3", w, url), ("urllib3",), False)
-            )
+        if not is_async:  # pycurl and urllib3: the other fast sync clients, and their bare reads
+            for other in ("urllib3", "pycurl"):
+                entries.insert(
+                    1, (f"{RUST} completion · {other}", _stream("rust", other, False), (*native, other), False)
+                )
+                entries.insert(-1, (f"bare read: {other}", partial(sockets.bare_read, other), (other,), False))
         if is_async:  # aiohttp: the other fast async client, and its bare read (the targets' reference)
             entries.insert(
                 1, (f"{RUST} acompletion · aiohttp", _stream("rust", "aiohttp", True), (*native, "aiohttp"), False)

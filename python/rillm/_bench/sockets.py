@@ -198,7 +198,27 @@ def bare_read(client: str, load: Workload, url: str, loop: _Loop = LOOP) -> Run:
         return _curl_read(target)
     if client == "httptools":
         return _transport_read("httptools", target, loop)
+    if client == "httptools-sync":
+        return _transport_read_sync("httptools", target)
     return _abare_read(client, target, loop)
+
+
+def _transport_read_sync(name: str, target: str) -> Run:
+    """The sync twin of `_transport_read`."""
+    import httpx
+
+    from rillm import _http
+
+    request = _http.HttpRequest(target, b"{}", {}, httpx.Timeout(60.0), "openai", "bench", transport=name)
+
+    def run() -> int:
+        response = _http.send(request)
+        try:
+            return sum(len(piece) for piece in response.iter_bytes())
+        finally:
+            response.close()
+
+    return run
 
 
 def _transport_read(name: str, target: str, loop: _Loop) -> Run:

@@ -13,7 +13,7 @@ from rillm._bench.runner import PYTHON, RUST, Result
 __all__ = ["Target", "targets"]
 
 ASYNC = f"{RUST} acompletion · httptools"
-SYNC = f"{RUST} completion · pycurl"
+SYNC = f"{RUST} completion · httptools"
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def targets(results: list[Result], first: list[FirstChunk]) -> list[Target]:
     out.append(
         _at_least(
             "pure-Python backend, end to end: >= 50,000 chunks/s",
-            _find(results, f"{PYTHON} completion · pycurl"),
+            _find(results, f"{PYTHON} completion · httptools"),
             50_000,
         )
     )

@@ -8,15 +8,17 @@ seam, one module each, imported on the first call that uses them:
   urllib3  sync only (`urllib3_transport.py`); the `urllib3` extra
   pycurl   sync only (`pycurl_transport.py`); the `pycurl` extra
   aiohttp  async only (`aiohttp_transport.py`); the `aiohttp` extra
-  httptools  async only (`httptools_transport.py`, `h1.py`): rillm's own client on asyncio with httptools'
-           parser; the `httptools` extra
+  httptools  sync and async (`httptools_transport.py`, `h1*.py`): rillm's own client, with httptools'
+           parser, on asyncio and on a blocking socket; the `httptools` extra
 
 Which one: the call's `transport=`, else `rillm.transport` (read at call time), else httpx when the
 caller gave its own httpx client (`rillm.client_session` / `rillm.aclient_session`, used as they are),
-else the default of the path, the fastest client installed: pycurl, then urllib3, for `completion()`, and
-httptools, then aiohttp, for `acompletion()` (`rillm bench`, end to end over sockets: pycurl's bare read of
-a stream whose events arrive one per socket read takes a third of urllib3's CPU time, and urllib3's a sixth
-of httpx's; aiohttp's a sixth of httpx's; rillm's acompletion of a 20,000-chunk stream written one event per
+else the default of the path, the fastest client installed: httptools, then pycurl, then urllib3, for
+`completion()`, and httptools, then aiohttp, for `acompletion()` (`rillm bench`, end to end over sockets:
+rillm's completion takes less CPU time on httptools' blocking socket, one system call and one parser feed a
+read, than on pycurl, which polls and reads until nothing is left each step; pycurl's bare read of a stream
+whose events arrive one per socket read takes a third of urllib3's CPU time, and urllib3's a sixth of
+httpx's; aiohttp's a sixth of httpx's; rillm's acompletion of a 20,000-chunk stream written one event per
 HTTP chunk takes less than half the CPU time on httptools that it takes on aiohttp, whose StreamReader does
 Python work per HTTP chunk), else httpx, with one debug line saying so.
 A name given per call must serve the call's path (`transport="aiohttp"` for `completion()` is an error);
@@ -156,10 +158,10 @@ _CLIENTS: dict[str, tuple[str, str, bool, bool, str]] = {
     "urllib3": ("rillm._http.urllib3_transport", "Urllib3Transport", True, False, "urllib3"),
     "aiohttp": ("rillm._http.aiohttp_transport", "AiohttpTransport", False, True, "aiohttp"),
     "pycurl": ("rillm._http.pycurl_transport", "PycurlTransport", True, False, "pycurl"),
-    "httptools": ("rillm._http.httptools_transport", "HttptoolsTransport", False, True, "httptools"),
+    "httptools": ("rillm._http.httptools_transport", "HttptoolsTransport", True, True, "httptools"),
 }
 # The defaults, best first (by the README's end-to-end benchmark); httpx is always installed.
-_PREFERRED = {False: ("pycurl", "urllib3", "httpx"), True: ("httptools", "aiohttp", "httpx")}
+_PREFERRED = {False: ("httptools", "pycurl", "urllib3", "httpx"), True: ("httptools", "aiohttp", "httpx")}
 # Live transports by name, made on first use (tests may put their own here).
 TRANSPORTS: dict[str, Transport] = {}
 _defaults: dict[bool, str] = {}

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import httptools
 
+from rillm._http.common import masked_request
 from rillm._http.read_timer import ReadTimer
 
-__all__ = ["HIGH_WATER", "Connection"]
+if TYPE_CHECKING:
+    from rillm._http import HttpRequest
+
+__all__ = ["HIGH_WATER", "TAKE", "Connection", "Headers", "Message", "ResponseHead"]
 
 HIGH_WATER = 1 << 20  # body bytes held for a reader before the socket's reads pause
 # The most body bytes handed over in one step (unless one HTTP chunk is larger): the chunks a step decodes then
@@ -34,7 +38,141 @@ HIGH_WATER = 1 << 20  # body bytes held for a reader before the socket's reads p
 TAKE = 8192
 
 
-class Connection(ReadTimer, asyncio.Protocol):
+class Message:
+    """One response's parse, shared by the async connection (`Connection`) and the sync one (`h1_sync.py`):
+    the parser, its callbacks, and the body's pieces as they arrive. (No slots of its own: a class cannot
+    have two bases that both have slots, and the async connection's other is the read timer.)"""
+
+    pieces: list[bytes]
+    on_body: Callable[[bytes], None]
+    parser: httptools.HttpResponseParser
+    status: int
+    headers: list[tuple[str, str]]
+    head_done: bool
+    until_eof: bool
+    keep_alive: bool
+    complete: bool
+    received: bool
+    error: str | None
+
+    def start(self) -> None:
+        """Makes ready for the next response (a new parser: the last one may have stopped mid-message)."""
+        self.pieces = []
+        # The parser's body callback is the list's own append, a C function: no Python frame per HTTP chunk
+        # (with one event per chunk, as providers write them, a Python callback was a third of the cost).
+        self.on_body = self.pieces.append
+        self.parser = httptools.HttpResponseParser(self)  # reads its callbacks from `self` once, here
+        self.status = 0
+        self.headers = []
+        self.head_done = False
+        self.until_eof = False  # the body ends when the connection closes (no length, not chunked)
+        self.keep_alive = False  # the response lets the connection carry the next request
+        self.complete = False
+        self.received = False  # any byte of the response arrived
+        self.error = None
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        self.keep_alive = self.parser.should_keep_alive()  # (asked later, llhttp has reset it for the next message)
+        self.head_done = True
+        names = {name.lower(): value for name, value in self.headers}
+        self.until_eof = "content-length" not in names and "chunked" not in names.get("transfer-encoding", "").lower()
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+    def take_piece(self) -> bytes:
+        """The body bytes that arrived, as one piece of up to `TAKE` bytes (the caller checked there is one)."""
+        pieces = self.pieces  # the same list always: its append is the parser's callback
+        if len(pieces) == 1:
+            piece = pieces[0]
+            pieces.clear()
+            return piece
+        size, count = 0, 0
+        for part in pieces:
+            size += len(part)
+            count += 1
+            if size >= TAKE:
+                break
+        piece = b"".join(pieces[:count])
+        del pieces[:count]
+        return piece
+
+
+class Headers(Mapping[str, str]):
+    """A response's headers, case-insensitive; a repeated header's values joined with ", "."""
+
+    __slots__ = ("_items", "_map")
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._items = items
+        self._map: dict[str, str] = {}
+        for name, value in items:
+            key = name.lower()
+            self._map[key] = f"{self._map[key]}, {value}" if key in self._map else value
+
+    def __getitem__(self, name: str) -> str:
+        return self._map[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def items(self) -> Any:  # the headers as received (error_status keeps repeated ones)
+        return list(self._items)
+
+
+MessageT = TypeVar("MessageT", bound=Message)
+PoolT = TypeVar("PoolT")
+
+
+class ResponseHead(Generic[MessageT, PoolT]):
+    """What the httptools transport's responses, async and sync, share: the head, kept (once the body is read
+    the connection goes back to the pool and carries the next response), and the pool the connection is
+    from."""
+
+    __slots__ = ("_conn", "_done", "_headers", "_origin", "_pool", "_request", "header_list", "status_code", "whole")
+
+    def __init__(self, conn: MessageT, origin: tuple[str, str, int], pool: PoolT, request: HttpRequest) -> None:
+        self.status_code = conn.status
+        self.header_list = conn.headers
+        self._conn = conn
+        self._origin = origin
+        self._pool = pool
+        self._request = request
+        self._done = False  # the connection went back to the pool, or was closed
+        self.whole = False  # the body had been read to its end when the response was closed
+        self._headers: Headers | None = None
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        if self._headers is None:
+            self._headers = Headers(self.header_list)
+        return self._headers
+
+    @property
+    def is_closed(self) -> bool:
+        return self._done
+
+    @property
+    def request(self) -> Any:
+        return masked_request(self._request)
+
+    def __del__(self) -> None:
+        """A response dropped unclosed gives its pool turn back (and closes its connection)."""
+        if not getattr(self, "_done", True):
+            self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Connection(ReadTimer, Message, asyncio.Protocol):
     """The protocol of one connection, reused for each response it carries (`start()` before each)."""
 
     __slots__ = (
@@ -68,21 +206,8 @@ class Connection(ReadTimer, asyncio.Protocol):
         self.start()
 
     def start(self) -> None:
-        """Makes ready for the next response (a new parser: the last one may have stopped mid-message)."""
-        self.pieces: list[bytes] = []
-        # The parser's body callback is the list's own append, a C function: no Python frame per HTTP chunk
-        # (with one event per chunk, as providers write them, a Python callback was a third of the cost).
-        self.on_body = self.pieces.append
-        self.parser = httptools.HttpResponseParser(self)  # reads its callbacks from `self` once, here
-        self.status = 0
-        self.headers: list[tuple[str, str]] = []
-        self.head_done = False
-        self.until_eof = False  # the body ends when the connection closes (no length, not chunked)
-        self.keep_alive = False  # the response lets the connection carry the next request
+        super().start()
         self.buffered = 0  # bytes read since the reader last took the body's pieces (flow control)
-        self.complete = False
-        self.received = False  # any byte of the response arrived
-        self.error: str | None = None
         self.expired = False
         self.paused = False
         self.waiter: asyncio.Future[None] | None = None
@@ -123,39 +248,12 @@ class Connection(ReadTimer, asyncio.Protocol):
         if self.on_lost is not None:
             self.on_lost(self)
 
-    # -- the parser's callbacks ---------------------------------------------------------------------------------
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
-
-    def on_headers_complete(self) -> None:
-        self.status = self.parser.get_status_code()
-        self.keep_alive = self.parser.should_keep_alive()  # (asked later, llhttp has reset it for the next message)
-        self.head_done = True
-        names = {name.lower(): value for name, value in self.headers}
-        self.until_eof = "content-length" not in names and "chunked" not in names.get("transfer-encoding", "").lower()
-
-    def on_message_complete(self) -> None:
-        self.complete = True
-
     # -- the reader's side --------------------------------------------------------------------------------------
 
     def take(self) -> bytes:
         """The body bytes that arrived, as one piece of up to `TAKE` bytes (the reader checked there is one)."""
-        pieces = self.pieces  # the same list always: its append is the parser's callback
-        if len(pieces) == 1:
-            piece = pieces[0]
-            pieces.clear()
-        else:
-            size, count = 0, 0
-            for part in pieces:
-                size += len(part)
-                count += 1
-                if size >= TAKE:
-                    break
-            piece = b"".join(pieces[:count])
-            del pieces[:count]
-        self.buffered = self.buffered - len(piece) if pieces else 0  # (the framing's bytes counted too)
+        piece = self.take_piece()
+        self.buffered = self.buffered - len(piece) if self.pieces else 0  # (the framing's bytes counted too)
         if self.paused and self.buffered < HIGH_WATER:
             self.paused = False
             if self.transport is not None:

@@ -10,19 +10,19 @@ import contextlib
 import socket
 import ssl
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from rillm._http import HttpRequest
 from rillm._http.common import transport_error
 from rillm._http.h1 import Connection
 
-__all__ = ["Origin", "connect", "proxy_auth"]
+__all__ = ["Origin", "connect", "origin_of", "proxy_auth", "request_head", "ssl_context"]
 
 Origin = tuple[str, str, int]  # scheme, host, port
 _SSL: list[ssl.SSLContext] = []
 
 
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """The system's certificates and, when installed, certifi's (httpx's), made once."""
     if not _SSL:
         context = ssl.create_default_context()
@@ -58,7 +58,7 @@ async def _open(
     loop: asyncio.AbstractEventLoop, host: str, port: int, tls: bool, server_name: str | None, request: HttpRequest
 ) -> Connection:
     limit = request.timeout.connect
-    context = _ssl_context() if tls else None
+    context = ssl_context() if tls else None
     try:
         _transport, conn = await asyncio.wait_for(
             loop.create_connection(
@@ -93,7 +93,7 @@ async def _tunnel(
                 raise transport_error("ConnectTimeout", "", request, timeout=True, limit=request.timeout.connect)
         if not 200 <= conn.status < 300:
             raise OSError(f"the proxy refused the tunnel: {conn.status}")
-        transport = await loop.start_tls(conn.transport, conn, _ssl_context(), server_hostname=host)
+        transport = await loop.start_tls(conn.transport, conn, ssl_context(), server_hostname=host)
     except BaseException:
         conn.abort()
         raise
@@ -106,3 +106,38 @@ def proxy_auth(proxy: Any) -> list[str]:
         return []
     token = base64.b64encode(f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()).decode()
     return [f"Proxy-Authorization: Basic {token}"]
+
+
+def origin_of(request: HttpRequest) -> tuple[SplitResult, Origin]:
+    """The request's URL, split, and its origin; an URL that is not http(s) is refused."""
+    parts = urlsplit(request.url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise transport_error("UnsupportedProtocol", f"cannot send to {scheme}://", request, timeout=False, limit=None)
+    return parts, (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
+
+
+def request_head(request: HttpRequest, parts: Any, proxy: str | None) -> bytes:
+    """The request line and headers; the absolute URL and the proxy's credentials for a plain-http proxy."""
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    if proxy is not None:
+        target = request.url
+    lines = [f"{request.method} {target} HTTP/1.1"]
+    names = {name.lower() for name in request.headers}
+    if "host" not in names:
+        lines.append(f"Host: {parts.netloc}")
+    for name, value in request.headers.items():
+        if "\r" in name or "\n" in name or ":" in name or "\r" in value or "\n" in value:
+            raise transport_error("LocalProtocolError", f"invalid header {name!r}", request, timeout=False, limit=None)
+        lines.append(f"{name}: {value}")
+    if "content-length" not in names:
+        lines.append(f"Content-Length: {len(request.body)}")
+    if proxy is not None:
+        lines.extend(proxy_auth(urlsplit(proxy)))
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeEncodeError:
+        detail = "a header is not latin-1"
+        raise transport_error("LocalProtocolError", detail, request, timeout=False, limit=None) from None

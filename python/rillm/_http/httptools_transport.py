@@ -18,14 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
-from typing import Any, NoReturn
-from urllib.parse import urlsplit
+import threading
+from collections.abc import AsyncIterator, Hashable, Iterator
 
-from rillm._http import HttpRequest, NextReadTimeout, limits
-from rillm._http.common import BodyError, env_proxy, error_status, masked_request, read_limit, transport_error
-from rillm._http.h1 import Connection
-from rillm._http.h1_connect import Origin, connect, proxy_auth
+from rillm._http import HttpRequest, NextReadTimeout, h1_sync, limits
+from rillm._http.common import BodyError, env_proxy, error_status, read_limit, transport_error
+from rillm._http.h1 import Connection, ResponseHead
+from rillm._http.h1_connect import Origin, connect, origin_of, request_head
 from rillm._http.loops import LoopClients
 
 __all__ = ["HttptoolsResponse", "HttptoolsTransport"]
@@ -99,31 +98,6 @@ async def _close(pool: _Pool) -> None:
     await pool.close()
 
 
-class _Headers(Mapping[str, str]):
-    """A response's headers, case-insensitive; a repeated header's values joined with ", "."""
-
-    __slots__ = ("_items", "_map")
-
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        self._items = items
-        self._map: dict[str, str] = {}
-        for name, value in items:
-            key = name.lower()
-            self._map[key] = f"{self._map[key]}, {value}" if key in self._map else value
-
-    def __getitem__(self, name: str) -> str:
-        return self._map[name.lower()]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._map)
-
-    def __len__(self) -> int:
-        return len(self._map)
-
-    def items(self) -> Any:  # the headers as received (error_status keeps repeated ones)
-        return list(self._items)
-
-
 class HttptoolsTransport:
     """rillm's asyncio client, one pool per provider and pool size per event loop, made on first use."""
 
@@ -131,9 +105,19 @@ class HttptoolsTransport:
 
     def __init__(self) -> None:
         self.loops: LoopClients[_Pool] = LoopClients(_pool, _close)
+        self._lock = threading.Lock()
+        self._sync: dict[Hashable, h1_sync.SyncPool] = {}
 
-    def send(self, request: HttpRequest) -> NoReturn:
-        raise TypeError("the httptools transport is async only")
+    def send(self, request: HttpRequest) -> h1_sync.SyncResponse:
+        """The sync path (`h1_sync.py`): sends the request and returns the response with its body unread."""
+        key = (request.provider, limits(request))
+        pool = self._sync.get(key)
+        if pool is None:
+            with self._lock:
+                pool = self._sync.get(key)
+                if pool is None:
+                    pool = self._sync[key] = h1_sync.SyncPool(*key[1])
+        return h1_sync.send(pool, request)
 
     async def asend(self, request: HttpRequest) -> HttptoolsResponse:
         """Sends the request and returns the response with its body unread; raises for an error status."""
@@ -160,19 +144,19 @@ class HttptoolsTransport:
         return response
 
     def close(self) -> None:
-        """Nothing to close outside a loop: pools close with their loop."""
+        """Closes the sync pools' idle connections (async pools close with their loop)."""
+        with self._lock:
+            pools, self._sync = list(self._sync.values()), {}
+        for pool in pools:
+            pool.close()
 
 
 async def _exchange(pool: _Pool, request: HttpRequest) -> tuple[Connection, Origin]:
     """Sends the request on a kept connection or a new one, and waits for the response's head."""
     loop = asyncio.get_running_loop()
-    parts = urlsplit(request.url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise transport_error("UnsupportedProtocol", f"cannot send to {scheme}://", request, timeout=False, limit=None)
-    origin = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
+    parts, origin = origin_of(request)
     proxy = pool.proxy(origin, request.url)
-    head = _head(request, parts, proxy if scheme == "http" else None)
+    head = request_head(request, parts, proxy if origin[0] == "http" else None)
     conn = pool.checkout(origin, loop.time())
     if conn is not None:
         # A kept connection the server closed meanwhile answers nothing: send again on a new one.
@@ -209,74 +193,14 @@ async def _send(conn: Connection, head: bytes, request: HttpRequest) -> Connecti
     return conn
 
 
-def _head(request: HttpRequest, parts: Any, proxy: str | None) -> bytes:
-    """The request line and headers; the absolute URL and the proxy's credentials for a plain-http proxy."""
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    if proxy is not None:
-        target = request.url
-    lines = [f"{request.method} {target} HTTP/1.1"]
-    names = {name.lower() for name in request.headers}
-    if "host" not in names:
-        lines.append(f"Host: {parts.netloc}")
-    for name, value in request.headers.items():
-        if "\r" in name or "\n" in name or ":" in name or "\r" in value or "\n" in value:
-            raise transport_error("LocalProtocolError", f"invalid header {name!r}", request, timeout=False, limit=None)
-        lines.append(f"{name}: {value}")
-    if "content-length" not in names:
-        lines.append(f"Content-Length: {len(request.body)}")
-    if proxy is not None:
-        lines.extend(proxy_auth(urlsplit(proxy)))
-    try:
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    except UnicodeEncodeError:
-        detail = "a header is not latin-1"
-        raise transport_error("LocalProtocolError", detail, request, timeout=False, limit=None) from None
-
-
-class HttptoolsResponse:
+class HttptoolsResponse(ResponseHead[Connection, _Pool]):
     """An open response of the httptools transport behind the seam's `Response`."""
 
-    __slots__ = (
-        "_conn",
-        "_done",
-        "_headers",
-        "_loop",
-        "_origin",
-        "_pool",
-        "_request",
-        "header_list",
-        "status_code",
-        "whole",
-    )
+    __slots__ = ("_loop",)
 
     def __init__(self, conn: Connection, origin: Origin, pool: _Pool, request: HttpRequest) -> None:
-        # The head, kept: once the body is read the connection goes back to the pool and carries the next one.
-        self.status_code = conn.status
-        self.header_list = conn.headers
-        self._conn = conn
-        self._origin = origin
-        self._pool = pool
-        self._request = request
+        super().__init__(conn, origin, pool, request)
         self._loop = asyncio.get_running_loop()
-        self._done = False  # the connection went back to the pool, or was closed
-        self.whole = False  # the body had been read to its end when the response was closed
-        self._headers: _Headers | None = None
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        if self._headers is None:
-            self._headers = _Headers(self.header_list)
-        return self._headers
-
-    @property
-    def is_closed(self) -> bool:
-        return self._done
-
-    @property
-    def request(self) -> Any:
-        return masked_request(self._request)
 
     def iter_bytes(self, next_read_timeout: NextReadTimeout | None = None) -> Iterator[bytes]:
         raise TypeError("the httptools transport is async only")
@@ -328,11 +252,6 @@ class HttptoolsResponse:
 
     async def aclose(self) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        """A response dropped unclosed gives its pool turn back (and closes its connection)."""
-        if not getattr(self, "_done", True):
-            self.close()
 
 
 class _Body:
