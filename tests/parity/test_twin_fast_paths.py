@@ -86,3 +86,43 @@ def test_bytes_fed_when_the_stream_stops_inside_a_feed(both: tuple[Backend, Back
             decoder.feed(data)
             fed.append((decoder.done, decoder.bytes_fed))
         assert fed[0] == fed[1] == (True, len(data) - len(b"data: x") - 2 * len(ending)), ending
+
+
+# The twin reads a chunk that begins as the last one did, through `"choices":`, from there on, and puts the
+# head's keys before what it read (decode/openai.py `OpenAiDecoder.read`): every way a head can repeat, change,
+# be refused or be followed by keys that replace its own must read as one parse of the whole chunk does.
+_HEAD = '{"id":"c1","object":"chat.completion.chunk","created":5,"model":"m","system_fingerprint":"fp",'
+_REST = '"choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}'
+HEADS = {
+    "repeated": [_HEAD + _REST % i for i in range(3)],
+    "replaced-after-choices": [_HEAD + _REST % 0, _HEAD + (_REST % 1)[:-1] + ',"model":"late","id":"c2"}'],
+    "repeated-in-the-head": [_HEAD + '"model":"n",' + _REST % i for i in range(3)],
+    "choices-in-a-key": ['{"a\\"choices":1,"id":"c1",' + _REST % i for i in range(3)],
+    "space-before-choices": [_HEAD[:-1] + ' ,\t"choices":' + _REST[10:] % i for i in range(3)],
+    "choices-first": ["{" + (_REST % i)[:-1] + ',"id":"c1"}' for i in range(3)],
+    "a-list-in-the-head": [_HEAD + '"extra":[1],' + _REST % i for i in range(3)],
+    "escaped-head": ['{"\\u0069d":"c\\u00e9",' + _REST % i for i in range(3)],
+    "head-then-bad-rest": [_HEAD + _REST % 0, _HEAD + (_REST % 1)[:-1], _HEAD + _REST % 2],
+    "head-then-deep-rest": [_HEAD + _REST % 0, _HEAD + (_REST % 1)[:-1] + ',"x":' + "[" * 300 + "]" * 300 + "}"],
+    "head-then-cut": [_HEAD + _REST % 0, _HEAD[:-1] + ',"choices":'],
+    "every-head-new": [_HEAD.replace(":5,", f":{i},") + _REST % i for i in range(12)] + [_HEAD + _REST % 0] * 2,
+}
+
+
+@pytest.mark.parametrize("name", HEADS)
+def test_a_repeated_head_reads_as_the_whole_chunk(both: tuple[Backend, Backend], name: str) -> None:
+    data = b"".join(b"data: " + chunk.encode() + b"\n\n" for chunk in HEADS[name]) + b"data: [DONE]\n\n"
+    for pieces in ([data], [data[i : i + 1] for i in range(len(data))], [data[:97], data[97:]]):
+        rust, python = (decode(b.module, pieces) for b in both)
+        assert rust.comparable() == python.comparable()
+        assert [repr(c) for c in rust.chunks] == [repr(c) for c in python.chunks]
+    assert (rust.error is None) == (name not in ("head-then-bad-rest", "head-then-deep-rest", "head-then-cut"))
+
+
+def test_chunks_of_one_head_share_no_list(both: tuple[Backend, Backend]) -> None:
+    """A head whose values are not all immutable is not kept: each chunk has its own objects."""
+    data = "".join(f"data: {chunk}\n\n" for chunk in HEADS["a-list-in-the-head"]).encode()
+    for backend in both:
+        first, second, third = decode(backend.module, [data]).chunks
+        assert first.extra == second.extra == third.extra == [1]
+        assert first.extra is not second.extra and second.extra is not third.extra

@@ -44,6 +44,9 @@ _CHUNK_KEYS = frozenset(
     {"id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"}
     | {"citations", "provider_specific_fields", "error"}
 )
+# How many heads one stream may keep (OpenAiDecoder.keep_head), and the types of a head's values.
+_HEADS = 8
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _CHOICE_KEYS = frozenset({"index", "delta", "finish_reason", "logprobs", "message"})
 _DELTA_OPAQUE = ("annotations", "audio", "thinking_blocks", "provider_specific_fields")
 _DELTA_KEYS = frozenset(
@@ -60,7 +63,7 @@ class OpenAiDecoder:
     # The ids come from the chunks (an Azure filter chunk has none: it gets the last one, or "").
     NEEDS_ID: ClassVar[bool] = False
 
-    __slots__ = ("choices", "created", "default_created", "default_model", "last_id", "last_model")
+    __slots__ = ("choices", "created", "default_created", "default_model", "head", "heads", "last_id", "last_model")
 
     def __init__(self, id_: str, model: str, created: int) -> None:
         self.last_id: str | None = None
@@ -70,6 +73,10 @@ class OpenAiDecoder:
         self.default_created = created
         # Every choice index seen, and whether it has finished.
         self.choices: dict[int, bool] = {}
+        # How the last chunk began (`keep_head`): its text through `"choices":`, where `"choices"` starts in it,
+        # and the keys read from that text; and how many times a head may still be kept.
+        self.head: tuple[str, int, dict[str, Any]] | None = None
+        self.heads = _HEADS
 
     def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
@@ -82,7 +89,7 @@ class OpenAiDecoder:
             if payload.startswith("[DONE]"):
                 return STOP
         try:
-            obj = jsonutil.loads(data)
+            obj = self.read(data)
             wire = wire_chunk(obj)
         except (jsonutil.JsonError, ShapeError) as exc:
             raise decode_error(event, f"invalid chunk: {exc}") from None
@@ -101,6 +108,42 @@ class OpenAiDecoder:
         if failed_with is not None:
             raise provider_error(event, finish_reason_error(failed_with), "")
         return CONTINUE
+
+    def read(self, data: str) -> Any:
+        """`jsonutil.loads(data)`: the same value or the same error. A chunk that begins as the last one did,
+        through `"choices":`, has only the rest read (as an object of its own) and the head's keys put before
+        it: a dict built as the whole text's parse builds it (a key repeated after the head keeps its first
+        place and takes its last value). Twin of the head in rust/decode/openai_wire.rs (there the head's
+        values are reused; here its keys, whose values are immutable)."""
+        head = self.head
+        if head is not None and data.startswith(head[0]):
+            try:
+                rest = jsonutil.loads("{" + data[head[1] :])
+            except jsonutil.JsonError:
+                return jsonutil.loads(data)  # the error as the whole text gives it, at its offset
+            return {**head[2], **rest}
+        obj = jsonutil.loads(data)
+        if self.heads and type(obj) is dict and "choices" in obj:
+            self.keep_head(data)
+        return obj
+
+    def keep_head(self, data: str) -> None:
+        """Keeps how `data` (a chunk's payload, parsed) begins, through `"choices":`, when the keys before it
+        all have values that cannot be changed (strings, numbers, booleans, null), so its chunks can share
+        them. The text before it, with `}` for its last comma, must be an object itself: then `"choices"` is
+        that object's next key (not a string's content). Tried at most `_HEADS` times a stream: a stream
+        whose chunks begin differently each time stops trying."""
+        self.heads -= 1
+        at = data.find('"choices":')
+        before = data[:at].rstrip(" \t\n\r") if at > 0 else ""
+        if before[-1:] != ",":
+            return
+        try:
+            keys = jsonutil.loads(before[:-1] + "}")
+        except jsonutil.JsonError:
+            return
+        if type(keys) is dict and all(type(value) in _SCALARS for value in keys.values()):
+            self.head = (data[: at + len('"choices":')], at, keys)
 
     def complete(self) -> bool:
         """Whether the stream may end here without `[DONE]`: some choice was seen and all finished."""
