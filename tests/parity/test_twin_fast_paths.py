@@ -105,6 +105,15 @@ HEADS = {
     "head-then-bad-rest": [_HEAD + _REST % 0, _HEAD + (_REST % 1)[:-1], _HEAD + _REST % 2],
     "head-then-deep-rest": [_HEAD + _REST % 0, _HEAD + (_REST % 1)[:-1] + ',"x":' + "[" * 300 + "]" * 300 + "}"],
     "head-then-cut": [_HEAD + _REST % 0, _HEAD[:-1] + ',"choices":'],
+    "extras-changing": [
+        _HEAD + (_REST % 0)[:-1] + ',"a":1}',
+        _HEAD + (_REST % 1)[:-1] + ',"b":2}',
+        _HEAD + (_REST % 2)[:-1] + ',"a":3,"b":4}',
+        _HEAD + (_REST % 3)[:-1] + ',"b":5,"a":6}',
+        _HEAD + _REST % 4,
+        _HEAD + (_REST % 5)[:-1] + ',"a":7}',
+    ],
+    "text-deltas": [_HEAD + _REST.replace('{"content":"%s"}', d) for d in ('{"content":null}', '{"role":"x"}', "{}")],
     "every-head-new": [_HEAD.replace(":5,", f":{i},") + _REST % i for i in range(12)] + [_HEAD + _REST % 0] * 2,
 }
 

@@ -63,7 +63,18 @@ class OpenAiDecoder:
     # The ids come from the chunks (an Azure filter chunk has none: it gets the last one, or "").
     NEEDS_ID: ClassVar[bool] = False
 
-    __slots__ = ("choices", "created", "default_created", "default_model", "head", "heads", "last_id", "last_model")
+    __slots__ = (
+        "choices",
+        "created",
+        "default_created",
+        "default_model",
+        "extra",
+        "head",
+        "heads",
+        "keys",
+        "last_id",
+        "last_model",
+    )
 
     def __init__(self, id_: str, model: str, created: int) -> None:
         self.last_id: str | None = None
@@ -77,6 +88,9 @@ class OpenAiDecoder:
         # and the keys read from that text; and how many times a head may still be kept.
         self.head: tuple[str, int, dict[str, Any]] | None = None
         self.heads = _HEADS
+        # The last chunk's keys, and those of them that are extras (`chunk`).
+        self.keys: set[str] = set()
+        self.extra: tuple[str, ...] = ()
 
     def decode(self, event: Event, out: list[ModelResponseStream]) -> Flow:
         data = event.data.decode("utf-8", "replace")
@@ -191,13 +205,18 @@ class OpenAiDecoder:
         chunk._usage = None
         chunk.citations = get("citations")
         chunk.provider_specific_fields = psf
-        # `wire_extras` without its first test: OpenAI sends an `obfuscation` key with every chunk.
-        extra = obj.keys() - _CHUNK_KEYS
+        # `wire_extras` without its first test: OpenAI sends an `obfuscation` key with every chunk. A chunk with
+        # the last one's keys has its extras under the same keys: comparing the keys with the last ones makes
+        # no set, where finding them does.
+        keys = obj.keys()
+        if keys != self.keys:
+            self.keys = set(keys)
+            self.extra = tuple(keys - _CHUNK_KEYS)
+        extra = self.extra
         if not extra:
             chunk._extras = None
         elif len(extra) == 1:
-            (key,) = extra
-            chunk._extras = {key: obj[key]}
+            chunk._extras = {extra[0]: obj[extra[0]]}
         else:
             chunk._extras = wire_extras(obj, _CHUNK_KEYS)
         return chunk
@@ -287,6 +306,16 @@ def wire_choice(obj: Any, position: int) -> tuple[StreamingChoices, str | None]:
 def wire_delta(obj: Any) -> Delta:
     if type(obj) is not dict:
         raise ShapeError("delta: expected an object")
+    if len(obj) == 1:
+        # The usual delta, a text alone: what the general reading below makes of it, without its loop.
+        content = obj.get("content")
+        if type(content) is str:
+            delta = _new(Delta)
+            delta.role = delta.tool_calls = delta.function_call = delta.refusal = None
+            delta.reasoning_content = delta.thinking_blocks = delta.annotations = delta.audio = None
+            delta.provider_specific_fields = delta._extras = None
+            delta.content = content
+            return delta
     extras = None if _DELTA_KEYS.issuperset(obj) else wire_extras(obj, _DELTA_KEYS)
     reasoning = obj.get("reasoning")
     if reasoning is not None and obj.get("reasoning_content") is not None:
