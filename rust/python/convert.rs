@@ -55,10 +55,13 @@ fn dumped(py: Python<'_>, json: &Json) -> PyResult<String> {
 
 /// A decoded chunk as Python objects. Its usage stays JSON until it is first read (`PyChunk::usage`).
 pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
-    let mut choices = Vec::with_capacity(c.choices.len());
-    for ch in c.choices {
-        choices.push(Bound::new(py, choice(py, ch)?)?);
-    }
+    let n = c.choices.len();
+    let mut made = c.choices.into_iter().map(|ch| Bound::new(py, choice(py, ch)?));
+    let choices = match (n, made.next()) {
+        // The usual chunk: its list made from an array, with no vector allocated for it.
+        (1, Some(only)) => PyList::new(py, [only?])?,
+        (_, first) => PyList::new(py, first.into_iter().chain(made).collect::<PyResult<Vec<_>>>()?)?,
+    };
     let usage = match c.usage {
         Some(usage) => Lazy::Raw(checked_usage(py, usage)?),
         None => Lazy::Absent,
@@ -70,7 +73,7 @@ pub(crate) fn chunk(py: Python<'_>, c: Chunk) -> PyResult<PyChunk> {
         object: None,
         system_fingerprint: c.system_fingerprint,
         service_tier: c.service_tier,
-        choices: Some(PyList::new(py, choices)?.into_any().unbind()),
+        choices: Some(choices.into_any().unbind()),
         usage,
         citations: Lazy::from_json(c.citations),
         provider_specific_fields: Lazy::from_json(c.provider_specific_fields),
