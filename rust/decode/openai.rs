@@ -12,7 +12,8 @@
 
 use super::dialect::{provider_error, Dialect};
 use super::openai_parts::with_field;
-use super::openai_wire::{read_chunk, Seen, WireChunk};
+use super::openai_seen::Seen;
+use super::openai_wire::{read_chunk, WireChunk};
 use super::{Options, Sink};
 use crate::chunk::{Chunk, Delta, Json, Shared};
 use crate::error::Error;
@@ -157,6 +158,7 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
 fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
     use super::openai_keys::{CallKeys, ChoiceKeys, DeltaKeys, KeyOrder};
     use super::openai_wire as wire;
+    use super::openai_delta;
     use super::Piece;
     let mut p = Parser::new(text);
     let piece = match kind {
@@ -167,15 +169,15 @@ fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
         }
         "delta" => {
             let mut delta = Delta::default();
-            wire::delta(&mut p, &mut delta, &mut DeltaKeys::default())?;
+            openai_delta::delta(&mut p, &mut delta, &mut DeltaKeys::default())?;
             Piece::Delta(delta)
         }
         "tool_call" => {
             let mut call = crate::chunk::ToolCall::default();
-            wire::tool_call(&mut p, &mut call, 0, &mut CallKeys::default())?;
+            openai_delta::tool_call(&mut p, &mut call, 0, &mut CallKeys::default())?;
             Piece::ToolCall(call)
         }
-        _ => Piece::Function(wire::function(&mut p, &mut KeyOrder::default())?),
+        _ => Piece::Function(openai_delta::function(&mut p, &mut KeyOrder::default())?),
     };
     p.finish()?;
     Ok(piece)

@@ -4,6 +4,7 @@
 //! spares the scan for its closing quote and the lookup of what it is.
 //! The Python twin checks its dicts against key sets instead (`python/rillm/_fallback/decode/openai.py`).
 
+use crate::chunk::Json;
 use crate::json::{Key, Parser, Result};
 
 /// The keys of the last object read at one level of a chunk (the chunk, a choice, a delta, ...), in order,
@@ -29,6 +30,7 @@ pub(crate) struct ChoiceKeys {
     pub(crate) choice: KeyOrder,
     pub(crate) delta: DeltaKeys,
     pub(crate) head: ChoiceHead,
+    pub(crate) tail: ChoiceTail,
 }
 
 /// How the last choice began, up to its delta: its text from its opening brace through the colon after
@@ -59,6 +61,57 @@ impl ChoiceHead {
     }
 }
 
+/// How the last choice ended after its delta: its text from just past the delta's value through the
+/// choice's closing brace, when every key there was a `logprobs` or `finish_reason` of null (what a
+/// stream's choice sends until its last chunk), with the choice's position and which of the two it nulls.
+/// A choice at the same position whose text after its delta is the same bytes reads the same from there.
+#[derive(Debug, Default)]
+pub(crate) struct ChoiceTail {
+    pub(crate) text: String,
+    pub(crate) position: i64,
+    pub(crate) nulls: u8,
+}
+
+impl ChoiceTail {
+    /// A tail's `nulls`: it sets `logprobs` to null.
+    pub(crate) const LOGPROBS: u8 = 1;
+    /// A tail's `nulls`: it sets `finish_reason` to null.
+    pub(crate) const FINISH_REASON: u8 = 2;
+
+    /// When the choice at `position` goes on at `at` in `text` with this tail: the offset past it, having
+    /// nulled the choice's `logprobs` and `finish` reason as the tail does.
+    #[inline]
+    pub(crate) fn resume(
+        &self,
+        (text, at): (&str, usize),
+        position: i64,
+        logprobs: &mut Option<Json>,
+        finish: &mut Option<String>,
+    ) -> Option<usize> {
+        if self.position != position || self.text.is_empty() || !text.as_bytes()[at..].starts_with(self.text.as_bytes())
+        {
+            return None;
+        }
+        if self.nulls & Self::LOGPROBS != 0 {
+            *logprobs = None;
+        }
+        if self.nulls & Self::FINISH_REASON != 0 {
+            *finish = None;
+        }
+        Some(at + self.text.len())
+    }
+
+    /// Keeps `text` as the tail of a choice at `position`, refilled in place (as `ChoiceHead::keep`).
+    pub(crate) fn keep(&mut self, text: &str, position: i64, nulls: u8) {
+        if self.position == position && self.text == text {
+            return;
+        }
+        self.text.clear();
+        self.text.push_str(text);
+        (self.position, self.nulls) = (position, nulls);
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct DeltaKeys {
     pub(crate) delta: KeyOrder,
@@ -85,6 +138,11 @@ impl<'o> Keys<'o> {
     /// Reads the keys of an object whose first `at` keys were read already.
     pub(crate) fn resumed(order: &'o mut KeyOrder, at: usize) -> Self {
         Keys { order, at }
+    }
+
+    /// Goes on as if the first `at` keys of the object had been read.
+    pub(crate) fn skip_to(&mut self, at: usize) {
+        self.at = at;
     }
 
     /// How many keys of the object have been read.

@@ -8,127 +8,14 @@
 //! place: `read_chunk`), so that a repeated key whose earlier value has another type reads as on the twin.
 //! Values are parsed into their
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
-//! moving them showed in profiles. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
+//! moving them showed in profiles. What is kept from one chunk for the next is in `openai_seen.rs`, the
+//! delta's reading in `openai_delta.rs`. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
 
-use super::openai_keys::{CallKeys, ChoiceHead, ChoiceKeys, ChunkKeys, DeltaKeys, Field, KeyOrder, Keys};
-use super::openai_parts::split_parts;
-use crate::chunk::{Arguments, Choice, Delta, FinishReason, Function, Json, Shared, ToolCall};
-use crate::json::{as_string, collapse_repeated_keys, JsonError, Key, ObjectBuilder, Parser, Peek, Problem, Result};
-
-/// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
-/// also what a chunk that lacks its own gets. A chunk's values are kept only once the whole chunk has been
-/// read (`Seen::keep`), so that a second read of it (`read_chunk`) starts from the same slots.
-#[derive(Debug, Default)]
-pub(crate) struct Seen {
-    pub(crate) id: Slot,
-    pub(crate) model: Slot,
-    pub(crate) fingerprint: Slot,
-    pub(crate) service_tier: Slot,
-    /// The keys of the last chunk, at every level: the guesses for the next one's. (Boxed, as the head: the
-    /// decoder stays small.)
-    pub(crate) keys: Box<ChunkKeys>,
-    head: Box<Head>,
-}
-
-/// How the last chunk began, up to its `choices`: its text from the start through the colon after
-/// `"choices"`, when every key before it was one of id, object, created, model, `system_fingerprint` and
-/// `service_tier` (a stream sends those the same on every chunk), and what they read as. A chunk whose
-/// text begins with the same bytes reads the same up to there, so it takes those values and is read from
-/// its `choices` on: the head is compared, not parsed.
-#[derive(Debug, Default)]
-struct Head {
-    text: Box<str>,
-    /// How many keys the head holds, `choices` included.
-    keys: usize,
-    id: Option<Shared>,
-    model: Option<Shared>,
-    created: Option<i64>,
-    system_fingerprint: Option<Shared>,
-    service_tier: Option<Shared>,
-}
-
-impl Head {
-    /// Whether `data` begins with this head: then `out` has its values.
-    #[inline]
-    fn starts(&self, data: &str, out: &mut WireChunk<'_>) -> bool {
-        if self.text.is_empty() || !data.as_bytes().starts_with(self.text.as_bytes()) {
-            return false;
-        }
-        out.id.clone_from(&self.id);
-        out.model.clone_from(&self.model);
-        out.created = self.created;
-        out.system_fingerprint.clone_from(&self.system_fingerprint);
-        out.service_tier.clone_from(&self.service_tier);
-        true
-    }
-
-    /// Keeps `text` (a chunk's bytes through the colon after `"choices"`) and what `out` read from it, the
-    /// chunk's `keys` first keys, unless it is the head already.
-    fn keep(&mut self, text: &str, keys: usize, out: &WireChunk<'_>) {
-        if *self.text == *text {
-            return;
-        }
-        *self = Head {
-            text: text.into(),
-            keys,
-            id: out.id.clone(),
-            model: out.model.clone(),
-            created: out.created,
-            system_fingerprint: out.system_fingerprint.clone(),
-            service_tier: out.service_tier.clone(),
-        };
-    }
-}
-
-impl Seen {
-    fn keep(&mut self, chunk: &WireChunk<'_>) {
-        self.id.keep(chunk.id.as_ref());
-        self.model.keep(chunk.model.as_ref());
-        self.fingerprint.keep(chunk.system_fingerprint.as_ref());
-        self.service_tier.keep(chunk.service_tier.as_ref());
-    }
-}
-
-/// The last value of one repeated string, and whether it is "plain" (no quote, backslash or control
-/// character), in which case an unchanged value is recognised by comparing bytes, without a scan.
-#[derive(Debug, Default)]
-pub(crate) struct Slot {
-    pub(crate) value: Option<Shared>,
-    plain: bool,
-}
-
-impl Slot {
-    /// The next value (a string or null), shared with the previous chunk's when equal. An empty string
-    /// reads as `None` when `empty_is_none` (id and model).
-    pub(crate) fn read(&self, p: &mut Parser<'_>, empty_is_none: bool) -> Result<Option<Shared>> {
-        if let Some(value) = self.value.as_ref().filter(|_| self.plain) {
-            if p.same_plain_string(value) {
-                return Ok(Some(value.clone()));
-            }
-        }
-        p.str_with(|s| {
-            if empty_is_none && s.is_empty() {
-                return None;
-            }
-            match &self.value {
-                Some(value) if **value == *s => Some(value.clone()),
-                _ => Some(s.into()),
-            }
-        })
-        .map(Option::flatten)
-    }
-
-    /// Keeps what a chunk read (`None` leaves the slot as it was).
-    #[inline]
-    fn keep(&mut self, value: Option<&Shared>) {
-        if let Some(value) = value {
-            if !self.value.as_ref().is_some_and(|kept| Shared::ptr_eq(kept, value)) {
-                self.plain = !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-                self.value = Some(value.clone());
-            }
-        }
-    }
-}
+use super::openai_delta::{delta, json, position};
+use super::openai_keys::{ChoiceKeys, ChoiceTail, ChunkKeys, Field, Keys};
+use super::openai_seen::{Head, Seen, Start, TailRead, CHOICE_DEPTH};
+use crate::chunk::{Choice, Delta, FinishReason, Shared};
+use crate::json::{collapse_repeated_keys, JsonError, Key, ObjectBuilder, Parser, Peek, Result};
 
 /// The top-level chunk as sent. Strings the stream repeats are already shared with earlier chunks.
 #[derive(Default)]
@@ -149,6 +36,49 @@ pub(crate) struct WireChunk<'a> {
     pub(crate) provider_specific_fields: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
     pub(crate) extras: ObjectBuilder,
+}
+
+// The head's methods are here, beside the chunk they fill and read (`openai_seen.rs` keeps the head).
+impl Head {
+    /// Whether `data` begins with this head: then `out` has its values.
+    #[inline]
+    pub(super) fn starts(&self, data: &str, out: &mut WireChunk<'_>) -> bool {
+        if self.text.is_empty() || !data.as_bytes().starts_with(self.text.as_bytes()) {
+            return false;
+        }
+        out.id.clone_from(&self.id);
+        out.model.clone_from(&self.model);
+        out.created = self.created;
+        out.system_fingerprint.clone_from(&self.system_fingerprint);
+        out.service_tier.clone_from(&self.service_tier);
+        true
+    }
+
+    /// Keeps `text` (a chunk's bytes through the colon after `"choices"`) and what `out` read from it, the
+    /// chunk's `keys` first keys, unless it is the head already.
+    pub(super) fn keep(&mut self, text: &str, keys: usize, out: &WireChunk<'_>) {
+        if *self.text == *text {
+            return;
+        }
+        *self = Head {
+            text: text.into(),
+            keys,
+            id: out.id.clone(),
+            model: out.model.clone(),
+            created: out.created,
+            system_fingerprint: out.system_fingerprint.clone(),
+            service_tier: out.service_tier.clone(),
+        };
+    }
+}
+
+impl Seen {
+    pub(super) fn keep(&mut self, chunk: &WireChunk<'_>) {
+        self.id.keep(chunk.id.as_ref());
+        self.model.keep(chunk.model.as_ref());
+        self.fingerprint.keep(chunk.system_fingerprint.as_ref());
+        self.service_tier.keep(chunk.service_tier.as_ref());
+    }
 }
 
 /// Why a chunk could not be read: `merged` when it was the second read, of the text with its repeated keys
@@ -196,7 +126,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
     let mut p = Parser::new(data);
     let mut out = WireChunk::default();
     let ChunkKeys { chunk, choices: inner } = &mut *seen.keys;
-    let head = &mut seen.head;
+    let (head, last_tail) = (&mut seen.head, &mut seen.tail);
     // Whether every key so far could be part of a head (`Head`).
     let mut in_head = true;
     let (mut keys, mut key) = if head.starts(data, &mut out) {
@@ -209,6 +139,9 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
         let first = keys.first(&mut p)?;
         (keys, first)
     };
+    // Where the text after `choices` begins while it could be part of a tail (`Tail`), and whether a null
+    // usage came since.
+    let mut tail: Option<TailRead> = None;
     while let Some((k, field)) = key {
         in_head &= matches!(
             field,
@@ -220,6 +153,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
                 | Field::ServiceTier
                 | Field::Choices
         );
+        let (value_at, mut started) = (p.pos(), None);
         match field {
             Field::Id => out.id = seen.id.read(&mut p, true)?,
             Field::Model => out.model = seen.model.read(&mut p, true)?,
@@ -239,6 +173,18 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
                 }
                 out.failed_with = None;
                 out.choices = choices(&mut p, data, &mut out.failed_with, inner)?;
+                let at = p.pos();
+                // As for the head: the tail is compared, not parsed.
+                if let Some((end, next)) = last_tail.resume(data, at) {
+                    if last_tail.usage {
+                        out.usage = None;
+                    }
+                    keys.skip_to(last_tail.keys);
+                    p = Parser::resumed(data, end, usize::from(next.is_some()));
+                    key = next;
+                    continue;
+                }
+                started = Some(TailRead { at, usage: false });
             }
             Field::Usage => out.usage = p.raw()?,
             Field::Citations => out.citations = p.raw()?,
@@ -252,7 +198,15 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
                 out.extras.push(&k, value);
             }
         }
+        tail = match (started, tail) {
+            (Some(started), _) => Some(started),
+            (None, Some(read)) => read.after(last_tail, data, (&k, field), value_at, keys.read(), out.usage.is_none()),
+            (None, None) => None,
+        };
         key = keys.next(&mut p)?;
+        if let (None, Some(read)) = (key, tail) {
+            read.end(last_tail, data, p.pos(), keys.read());
+        }
     }
     p.finish()?;
     seen.keep(&out);
@@ -283,48 +237,16 @@ fn choices<'a>(
     Ok(Some(out))
 }
 
-/// How deep a choice's members are in a chunk: inside the chunk, its `choices` list and the choice.
-const CHOICE_DEPTH: usize = 3;
-
-/// Where a choice of a chunk's list begins in the chunk's text, and whether it begins with the last
-/// choice's head (`ChoiceHead`): then the parser has been moved past that head, into the choice, and the
-/// head's values are the choice's (as the chunk's `Head` is compared, not parsed).
-#[derive(Clone, Copy)]
-pub(crate) struct Start<'a> {
-    text: &'a str,
-    at: usize,
-    resumed: bool,
-}
-
-impl<'a> Start<'a> {
-    fn new(p: &mut Parser<'a>, text: &'a str, position: i64, head: &ChoiceHead) -> Self {
-        let bytes = text.as_bytes();
-        let mut at = p.pos();
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
-            at += 1;
-        }
-        let resumed = head.position == position
-            && !head.text.is_empty()
-            && bytes
-                .get(at..)
-                .is_some_and(|rest| rest.starts_with(head.text.as_bytes()));
-        if resumed {
-            *p = Parser::resumed(text, at + head.text.len(), CHOICE_DEPTH);
-        }
-        Start { text, at, resumed }
-    }
-}
-
 /// One choice, into `choice`; a finish reason of `error` or `abort` is also noted in `failed_with`
 /// (the first one wins). `start` is where it begins in a chunk's list (`None` for a choice read alone,
 /// which neither uses nor keeps a head).
-pub(crate) fn choice(
-    p: &mut Parser<'_>,
+pub(crate) fn choice<'a>(
+    p: &mut Parser<'a>,
     choice: &mut Choice,
     position: i64,
     failed_with: &mut Option<String>,
     keys: &mut ChoiceKeys,
-    start: Option<Start<'_>>,
+    start: Option<Start<'a>>,
 ) -> Result<()> {
     choice.index = position;
     let mut finish: Option<String> = None;
@@ -333,6 +255,7 @@ pub(crate) fn choice(
         choice: order,
         delta: inner,
         head,
+        tail: last_tail,
     } = keys;
     let (mut keys, mut key, mut in_head) = if let Some(Start { resumed: true, .. }) = start {
         choice.index = head.index;
@@ -343,8 +266,12 @@ pub(crate) fn choice(
         let first = keys.first(p)?;
         (keys, first, start.is_some())
     };
+    // Where the text after the last delta begins while every key since could be part of a tail
+    // (`ChoiceTail`), and what those keys null.
+    let mut tail: Option<(usize, u8)> = None;
     while let Some((k, field)) = key {
         in_head &= matches!(field, Field::Index | Field::Delta);
+        let mut nulls = None;
         match field {
             Field::Index => choice.index = p.int()?.unwrap_or(position),
             Field::Delta => {
@@ -358,15 +285,48 @@ pub(crate) fn choice(
                 } else {
                     delta(p, &mut choice.delta, inner)?;
                 }
+                if let Some(start) = start {
+                    let at = p.pos();
+                    // As for the head: the tail is compared, not parsed.
+                    let text = (start.text, at);
+                    if let Some(end) = last_tail.resume(text, position, &mut choice.logprobs, &mut finish) {
+                        *p = Parser::resumed(start.text, end, CHOICE_DEPTH - 1);
+                        break;
+                    }
+                    nulls = Some((at, 0));
+                }
             }
-            Field::FinishReason => finish = p.string()?,
-            Field::Logprobs => choice.logprobs = p.raw()?.map(json),
+            Field::FinishReason => {
+                finish = p.string()?;
+                if finish.is_none() {
+                    nulls = tail.map(|(at, n)| (at, n | ChoiceTail::FINISH_REASON));
+                }
+            }
+            Field::Logprobs => {
+                choice.logprobs = p.raw()?.map(json);
+                if choice.logprobs.is_none() {
+                    nulls = tail.map(|(at, n)| (at, n | ChoiceTail::LOGPROBS));
+                }
+            }
             // Perplexity repeats the whole message on its last chunk; the deltas already carry it.
             Field::Message => drop(p.any()?),
             _ => extras.push(&k, p.any()?),
         }
+        tail = nulls;
         key = keys.next(p)?;
+        if key.is_none() {
+            if let (Some(start), Some((at, nulls))) = (start, tail) {
+                last_tail.keep(&start.text[at..p.pos()], position, nulls);
+            }
+        }
     }
+    finished(choice, finish, extras, failed_with);
+    Ok(())
+}
+
+/// What a choice's keys leave to be settled once all are read: its extras, and its finish reason, mapped,
+/// noted in `failed_with` when it is `error` or `abort` (the first one wins).
+fn finished(choice: &mut Choice, finish: Option<String>, extras: ObjectBuilder, failed_with: &mut Option<String>) {
     choice.extras = extras.finish();
     if let Some(finish) = finish {
         if failed_with.is_none() && (finish.eq_ignore_ascii_case("error") || finish.eq_ignore_ascii_case("abort")) {
@@ -374,201 +334,4 @@ pub(crate) fn choice(
         }
         choice.finish_reason = FinishReason::map(&finish);
     }
-    Ok(())
-}
-
-/// One delta, into `delta` (which starts empty).
-pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta, keys: &mut DeltaKeys) -> Result<()> {
-    let mut parts: Option<Vec<&str>> = None;
-    let mut reasoning: Option<&str> = None;
-    let mut extras = ObjectBuilder::default();
-    let DeltaKeys { delta: order, calls } = keys;
-    let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
-    while let Some((k, field)) = key {
-        match field {
-            Field::Content => {
-                if p.peek()? == Peek::Array {
-                    parts = Some(array_items(p)?);
-                } else {
-                    (delta.content, parts) = (p.string()?, None);
-                }
-            }
-            Field::Role => delta.role = p.string()?,
-            Field::ReasoningContent => delta.reasoning_content = p.string()?,
-            // OpenRouter, Groq and vLLM name it `reasoning`; resolved once the whole delta is read.
-            Field::Reasoning => reasoning = p.raw()?,
-            Field::ToolCalls => delta.tool_calls = tool_calls(p, calls)?,
-            field @ (Field::Refusal
-            | Field::FunctionCall
-            | Field::Annotations
-            | Field::Audio
-            | Field::ThinkingBlocks
-            | Field::ProviderSpecificFields) => rare_field(p, delta, field, &mut calls.function)?,
-            _ => extras.push(&k, p.any()?),
-        }
-        key = keys.next(p)?;
-    }
-    if reasoning.is_some() || parts.is_some() || !extras.is_empty() {
-        resolve(delta, reasoning, parts, extras)?;
-    }
-    Ok(())
-}
-
-/// A field of the delta's rare part. A null one leaves the rare part unallocated when it was.
-fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field, keys: &mut KeyOrder) -> Result<()> {
-    match field {
-        Field::Refusal => {
-            if let Some(refusal) = p.string()? {
-                delta.rare_mut().refusal = Some(refusal);
-            } else if let Some(rare) = &mut delta.rare {
-                rare.refusal = None;
-            }
-        }
-        Field::FunctionCall => {
-            let function = if p.peek()? == Peek::Null {
-                p.raw().map(|_| None)?
-            } else {
-                Some(function(p, keys)?)
-            };
-            if function.is_some() || delta.rare.is_some() {
-                delta.rare_mut().function_call = function;
-            }
-        }
-        _ => {
-            let value = p.raw()?.map(json);
-            if value.is_some() || delta.rare.is_some() {
-                let rare = delta.rare_mut();
-                let slot = match field {
-                    Field::Annotations => &mut rare.annotations,
-                    Field::Audio => &mut rare.audio,
-                    Field::ThinkingBlocks => &mut rare.thinking_blocks,
-                    _ => &mut rare.provider_specific_fields,
-                };
-                *slot = value;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What a delta's keys leave to be settled once all are read: `reasoning`, list-of-parts `content`, and
-/// the unknown keys.
-fn resolve(
-    delta: &mut Delta,
-    reasoning: Option<&str>,
-    parts: Option<Vec<&str>>,
-    mut extras: ObjectBuilder,
-) -> Result<()> {
-    if let Some(value) = reasoning {
-        // `reasoning` stands in for `reasoning_content`; when both came it is kept, last, as an extra.
-        if delta.reasoning_content.is_none() {
-            let expected = JsonError {
-                what: Problem::Shape("expected `reasoning` to be a string"),
-                pos: 0,
-            };
-            delta.reasoning_content = Some(as_string(Some(value))?.ok_or(expected)?);
-        } else {
-            extras.push_named("reasoning", value);
-        }
-    }
-    if let Some(parts) = parts {
-        split_parts(delta, &parts)?;
-    }
-    if let Some(extras) = extras.finish() {
-        delta.rare_mut().extras = Some(extras);
-    }
-    Ok(())
-}
-
-/// `tool_calls`: each call's default index is its position in the list; an empty list is no tool calls.
-fn tool_calls(p: &mut Parser<'_>, keys: &mut CallKeys) -> Result<Option<Vec<ToolCall>>> {
-    if p.peek()? == Peek::Null {
-        p.raw()?;
-        return Ok(None);
-    }
-    let mut out: Vec<ToolCall> = Vec::new();
-    let mut more = p.array_start()?;
-    while more {
-        let position = position(out.len());
-        out.push(ToolCall::default());
-        let last = out.len() - 1;
-        tool_call(p, &mut out[last], position, keys)?;
-        more = p.array_step()?;
-    }
-    Ok((!out.is_empty()).then_some(out))
-}
-
-/// One tool call, into `call` (which starts empty).
-pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64, keys: &mut CallKeys) -> Result<()> {
-    call.index = position;
-    let mut extras = ObjectBuilder::default();
-    let CallKeys {
-        call: order,
-        function: inner,
-    } = keys;
-    let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
-    while let Some((k, field)) = key {
-        match field {
-            Field::Index => call.index = p.int()?.unwrap_or(position),
-            Field::Id => call.id = p.string()?,
-            Field::Type => call.kind = p.string()?.filter(|kind| kind != "function"),
-            Field::Function => {
-                call.function = if p.peek()? == Peek::Null {
-                    p.raw().map(|_| Function::default())?
-                } else {
-                    function(p, inner)?
-                };
-            }
-            _ => extras.push(&k, p.any()?),
-        }
-        key = keys.next(p)?;
-    }
-    call.extras = extras.finish();
-    Ok(())
-}
-
-pub(crate) fn function(p: &mut Parser<'_>, order: &mut KeyOrder) -> Result<Function> {
-    let mut function = Function::default();
-    let mut extras = ObjectBuilder::default();
-    let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
-    while let Some((k, field)) = key {
-        match field {
-            Field::Name => function.name = p.string()?,
-            Field::Arguments => {
-                function.arguments = match p.peek()? {
-                    Peek::String => Arguments::Text(p.string()?.unwrap_or_default()),
-                    _ => p
-                        .raw()?
-                        .map_or_else(Arguments::default, |raw| Arguments::Value(json(raw))),
-                }
-            }
-            _ => extras.push(&k, p.any()?),
-        }
-        key = keys.next(p)?;
-    }
-    function.extras = extras.finish();
-    Ok(function)
-}
-
-/// The items of the array that comes next, as raw JSON.
-fn array_items<'a>(p: &mut Parser<'a>) -> Result<Vec<&'a str>> {
-    let mut items = Vec::new();
-    let mut more = p.array_start()?;
-    while more {
-        items.push(p.any()?);
-        more = p.array_step()?;
-    }
-    Ok(items)
-}
-
-/// A list position as a default `index`.
-fn position(len: usize) -> i64 {
-    i64::try_from(len).unwrap_or(i64::MAX)
-}
-
-fn json(raw: &str) -> Json {
-    Json(raw.into())
 }

@@ -70,7 +70,9 @@ HEAD += '"system_fingerprint":"fp_1","choices":'
 DELTA = '[{"index":0,"delta":{"content":"%s"},"logprobs":null,"finish_reason":null}],"usage":null}'
 # Consecutive chunks of one OpenAI stream, each one a near miss of the one before: the Rust core guesses each
 # key from the last chunk's, and takes a chunk whose text begins as the last one's did, up to its `choices`,
-# as reading the same up to there; every change of spelling, order, value or key must read as the twin reads.
+# as reading the same up to there (and a choice whose text after its delta ends as the last one's did, as
+# reading the same from there, and a chunk whose text after its choices is the last one's up to a key, as
+# reading the same up to there); every change of spelling, order, value or key must read as the twin reads.
 OPENAI_CHUNK_VARIANTS = [
     HEAD + DELTA % "a",
     HEAD + DELTA % "b",
@@ -110,6 +112,30 @@ OPENAI_CHUNK_VARIANTS = [
     HEAD + DELTA.replace('{"index":0,', '{ "index" : 0 ,') % "L",
     HEAD + DELTA.replace('{"index":0,', '{"index":0,"index":2,') % "M",
     HEAD + DELTA.replace('"delta":{', '"delta":null,"delta":{') % "N",
+    HEAD + DELTA.replace('"finish_reason":null', '"finish_reason":"stop"') % "O",
+    HEAD + DELTA.replace('"logprobs":null', '"logprobs":{"content":[]}') % "P",
+    HEAD + DELTA.replace('"logprobs":null,', "") % "Q",
+    HEAD + DELTA.replace('"logprobs":null,', "") % "R",
+    HEAD + DELTA.replace('"finish_reason":null}', '"finish_reason":null,"x":1}') % "S",
+    HEAD + DELTA.replace('{"index":0,"delta"', '{"index":0,"logprobs":{"content":[]},"delta"') % "T",
+    HEAD + DELTA.replace('{"index":0,"delta"', '{"index":0,"finish_reason":"stop","delta"') % "U",
+    HEAD + DELTA.replace('"logprobs":null', '"logprobs" : null') % "V",
+    HEAD + DELTA.replace('"finish_reason":null}', '"finish_reason":null,"index":3}') % "W",
+    HEAD + DELTA.replace('"finish_reason":null}', '"finish_reason":null},{"delta":{},"finish_reason":"length"}') % "X",
+    HEAD + DELTA.replace('"finish_reason":null}', '"finish_reason":null},{"delta":{},"finish_reason":"length"}') % "Y",
+    HEAD + DELTA.replace('{"content":"%s"}', "null"),
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"obfuscation":"ab"}') % "a",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"obfuscation":"cd"}') % "b",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"\\u006fbfuscation":"ef"}') % "c",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"\\u006fbfuscation":"gh"}') % "d",
+    HEAD + DELTA.replace('"usage":null}', '"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}') % "e",
+    HEAD + DELTA.replace('],"usage":null}', "]}") % "f",
+    HEAD + DELTA.replace('],"usage":null}', "]}") % "g",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"usage":null,"o":1}') % "h",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"usage":null,"o":2}') % "i",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"choices":[]}') % "j",
+    HEAD + DELTA.replace('"usage":null}', '"usage":null,"choices":[]}') % "k",
+    HEAD + DELTA.replace('"usage":null}', '"usage" : null , "o" :3 }') % "l",
     HEAD + DELTA % "D",
 ]
 # Near misses that fail their event, on both backends alike.
