@@ -28,8 +28,9 @@ impl ObjectBuilder {
     fn push_raw(&mut self, raw_key: &str, value: &str) {
         let text = &mut self.0;
         if text.is_empty() {
-            // Room for this entry and the closing brace: most objects have one unknown key.
-            text.reserve(raw_key.len() + value.len() + 6);
+            // Room for exactly this entry and the closing brace (`{"` key `":` value `}`): most objects have one
+            // unknown key, and a text of exactly its length becomes the boxed str without a reallocation.
+            text.reserve(raw_key.len() + value.len() + 5);
             text.push('{');
         } else {
             text.push(',');
