@@ -119,7 +119,12 @@ def _e2e_rows(name: str, writes: str) -> list[Row]:
                 (raw, "orjson"),
                 False,
             ),
-            (f"bare read: {fast}", partial(sockets.bare_read, fast if is_async else f"{fast}-sync"), (fast,), False),
+            (
+                f"bare read: {fast}" + ("" if is_async else " (sync)"),
+                partial(sockets.bare_read, fast if is_async else f"{fast}-sync"),
+                (fast,),
+                False,
+            ),
             (f"bare read: {slow_client}", partial(sockets.bare_read, slow_client), (), False),
         ]
         if not is_async:  # pycurl and urllib3: the other fast sync clients, and their bare reads
