@@ -66,6 +66,15 @@ pub struct Choice {
     pub extras: Option<Json>,
 }
 
+impl Choice {
+    /// Whether the choice adds nothing to the message: no finish reason and an empty delta (the choice's
+    /// own extras and logprobs aside), as Azure's content filter results after the finish chunk.
+    #[must_use]
+    pub fn carries_nothing(&self) -> bool {
+        self.finish_reason.is_none() && self.delta.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Delta {
     pub role: Option<String>,
@@ -88,6 +97,16 @@ pub struct DeltaRare {
 }
 
 impl Delta {
+    /// No field set, not even to an empty value.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.role.is_none()
+            && self.content.is_none()
+            && self.reasoning_content.is_none()
+            && self.tool_calls.is_none()
+            && self.rare.as_deref().is_none_or(|rare| *rare == DeltaRare::default())
+    }
+
     /// The rare fields, created on first use.
     pub fn rare_mut(&mut self) -> &mut DeltaRare {
         self.rare.get_or_insert_with(Box::default)

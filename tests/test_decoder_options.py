@@ -6,6 +6,7 @@ whole length; generated streams come from tests/parity/strategies."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import rillm
@@ -118,10 +119,26 @@ def test_both_backends_merge_a_recording_alike(both: tuple[Backend, Backend], pa
     assert rust.merges == python.merges
 
 
+def adds_nothing(chunk: Any) -> bool:
+    """A chunk that waits behind a held finish chunk: no choices, or choices without a finish reason and with
+    an empty delta (Azure's filter results; rust/chunk.rs, Choice::carries_nothing)."""
+    return all(
+        ch.finish_reason is None and all(v is None for v in ch.delta.model_dump().values()) for ch in chunk.choices
+    )
+
+
 def late_usage(chunks: list[Any]) -> bool:
-    """Whether a chunk without choices reports usage after the last chunk that has a finish reason."""
+    """Whether a chunk without choices reports usage after the last chunk that has a finish reason, with only
+    chunks that add nothing between them."""
     finishing = [i for i, c in enumerate(chunks) if any(ch.finish_reason for ch in c.choices)]
-    return bool(finishing) and any(not c.choices and c.usage for c in chunks[finishing[-1] + 1 :])
+    if not finishing:
+        return False
+    for c in chunks[finishing[-1] + 1 :]:
+        if not adds_nothing(c):
+            return False
+        if not c.choices and c.usage:
+            return True
+    return False
 
 
 def check_held(module: ModuleType, pieces: Sequence[bytes], dialect: str, skip: bool = False) -> tuple[Run, Run]:
@@ -162,12 +179,12 @@ def check_held(module: ModuleType, pieces: Sequence[bytes], dialect: str, skip: 
 
 def usage_given(chunks: list[Any]) -> list[tuple[int, int | None]]:
     """For each chunk with a finish reason (its index): the index of the chunk after which usage_on_finish
-    lets it go with the stream's usage (the next chunk with choices, or the last chunk), when a chunk without
-    choices reported usage before that; else None (rust/merge/delivery.rs)."""
+    lets it go with the stream's usage (the next chunk whose choices carry something, or the last chunk), when a
+    chunk that waited behind it reported usage; else None (rust/merge/delivery.rs)."""
     out: list[tuple[int, int | None]] = []
     held = reported = False
     for at, chunk in enumerate(chunks):
-        if not chunk.choices:
+        if not chunk.choices or (held and adds_nothing(chunk)):
             reported = reported or (held and chunk.usage is not None)
             continue
         if reported:
@@ -186,13 +203,14 @@ def test_usage_on_finish_moves_only_the_finish_chunk(backend: Backend, path: Pat
     pieces = split(path.read_bytes())
     _, held = check_held(backend.module, pieces, dialect_of(path))
     check_held(backend.module, pieces, dialect_of(path), skip=True)
-    # A finish chunk is returned by the call that returned the next chunk with choices (several choices, a
-    # repeated finish reason, OpenRouter's usage on a chunk with a choice), or by the call that ended the stream.
+    # A finish chunk is returned by the call that returned the next chunk whose choices carry something
+    # (several choices, a repeated finish reason, OpenRouter's usage on a chunk with a choice), or by the call
+    # that ended the stream.
     out = [(at, c) for at, call in enumerate(held.calls) for c in call]
     for i, (at, c) in enumerate(out):
         if not any(ch.finish_reason for ch in c.choices):
             continue
-        after = next(((a, n) for a, n in out[i + 1 :] if n.choices), None)
+        after = next(((a, n) for a, n in out[i + 1 :] if not adds_nothing(n)), None)
         if after is None:
             assert held.ended[at], f"a finish chunk came out before the stream ended (call {at})"
         elif not any(ch.finish_reason for ch in after[1].choices):  # (else that one was held in turn)
@@ -277,8 +295,39 @@ def test_an_invalid_usage_fails_even_when_its_chunk_is_left_out(backend: Backend
             decoder.feed(bad)
 
 
+# A choice that carries nothing between the finish chunk and a usage report of zeros (found by Hypothesis).
+AFTER_FINISH = [
+    b'data: {}\n\ndata: {"id": null, "obfuscation": "", "citations": null, "created": null, "x_groq": {"usage": null},'
+    b' "choices": [{"finish_reason": "stop"}]}\n\ndata: {"id": null, "obfuscation": "", "choices": [{}]}\n\n'
+    b'data: {"id": null, "usage": {"prompt_tokens": 0, "completion_tokens": 0}}\n\n'
+]
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["all", "skip_choiceless"])
+def test_choices_that_carry_nothing_wait_behind_the_finish_chunk(backend: Backend, skip: bool) -> None:
+    """Azure sends its filter results after the finish chunk (choices with an empty delta), then the usage:
+    the finish chunk still gets the usage, and the chunks keep their order."""
+    head = {"id": "c", "created": 1, "model": "m", "object": "chat.completion.chunk"}
+    frames = [
+        {"choices": [{"index": 0, "delta": {"content": "Hi"}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {"choices": [{"index": 0, "delta": {}, "content_filter_results": {"hate": {"filtered": False}}}]},
+        {"choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 1, "total_tokens": 5}},
+    ]
+    pieces = [b"data: " + json.dumps({**head, **f}).encode() + b"\n\n" for f in frames] + [b"data: [DONE]\n\n"]
+    held = run(backend.module, pieces, "openai", skip_choiceless=skip, usage_on_finish=True)
+    # The filter results wait: the finish chunk and they come out of the call that ends the stream.
+    assert [len(call) for call in held.calls] == [1, 0, 0, 0, 3 - skip, 0]
+    finish = held.calls[4][0]
+    assert finish.choices[0].finish_reason == "stop" and finish.usage.total_tokens == 5
+    assert held.calls[4][1].choices[0].content_filter_results == {"hate": {"filtered": False}}
+    check_held(backend.module, pieces, "openai", skip=skip)
+    check_held(backend.module, AFTER_FINISH, "openai", skip=skip)
+
+
 @pytest.mark.rust
 @given(pieces=chunked(), options=st.sampled_from([{}, {"skip_choiceless": True}]))
+@example(pieces=AFTER_FINISH, options={"skip_choiceless": True})
 def test_generated_openai_streams(both: tuple[Backend, Backend], pieces: list[bytes], options: dict[str, Any]) -> None:
     check_generated(both, pieces, "openai", options)
 

@@ -117,6 +117,26 @@ def test_a_stream_without_usage_gets_an_estimate_that_counts_the_prompt(server: 
     assert built is not None and built.usage is not None and counts(built.usage) == counts(usage)
 
 
+def test_usage_after_filter_results_reaches_the_final_chunk(server: ReplayServer) -> None:
+    """Azure's filter results (a choice with an empty delta) between the finish chunk and the usage, each
+    event in its own write: the usage still rides on the final chunk."""
+    head = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o"}
+    frames = [
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {"choices": [{"index": 0, "delta": {}, "content_filter_results": {"hate": {"filtered": False}}}]},
+        {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10}},
+    ]
+    events = [f"data: {json.dumps({**head, **frame})}\n\n".encode() for frame in frames] + [b"data: [DONE]\n\n"]
+    size = max(len(event) for event in events)  # each event padded to one piece (JSON allows the spaces)
+    body = b"".join(event[:-2] + b" " * (size - len(event)) + b"\n\n" for event in events)
+    server.reply(Reply(body=body, headers={"content-type": "text/event-stream"}, piece_size=size, delay=0.02))
+    spec = target(Path("openai/gpt4o-finish-length.sse"))
+    chunks = list(rillm.completion(spec.model, MESSAGES, **call(server, spec)))
+    assert [chunk.choices[0].finish_reason for chunk in chunks] == [None, "stop", None]
+    assert counts(chunks[1].usage) == (9, 1, 10) and counts(chunks[-1].usage) == (9, 1, 10)
+
+
 # -- cost -------------------------------------------------------------------------------------------------
 
 # (recording, USD by hand from prices.json and the golden usage).

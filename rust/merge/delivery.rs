@@ -2,10 +2,11 @@
 //! merge (`merge`), usage on the finish chunk (`usage_on_finish`), and leaving out chunks without choices
 //! (`skip_choiceless`). Twin: `python/rillm/_fallback/merge/delivery.py`.
 //!
-//! Usage on the finish chunk: a chunk that carries a finish reason is held back, and the chunks without
-//! choices that follow it (a usage chunk, Bedrock's metadata, Azure's filter results) wait behind it, until
-//! the stream ends (its terminator or `finish()`), an error, or the next chunk with choices. No other chunk
-//! is delayed. When one of the chunks that waited reported usage, the held chunk's usage becomes the
+//! Usage on the finish chunk: a chunk that carries a finish reason is held back, and the chunks that follow
+//! it without adding to the message (no choices: a usage chunk, Bedrock's metadata; or choices that carry
+//! nothing, `Choice::carries_nothing`: Azure's filter results) wait behind it, until the stream ends (its
+//! terminator or `finish()`), an error, or the next chunk whose choices carry something. No other chunk is
+//! delayed. When one of the chunks that waited reported usage, the held chunk's usage becomes the
 //! stream's usage (every report merged, `usage.rs`), so that the last chunk with choices carries the usage
 //! even when the provider sends it after the finish reason (`OpenAI`'s `include_usage`, xAI, vLLM,
 //! Bedrock). Then the held chunk goes out, then the chunks that waited behind it. With several choices
@@ -18,7 +19,7 @@
 
 use super::stream::{Merged, StreamMerge};
 use super::usage::UsageMerge;
-use crate::chunk::{Chunk, Usage};
+use crate::chunk::{Choice, Chunk, Usage};
 use crate::error::{Error, Pos};
 
 /// Receives each chunk for the caller, with the position of its event.
@@ -78,8 +79,8 @@ impl Delivery {
         if self.hold.is_none() {
             return self.pass(chunk, pos, emit);
         }
-        if chunk.choices.is_empty() {
-            let hold = self.hold.as_mut().expect("checked above");
+        let hold = self.hold.as_mut().expect("checked above");
+        if chunk.choices.is_empty() || (!hold.queue.is_empty() && chunk.choices.iter().all(Choice::carries_nothing)) {
             if hold.queue.is_empty() {
                 return self.pass(chunk, pos, emit);
             }
@@ -96,8 +97,8 @@ impl Delivery {
         self.pass(chunk, pos, emit)
     }
 
-    /// Hands on what is held (at the end of the stream, at an error, or when the next chunk with choices
-    /// arrives).
+    /// Hands on what is held (at the end of the stream, at an error, or when the next chunk whose choices
+    /// carry something arrives).
     pub fn release(&mut self, emit: &mut Emit<'_>) -> Result<(), Error> {
         let Some(hold) = &mut self.hold else { return Ok(()) };
         if hold.queue.is_empty() {
@@ -206,5 +207,33 @@ mod tests {
         );
         let texts: Vec<_> = out.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(texts, ["a", "b"]);
+    }
+
+    #[test]
+    fn choices_that_carry_nothing_wait_behind_the_finish_chunk() {
+        // Azure's filter results after the finish chunk, then the usage: the usage still reaches the finish
+        // chunk, and the chunks keep their order.
+        let mut delivery = Delivery::new(false, true, true);
+        let usage = r#"{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}"#;
+        let mut filter = chunk(Some("x"), false, None);
+        filter.choices[0].delta.content = None;
+        filter.choices[0].extras = Some(Json(r#"{"content_filter_results":{}}"#.into()));
+        let out = run(
+            &mut delivery,
+            vec![chunk(Some("a"), true, None), filter, chunk(None, false, Some(usage))],
+        );
+        let expected = vec![("a".to_owned(), Some(usage.to_owned())), ("-".to_owned(), None)];
+        assert_eq!(out, expected);
+        // A choice with an empty text carries something: it lets the finish chunk go.
+        let mut delivery = Delivery::new(false, true, true);
+        let out = run(
+            &mut delivery,
+            vec![
+                chunk(Some("a"), true, None),
+                chunk(Some(""), false, None),
+                chunk(None, false, Some(usage)),
+            ],
+        );
+        assert_eq!(out, vec![("a".to_owned(), None), (String::new(), None)]);
     }
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rillm._fallback.chunk import ModelResponseStream
+from rillm._fallback.chunk import Delta, ModelResponseStream, StreamingChoices
 from rillm._fallback.merge.stream import StreamMerge
 from rillm._fallback.merge.usage import UsageMerge
 
@@ -20,7 +20,7 @@ class Delivery:
         self.merge = StreamMerge() if merge else None
         # Every usage report merged (kept when merging or holding).
         self.usage = UsageMerge()
-        # The finish chunk held back, then the chunks without choices that came after it (None: no holding).
+        # The finish chunk held back, then the chunks that came after it adding nothing (None: no holding).
         self.hold: list[ModelResponseStream] | None = [] if usage_on_finish else None
         # Whether a chunk after the held one reported usage.
         self.usage_after = False
@@ -45,7 +45,7 @@ class Delivery:
             if choices or not self.skip_choiceless:
                 out.append(chunk)
             return
-        if not choices:
+        if not choices or (hold and _carry_nothing(choices)):
             if not hold:
                 if not self.skip_choiceless:
                     out.append(chunk)
@@ -62,7 +62,8 @@ class Delivery:
         out.append(chunk)
 
     def release(self, out: list[ModelResponseStream]) -> None:
-        """Hands on what is held (at the end of the stream, at an error, or at the next chunk with choices)."""
+        """Hands on what is held (at the end of the stream, at an error, or at the next chunk whose choices
+        carry something)."""
         hold = self.hold
         if not hold:
             return
@@ -82,3 +83,18 @@ class Delivery:
     def pass_on(self, chunk: ModelResponseStream, out: list[ModelResponseStream]) -> None:
         if not (self.skip_choiceless and not chunk.choices):
             out.append(chunk)
+
+
+_DELTA_FIELDS = Delta._FIELDS + Delta._OPTIONAL
+
+
+def _carry_nothing(choices: list[StreamingChoices]) -> bool:
+    """Whether no choice adds to the message: no finish reason, an empty delta (Choice::carries_nothing)."""
+    for choice in choices:
+        delta = choice.delta
+        if choice._finish_reason is not None or delta._extras:
+            return False
+        for name in _DELTA_FIELDS:
+            if getattr(delta, name) is not None:
+                return False
+    return True
