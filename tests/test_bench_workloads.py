@@ -5,13 +5,15 @@ dialect's recordings, framed as they are. So a wrong workload cannot be timed.""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from rillm._bench.impls import decode_rillm
-from rillm._bench.workloads import WORKLOADS, read_field, workload
+from rillm._bench.workloads import WORKLOADS, aread_field, read_field, workload
 from tests.conftest import DIALECTS, FIXTURES, Backend
 
 N = 300  # deltas: enough for several 4 KiB pieces, each cut somewhere inside an event
@@ -38,6 +40,12 @@ def test_each_workload_decodes_to_its_expected_text(backend: Backend, name: str)
     decoder = backend.module.StreamDecoder(load.dialect)
     chunks = decoder.feed(load.stream) + decoder.finish()
     assert "".join(s or "" for s in read_field(load.field)(chunks)) == load.expected
+
+    async def each() -> AsyncIterator[Any]:
+        for chunk in chunks:
+            yield chunk
+
+    assert asyncio.run(aread_field(load.field)(each())) == read_field(load.field)(chunks)
     # The rates are n over the time: the decoder makes n chunks, give or take the opening and closing ones.
     assert N - 2 <= len(chunks) <= N + 4
 

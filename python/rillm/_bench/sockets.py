@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rillm._bench.impls import AWS, KEY, MESSAGES, Run, _litellm, backend_module
-from rillm._bench.workloads import Workload, read_field, workload
+from rillm._bench.workloads import Workload, aread_field, read_field, workload
 
 __all__ = ["LOOP", "bare_read", "concurrent", "raw_client", "rillm_stream", "rss_per_stream", "shutdown"]
 
@@ -91,13 +91,14 @@ def rillm_stream(
     async one on `loop`."""
     import rillm
 
-    read = read_field(load.field)
     options = {"stream": True, "api_base": url, "transport": transport, **_credentials(load)}
     if not is_async:
+        read = read_field(load.field)
         return lambda: _with_backend(backend, lambda: read(rillm.completion(load.model, MESSAGES, **options)))
+    aread = aread_field(load.field)
 
     async def stream() -> list[Any]:
-        return read([chunk async for chunk in await rillm.acompletion(load.model, MESSAGES, **options)])
+        return await aread(await rillm.acompletion(load.model, MESSAGES, **options))
 
     return lambda: _with_backend(backend, lambda: loop.run(stream))
 
@@ -314,18 +315,18 @@ def openai_sdk(is_async: bool, load: Workload, url: str) -> Run:
     """The OpenAI SDK's client (one, reused), streaming from the server."""
     import openai
 
-    read = read_field(load.field)
     model = load.model.partition("/")[2]
     if not is_async:
+        read = read_field(load.field)
         client = openai.OpenAI(api_key=KEY, base_url=url, max_retries=0)
         _SYNC_CLOSERS.append(client.close)
         return lambda: read(client.chat.completions.create(model=model, messages=MESSAGES, stream=True))
+    aread = aread_field(load.field)
     aclient = openai.AsyncOpenAI(api_key=KEY, base_url=url, max_retries=0)
     _CLOSERS.append((LOOP, aclient.close))
 
     async def stream() -> list[Any]:
-        out = [c async for c in await aclient.chat.completions.create(model=model, messages=MESSAGES, stream=True)]
-        return read(out)
+        return await aread(await aclient.chat.completions.create(model=model, messages=MESSAGES, stream=True))
 
     return lambda: LOOP.run(stream)
 
@@ -333,13 +334,14 @@ def openai_sdk(is_async: bool, load: Workload, url: str) -> Run:
 def litellm_stream(is_async: bool, load: Workload, url: str) -> Run:
     """`litellm.completion(stream=True)` / `litellm.acompletion(stream=True)` against the server."""
     litellm = _litellm()
-    read = read_field(load.field)
     options = {"model": load.model, "messages": MESSAGES, "stream": True, "api_base": url, **_credentials(load)}
     if not is_async:
+        read = read_field(load.field)
         return lambda: read(litellm.completion(**options))
+    aread = aread_field(load.field)
 
     async def stream() -> list[Any]:
-        return read([c async for c in await litellm.acompletion(**options)])
+        return await aread(await litellm.acompletion(**options))
 
     return lambda: LOOP.run(stream)
 

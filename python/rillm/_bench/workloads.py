@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["N_CHUNKS", "PIECE", "WORKLOADS", "Workload", "read_field", "workload"]
+__all__ = ["N_CHUNKS", "PIECE", "WORKLOADS", "Workload", "aread_field", "read_field", "workload"]
 
 N_CHUNKS = 20_000
 # The size of the pieces a transport hands over (httpx reads up to 64 KiB; 4 KiB is a typical TLS record's worth).
@@ -68,6 +68,27 @@ def read_field(field: str) -> Callable[[Iterable[Any]], list[Any]]:
     def arguments(chunks: Iterable[Any]) -> list[Any]:
         out = []
         for c in chunks:
+            if c.choices and c.choices[0].delta.tool_calls:
+                out.append(c.choices[0].delta.tool_calls[0].function.arguments)
+        return out
+
+    return arguments
+
+
+def aread_field(field: str) -> Callable[[AsyncIterable[Any]], Awaitable[list[Any]]]:
+    """`read_field` for an async stream: each chunk's field taken as the chunk arrives and the chunk dropped, as
+    the sync readers do (a reader that kept all 20,000 chunks first would also time the garbage collector
+    walking them)."""
+    if field == "content":
+
+        async def content(chunks: AsyncIterable[Any]) -> list[Any]:
+            return [c.choices[0].delta.content async for c in chunks if c.choices]
+
+        return content
+
+    async def arguments(chunks: AsyncIterable[Any]) -> list[Any]:
+        out = []
+        async for c in chunks:
             if c.choices and c.choices[0].delta.tool_calls:
                 out.append(c.choices[0].delta.tool_calls[0].function.arguments)
         return out
