@@ -14,17 +14,20 @@ Groups:
           stream, measured in a fresh process)
 Then `first_chunks()`: the time to first chunk against a raw httpx request (`first_chunk.py`).
 
-Times are the benchmark process's CPU time (`time.process_time`, all its threads): the end-to-end server
-in its own process, and other programs on the machine, do not count, while a peer's worker threads do;
-the wall time is reported beside it (on a busy machine it includes waiting for the server and the others).
-A row's time is the best of its rounds (at most `rounds`, and no more once `budget` seconds were spent); a
-peer known to be slow (LiteLLM end to end) and the 1,000 streams run once, after their check. Rates are
-chunks per second: the workload's deltas over the time. Peers' rows are skipped when the peer is not
-installed (orjson too: it is no dependency of rillm).
+Times are the benchmark process's CPU time (`time.process_time`, all its threads): the end-to-end server in
+its own process, and other programs on the machine, do not count, while a peer's worker threads do; the wall
+time is reported beside it (on a busy machine it includes waiting for the server and the others). Before a row
+is timed, and again after its checked run, the objects in the process are frozen out of the garbage
+collector's reach (`_freeze`): the collector walks only what the row makes. A row's time is the best of its
+rounds (at most `rounds`, and no more once `budget` seconds were spent); a peer known to be slow (LiteLLM end
+to end) and the 1,000 streams run once, after their check. Rates are chunks per second: the workload's deltas
+over the time. Peers' rows are skipped when the peer is not installed (orjson too: it is no dependency of
+rillm).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import time
 from collections.abc import Callable, Iterator
@@ -254,10 +257,12 @@ def _check(result: Any, load: Workload) -> None:
 def _time(run: impls.Run, load: Workload, rounds: int, budget: float) -> tuple[float, float, int]:
     """Checks one run's answer; then (the least CPU time, the least wall time, rounds) of up to `rounds`
     timed runs within `budget` seconds (for a single round, the checked run is the timed one)."""
+    _freeze()
     wall, cpu = time.perf_counter(), time.process_time()
     result = run()
     first = (time.process_time() - cpu, time.perf_counter() - wall)
     _check(result, load)
+    _freeze()
     if rounds == 1:
         return first[0], first[1], 1
     times: list[tuple[float, float]] = []
@@ -266,6 +271,15 @@ def _time(run: impls.Run, load: Workload, rounds: int, budget: float) -> tuple[f
         run()
         times.append((time.process_time() - cpu, time.perf_counter() - wall))
     return min(c for c, _ in times), min(w for _, w in times), len(times)
+
+
+def _freeze() -> None:
+    """Moves every object the process holds now out of the garbage collector's reach (`gc.freeze`), so that a
+    row's collections walk what the row makes, as they would in a process of its own: the process also holds
+    every module imported so far (LiteLLM's hundreds of thousands of objects, once its rows have run) and the
+    earlier rows' clients, which a full collection falling inside a rillm row would otherwise walk."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_rows(
