@@ -11,6 +11,7 @@ the clock stops (so its connection goes back to the pool), and the median of the
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import Callable
@@ -42,7 +43,7 @@ def _median(samples: list[float]) -> float:
 
 
 def first_chunk(load: Workload, url: str, rounds: int) -> list[FirstChunk]:
-    """The sync (warm and cold) and async (warm) comparisons, over `rounds` requests each."""
+    """The sync and async comparisons, warm and cold, over `rounds` requests each."""
     import httpx
 
     import rillm
@@ -87,20 +88,31 @@ def first_chunk(load: Workload, url: str, rounds: int) -> list[FirstChunk]:
         name = "completion() (cold: new connection)" if cold else "completion() (warm)"
         results.append(FirstChunk(name, _median(raws), _median(rillms)))
     warm.close()
-    results.append(_async_warm(load, url, rounds, options))
+    results.append(_async(load, url, rounds, options, cold=False))
+    results.append(_async(load, url, rounds, options, cold=True))
     return results
 
 
-def _async_warm(load: Workload, url: str, rounds: int, options: dict[str, Any]) -> FirstChunk:
+def _async(load: Workload, url: str, rounds: int, options: dict[str, Any], cold: bool) -> FirstChunk:
+    """The async comparison. Warm: on the benchmark's loop, whose pools stay (the raw client is one kept
+    httpx.AsyncClient). Cold: each request on an event loop of its own, made before the clock starts, so
+    rillm makes the loop's pool and connects (the raw client is a new httpx.AsyncClient on that loop)."""
     import httpx
 
     import rillm
 
-    client = httpx.AsyncClient(timeout=60)
-    _CLOSERS.append((LOOP, client.aclose))
     target = url + "/chat/completions"
+    kept: list[httpx.AsyncClient] = []
 
     async def raw() -> float:
+        if cold:
+            client = httpx.AsyncClient(timeout=60)
+        elif not kept:
+            client = httpx.AsyncClient(timeout=60)
+            kept.append(client)
+            _CLOSERS.append((LOOP, client.aclose))
+        else:
+            client = kept[0]
         start = time.perf_counter()
         async with client.stream("POST", target, content=b"{}") as response:
             pieces = response.aiter_raw()
@@ -108,6 +120,8 @@ def _async_warm(load: Workload, url: str, rounds: int, options: dict[str, Any]) 
             took = time.perf_counter() - start
             async for _ in pieces:
                 pass
+        if cold:
+            await client.aclose()
         return took
 
     async def ours() -> float:
@@ -125,5 +139,16 @@ def _async_warm(load: Workload, url: str, rounds: int, options: dict[str, Any]) 
     timed: Callable[[], Any]
     for _ in range(rounds):
         for timed, into in ((raw, raws), (ours, rillms)):
-            into.append(LOOP.run(timed))
-    return FirstChunk("acompletion() (warm)", _median(raws), _median(rillms))
+            into.append(_on_own_loop(timed) if cold else LOOP.run(timed))
+    name = "acompletion() (cold: new connection)" if cold else "acompletion() (warm)"
+    return FirstChunk(name, _median(raws), _median(rillms))
+
+
+def _on_own_loop(timed: Callable[[], Any]) -> Any:
+    """`timed()` run on a new event loop, closed after it (rillm's pools on it close with it)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(timed())
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
