@@ -38,7 +38,7 @@ dev: $(PYTHON) ## the source in development mode: release extension built in pla
 test: dev ## cargo test, then pytest on the Rust backend, then on the twin (each test once per backend it concerns)
 	cargo test
 	RILLM_BACKEND=rust $(PYTHON) -m pytest -n 2
-	RILLM_BACKEND=python $(PYTHON) -m pytest -m "not backend_free" tests
+	RILLM_BACKEND=python $(PYTHON) -m pytest -n 2 -m "not backend_free" tests
 
 .PHONY: bench
 bench: dev ## the pytest-benchmark suite (release build), Rust vs Python vs peers when installed; see also `rillm bench`
