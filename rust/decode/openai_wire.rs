@@ -182,6 +182,9 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
                     keys.skip_to(last_tail.keys);
                     p = Parser::resumed(data, end, usize::from(next.is_some()));
                     key = next;
+                    // A tail begun after an earlier `choices` (a repeated key) ends here: kept, it would
+                    // hold this list's text, and a chunk that repeats it would skip the list unread.
+                    tail = None;
                     continue;
                 }
                 started = Some(TailRead { at, usage: false });

@@ -91,6 +91,7 @@ OPENAI_CHUNK_VARIANTS = [
     HEAD.replace('"choices":', '"usage":{"prompt_tokens":1},"choices":') + DELTA % "p",
     HEAD.replace('"choices":', '"usage":{"prompt_tokens":1},"choices":') + DELTA % "q",
     HEAD.replace('"choices":', '"choices":[],"choices":') + DELTA % "r",
+    HEAD.replace('"choices":', '"choices":[],"choices":') + DELTA % "r",  # again, after one that ends the same
     HEAD + DELTA.replace('"content":"%s"', '"role":"assistant","content":"%s"') % "s",
     HEAD + DELTA.replace('{"index":0,', '{"index":1,') % "t",
     HEAD + DELTA.replace('{"index":0,', '{"index":null,') % "u",
