@@ -1,8 +1,9 @@
 //! The one-pass readers of the usual Gemini, Cohere v2 and Ollama events (`gemini_text.rs`,
 //! `cohere.rs::content_delta`, `ollama.rs::text_line`) against the field-by-field reading they stand in
-//! for: every recorded stream, and events of the usual shapes changed one way each (repeated and escaped
-//! keys, nulls, values of other types, extra keys, broken JSON), decode to the same chunks, the same
-//! errors and the same end state either way.
+//! for, and the `OpenAI` reader with what it guesses from the last chunk (`guess.rs`, the heads and tails
+//! of `openai_seen.rs`) against the same reader with nothing guessed: every recorded stream, and events of
+//! the usual shapes changed one way each (repeated and escaped keys, nulls, values of other types, extra
+//! keys, broken JSON), decode to the same chunks, the same errors and the same end state either way.
 
 use std::path::PathBuf;
 
@@ -14,6 +15,8 @@ use super::{Options, Sink};
 use crate::chunk::Chunk;
 use crate::error::{Error, Pos};
 use crate::framing::{Event, Flow};
+
+mod openai;
 
 /// Each event's chunks and flow, up to the first error; then whether the stream could end there.
 type Outcome = (Vec<Result<(Vec<Chunk>, Flow), Error>>, bool);
@@ -86,17 +89,17 @@ fn recorded(folder: &str) -> Vec<(String, Vec<String>)> {
     out
 }
 
-/// Every recording, and `usual` between `before` and `after` as it is and changed each way in `changes`
+/// Every recording of `folders`, and `usual` between `before` and `after` as it is and changed each way in `changes`
 /// (`(from, to)`: the first `from` in it replaced), decode the same both ways. Each variant comes twice and
 /// again after `before`, so that what a reader guesses from the last event (`guess.rs`) is tried against
 /// the usual event and the variant alike, right or wrong.
 fn same_both_ways<D: Dialect>(
-    folder: &str,
+    folders: &[&str],
     general: impl Fn(&mut D, &str, Pos, &mut Sink<'_>) -> Result<Flow, Error> + Copy,
     frame: [&str; 3],
     changes: &[(&str, &str)],
 ) {
-    for (name, payloads) in recorded(folder) {
+    for (name, payloads) in folders.iter().flat_map(|&folder| recorded(folder)) {
         assert_eq!(through_decode::<D>(&payloads), run::<D>(&payloads, general), "{name}");
     }
     let [before, usual, after] = frame;
@@ -240,7 +243,7 @@ fn gemini_reads_the_same_in_one_pass() {
     }
     let last = usual.replace(r#""index": 0"#, r#""finishReason": "STOP","index": 0"#);
     same_both_ways::<GeminiDecoder>(
-        "google",
+        &["google"],
         |d, data, pos, sink| d.general(data, pos, sink),
         [usual, usual, &last],
         GEMINI_CHANGES,
@@ -257,7 +260,7 @@ fn cohere_reads_the_same_in_one_pass() {
     let start = r#"{"id":"6cd6","type":"message-start","delta":{"message":{"role":"assistant"}}}"#;
     let end = r#"{"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"tokens":{"input_tokens":1,"output_tokens":2}}}}"#;
     same_both_ways::<CohereDecoder>(
-        "cohere",
+        &["cohere"],
         |d, data, pos, sink| d.general(data, b"", pos, sink),
         [start, usual, end],
         &[
@@ -303,7 +306,7 @@ fn ollama_reads_the_same_in_one_pass() {
     );
     let done = r#"{"model":"gemma3:1b","message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"prompt_eval_count":1,"eval_count":2}"#;
     same_both_ways::<OllamaDecoder>(
-        "ollama",
+        &["ollama"],
         |d, data, pos, sink| d.general(data, pos, sink),
         [usual, usual, done],
         &[

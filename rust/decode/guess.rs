@@ -4,12 +4,13 @@
 //! (`Keys`), which spares the scan for its closing quote and the lookup of what it is, and a value it reads
 //! whole with the last value read there (`Kept`), which spares reading it again. Only a guess: what
 //! differs is read as usual and becomes the next guess, so the bytes alone decide what is read. Used by
-//! `gemini_text.rs`; `openai_keys.rs` guesses `OpenAI`'s keys the same way. The pure-Python twin reads
-//! every event with `json.loads` and has nothing of this.
+//! `gemini_text.rs` and by the `OpenAI` reader (`openai_wire.rs`, `openai_delta.rs`), which also takes
+//! each key's text (for the keys it keeps as extras) and resumes an object part-way (after a head or tail
+//! it compared whole). The pure-Python twin reads every event with `json.loads` and has nothing of this.
 
 use std::borrow::Cow;
 
-use crate::json::{Parser, Result};
+use crate::json::{Key, Parser, Result};
 
 /// How many keys of an object are remembered: enough for any event a provider sends, few enough that an
 /// object with thousands of keys costs no more than that.
@@ -52,7 +53,8 @@ impl<T> Kept<T> {
 /// The members of the last object read at one level of an event, in order: the guesses for the next
 /// object's. Each is kept as its lead, the text from the brace or comma before it through its key, colon
 /// and the whitespace after, with what its key is (`F`, told by the level's `classify` from the key's name)
-/// and the last value read whole there.
+/// and the last value read whole there. An object that ends sooner ends the guesses there: the next one
+/// most likely ends there too, and its end is then found without a comparison with a member it lacks.
 pub(super) struct Order<F> {
     classify: fn(&str) -> F,
     members: Vec<Member<F>>,
@@ -60,6 +62,9 @@ pub(super) struct Order<F> {
 
 struct Member<F> {
     lead: Box<[u8]>,
+    /// Where the key's raw text is in `lead` (`from..to`), when it has no escapes: a reader that wants the
+    /// key takes it from there without reading it again (one with escapes is read again: `Keys::named`).
+    key: Option<(usize, usize)>,
     field: F,
     value: Kept<()>,
 }
@@ -87,15 +92,76 @@ pub(super) struct Keys<'o, F> {
     at: usize,
     /// Whether the member at `at - 1` in `order` is the one read last (not one past `REMEMBERED`).
     placed: bool,
+    /// Where the lead of the key read last began, when it is not `placed` (then only the text has it).
+    start: usize,
 }
 
+// `#[inline(always)]` on the readers of a key, measured: see `key`.
+#[allow(clippy::inline_always)]
 impl<'o, F: Copy> Keys<'o, F> {
+    #[inline]
     pub(super) fn new(order: &'o mut Order<F>) -> Self {
+        Keys::resumed(order, 0)
+    }
+
+    /// Reads the keys of an object whose first `at` keys were read already (by a caller that compared
+    /// their text whole with an earlier object's, as `OpenAI`'s chunk and choice heads are).
+    #[inline]
+    pub(super) fn resumed(order: &'o mut Order<F>, at: usize) -> Self {
         Keys {
             order,
-            at: 0,
+            at,
             placed: false,
+            start: 0,
         }
+    }
+
+    /// Goes on as if the first `at` keys of the object had been read (a tail compared whole).
+    #[inline]
+    pub(super) fn skip_to(&mut self, at: usize) {
+        (self.at, self.placed) = (at, false);
+    }
+
+    /// How many keys of the object have been read.
+    #[inline]
+    pub(super) fn read(&self) -> usize {
+        self.at
+    }
+
+    /// As `first`, with the key's text (a reader that keeps unknown keys needs it).
+    #[inline(always)]
+    pub(super) fn first_key<'a>(&mut self, p: &mut Parser<'a>) -> Result<Option<(Key<'a>, F)>> {
+        match self.key(p, true)? {
+            Some(field) => self.named(p, field).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// As `next`, with the key's text.
+    #[inline(always)]
+    pub(super) fn next_key<'a>(&mut self, p: &mut Parser<'a>) -> Result<Option<(Key<'a>, F)>> {
+        match self.key(p, false)? {
+            Some(field) => self.named(p, field).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The key just read, from its lead, which ends at the cursor: its text where the member keeps it,
+    /// else read again (a key with escapes, or one past `REMEMBERED`). Only the readers that want the key
+    /// pay for it: `first` and `next` do not.
+    #[inline(always)]
+    fn named<'a>(&self, p: &Parser<'a>, field: F) -> Result<(Key<'a>, F)> {
+        let lead = if self.placed {
+            let member = &self.order.members[self.at - 1];
+            let lead = p.since(p.pos() - member.lead.len());
+            if let Some((from, to)) = member.key {
+                return Ok((Key::unescaped(&lead[from..to]), field));
+            }
+            lead
+        } else {
+            p.since(self.start)
+        };
+        reread(lead).map(|key| (key, field))
     }
 
     /// What the first key of the object that must come next is; `None` when the object is empty.
@@ -111,8 +177,10 @@ impl<'o, F: Copy> Keys<'o, F> {
     }
 
     /// The object's opening brace (`opens`) or the comma or brace after a member, then the key and its
-    /// colon, compared whole with the guess at this place first.
-    #[inline]
+    /// colon, compared whole with the guess at this place first. Inlined into every reader, as are
+    /// `first_key`, `next_key` and `named`: a call per key cost `OpenAI`'s text decode about 2% more
+    /// instructions, and Gemini's 4% (callgrind, `benches/instructions.py`).
+    #[inline(always)]
     fn key(&mut self, p: &mut Parser<'_>, opens: bool) -> Result<Option<F>> {
         let at = self.at;
         self.at += 1;
@@ -126,6 +194,8 @@ impl<'o, F: Copy> Keys<'o, F> {
         let start = p.pos();
         let more = if opens { p.object_start()? } else { p.object_step()? };
         if !more {
+            // What a longer object had past here is no guess for this level's next object: its end is.
+            self.order.members.truncate(at);
             return Ok(None);
         }
         self.read_key(p, start, at).map(Some)
@@ -141,10 +211,14 @@ impl<'o, F: Copy> Keys<'o, F> {
             Cow::Owned(name) => (self.order.classify)(&String::from_utf8_lossy(&name)),
         };
         p.skip_ws();
+        self.start = start;
         self.placed = at <= self.order.members.len() && at < REMEMBERED;
         if self.placed {
+            let lead = p.since(start);
+            let from = key.raw.as_ptr() as usize - lead.as_ptr() as usize;
             let member = Member {
-                lead: p.since(start).as_bytes().into(),
+                lead: lead.as_bytes().into(),
+                key: (!key.escaped()).then_some((from, from + key.raw.len())),
                 field,
                 value: Kept::default(),
             };
@@ -174,117 +248,11 @@ impl<'o, F: Copy> Keys<'o, F> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{Keys, Order};
-    use crate::json::Parser;
-
-    /// What a key is: its name when it is one of these, so that a wrong guess reads as another key.
-    fn classify(key: &str) -> &'static str {
-        ["id", "model", "n", "t", "k1", "k99"]
-            .into_iter()
-            .find(|name| *name == key)
-            .unwrap_or("other")
-    }
-
-    type Read = Option<Vec<(&'static str, String)>>;
-
-    /// What the keys of an object are, and their values, read with guesses from `order`.
-    fn guessed(text: &str, order: &mut Order<&'static str>) -> Read {
-        let mut p = Parser::new(text);
-        let mut keys = Keys::new(order);
-        let mut out = Vec::new();
-        let mut key = keys.first(&mut p).ok()?;
-        while let Some(field) = key {
-            out.push((field, keys.raw(&mut p).ok()?.to_owned()));
-            key = keys.next(&mut p).ok()?;
-        }
-        p.finish().ok()?;
-        Some(out)
-    }
-
-    /// The same, read without guesses.
-    fn plain(text: &str) -> Read {
-        let mut p = Parser::new(text);
-        let mut out = Vec::new();
-        let mut key = p.first_key().ok()?;
-        while let Some(k) = key {
-            let name = String::from_utf8(k.name().into_owned()).ok()?;
-            out.push((classify(&name), p.any().ok()?.to_owned()));
-            key = p.next_key().ok()?;
-        }
-        p.finish().ok()?;
-        Some(out)
-    }
-
-    #[test]
-    fn guessed_keys_and_values_read_as_unguessed_ones_whatever_the_last_object_had() {
-        let objects = [
-            r#"{"id":"a","model":[1,{"x":null}],"n":3,"t":true}"#,
-            r#"{"id":"a","model":[1,{"x":null}],"n":3,"t":true}"#,
-            r#" { "id" :"ab","model":[1,{"x":null}]  ,"n":34,"t":truex}"#,
-            r#"{"id":"a"x,"model":1}"#,
-            r#"{"id":"a","model":[1,{"x":null}],"n":3,"t":tru"#,
-            r#"{"id":"a","model":[1,{"x":null}],"n":3.5,"t":true}"#,
-            r#"{"id":"a","model":[1,{"x":null}],"n":3,"t":true}"#,
-            r#"{"i\u0064":"b","model":[1,{"x":null}],"n":3,"t":true}"#,
-            r#"{"i\u0064":"b","model":[1,{"x":null}],"n":3,"t":true}"#,
-            r#"{"id":"a\"","model":[1,{"x":null}]]}"#,
-            r#"{"model":"a","id":[1,{"x":null}]}"#,
-            r#"{"model":"a","id":[1,{"x":null}]}"#,
-            r#"{"model":"a" "id":[1,{"x":null}]}"#,
-            r#"{"model":"a","id"}"#,
-            r#"{"model":"a","id":}"#,
-            "{}",
-            r#"{"id":"a"}"#,
-            r#"["id","a"]"#,
-            r#"{"id":"a"}"#,
-            r#"{"id":"a","id":"a"}"#,
-        ];
-        let mut order = Order::new(classify);
-        for text in objects {
-            assert_eq!(guessed(text, &mut order), plain(text), "{text}");
-        }
-        let wide = format!(
-            "{{{}}}",
-            (0..100)
-                .map(|i| format!("\"k{i}\":[{i}]"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        for _ in 0..2 {
-            assert_eq!(guessed(&wide, &mut order), plain(&wide));
-        }
-        assert!(order.members.len() <= super::REMEMBERED);
-    }
-
-    #[test]
-    fn a_kept_value_is_taken_only_at_its_depth() {
-        let mut order = Order::new(classify);
-        guessed(r#"{"n":[[1]]}"#, &mut order);
-        let mut p = Parser::new(r#"[{"n":[[1]]}]"#);
-        p.array_start().unwrap();
-        let mut keys = Keys::new(&mut order);
-        keys.first(&mut p).unwrap();
-        assert!(keys.order.members[0].value.take(&mut p).is_none());
-        assert!(keys.raw(&mut p).is_ok());
-    }
-
-    #[test]
-    fn a_guessed_object_is_as_deep_as_an_unguessed_one() {
-        use crate::json::MAX_DEPTH;
-        let mut order = Order::new(classify);
-        guessed(r#"{"n":1}"#, &mut order);
-        for arrays in [MAX_DEPTH - 1, MAX_DEPTH] {
-            let text = format!("{}{{\"n\":1}}{}", "[".repeat(arrays), "]".repeat(arrays));
-            let (mut p, mut unguessed) = (Parser::new(&text), Parser::new(&text));
-            for _ in 0..arrays {
-                p.array_start().unwrap();
-                unguessed.array_start().unwrap();
-            }
-            let got = Keys::new(&mut order).first(&mut p).map(|field| field.is_some());
-            assert_eq!(got, unguessed.first_key().map(|key| key.is_some()), "{arrays}");
-            assert_eq!(p.depth(), unguessed.depth());
-        }
-    }
+/// The key in `lead`, a member's text from the brace or comma before it through its colon, read again.
+#[cold]
+fn reread(lead: &str) -> Result<Key<'_>> {
+    Parser::new(&lead[1..]).key()
 }
+
+#[cfg(test)]
+mod tests;

@@ -132,6 +132,19 @@ impl OpenAiDecoder {
         }
     }
 
+    /// `decode`, with nothing guessed from the last chunk (`Seen::forget_guesses`).
+    #[cfg(test)]
+    pub(crate) fn unguessed(&mut self, data: &str, pos: crate::error::Pos, sink: &mut Sink<'_>) -> Result<Flow, Error> {
+        self.seen.forget_guesses();
+        let event = Event {
+            kind: b"",
+            data: data.as_bytes(),
+            pos,
+            exception: false,
+        };
+        self.decode(event, sink)
+    }
+
     fn track(&mut self, index: i64, finished: bool) {
         match self.choices.iter_mut().find(|(i, _)| *i == index) {
             Some(entry) => entry.1 |= finished,
@@ -156,7 +169,8 @@ pub(crate) fn parse_piece(kind: &str, text: &str) -> Result<super::Piece, JsonEr
 }
 
 fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
-    use super::openai_keys::{CallKeys, ChoiceKeys, DeltaKeys, KeyOrder};
+    use super::guess::Order;
+    use super::openai_keys::{CallKeys, ChoiceKeys, DeltaKeys};
     use super::openai_wire as wire;
     use super::openai_delta;
     use super::Piece;
@@ -177,7 +191,7 @@ fn read_piece(kind: &str, text: &str) -> Result<super::Piece, JsonError> {
             openai_delta::tool_call(&mut p, &mut call, 0, &mut CallKeys::default())?;
             Piece::ToolCall(call)
         }
-        _ => Piece::Function(openai_delta::function(&mut p, &mut KeyOrder::default())?),
+        _ => Piece::Function(openai_delta::function(&mut p, &mut Order::default())?),
     };
     p.finish()?;
     Ok(piece)

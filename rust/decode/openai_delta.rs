@@ -1,7 +1,8 @@
 //! Parsing an `OpenAI` delta and its tool calls, each into its place (`openai_wire.rs` reads the chunk and
-//! its choices). Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
+//! its choices). Twin: `python/rillm/_fallback/decode/openai_wire.py`.
 
-use super::openai_keys::{CallKeys, DeltaKeys, Field, KeyOrder, Keys};
+use super::guess::{Keys, Order};
+use super::openai_keys::{CallKeys, DeltaKeys, Field};
 use super::openai_parts::split_parts;
 use crate::chunk::{Arguments, Delta, Function, Json, ToolCall};
 use crate::json::{as_string, JsonError, ObjectBuilder, Parser, Peek, Problem, Result};
@@ -13,7 +14,7 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta, keys: &mut DeltaKeys)
     let mut extras = ObjectBuilder::default();
     let DeltaKeys { delta: order, calls } = keys;
     let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
+    let mut key = keys.first_key(p)?;
     while let Some((k, field)) = key {
         match field {
             Field::Content => {
@@ -36,7 +37,7 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta, keys: &mut DeltaKeys)
             | Field::ProviderSpecificFields) => rare_field(p, delta, field, &mut calls.function)?,
             _ => extras.push(&k, p.any()?),
         }
-        key = keys.next(p)?;
+        key = keys.next_key(p)?;
     }
     if reasoning.is_some() || parts.is_some() || !extras.is_empty() {
         resolve(delta, reasoning, parts, extras)?;
@@ -45,7 +46,7 @@ pub(crate) fn delta(p: &mut Parser<'_>, delta: &mut Delta, keys: &mut DeltaKeys)
 }
 
 /// A field of the delta's rare part. A null one leaves the rare part unallocated when it was.
-fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field, keys: &mut KeyOrder) -> Result<()> {
+fn rare_field(p: &mut Parser<'_>, delta: &mut Delta, field: Field, keys: &mut Order<Field>) -> Result<()> {
     match field {
         Field::Refusal => {
             if let Some(refusal) = p.string()? {
@@ -137,7 +138,7 @@ pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64, 
         function: inner,
     } = keys;
     let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
+    let mut key = keys.first_key(p)?;
     while let Some((k, field)) = key {
         match field {
             Field::Index => call.index = p.int()?.unwrap_or(position),
@@ -152,17 +153,17 @@ pub(crate) fn tool_call(p: &mut Parser<'_>, call: &mut ToolCall, position: i64, 
             }
             _ => extras.push(&k, p.any()?),
         }
-        key = keys.next(p)?;
+        key = keys.next_key(p)?;
     }
     call.extras = extras.finish();
     Ok(())
 }
 
-pub(crate) fn function(p: &mut Parser<'_>, order: &mut KeyOrder) -> Result<Function> {
+pub(crate) fn function(p: &mut Parser<'_>, order: &mut Order<Field>) -> Result<Function> {
     let mut function = Function::default();
     let mut extras = ObjectBuilder::default();
     let mut keys = Keys::new(order);
-    let mut key = keys.first(p)?;
+    let mut key = keys.first_key(p)?;
     while let Some((k, field)) = key {
         match field {
             Field::Name => function.name = p.string()?,
@@ -176,7 +177,7 @@ pub(crate) fn function(p: &mut Parser<'_>, order: &mut KeyOrder) -> Result<Funct
             }
             _ => extras.push(&k, p.any()?),
         }
-        key = keys.next(p)?;
+        key = keys.next_key(p)?;
     }
     function.extras = extras.finish();
     Ok(function)

@@ -1,42 +1,33 @@
 //! The keys the `OpenAI` dialect knows, at every level of a chunk, told apart in one comparison each, and
-//! guessed from the last chunk's: a stream sends the same keys in the same order on every chunk, so each key
-//! is first compared whole with the one at its place in the last object of its level (`Keys`), which
-//! spares the scan for its closing quote and the lookup of what it is.
-//! The Python twin checks its dicts against key sets instead (`python/rillm/_fallback/decode/openai.py`).
+//! what the reader keeps of the last chunk's keys for the next: each level's key order (`guess.rs`'s
+//! `Order`, which guesses each key from the one at its place in the last object of its level), and the
+//! text a choice began and ended with (`ChoiceHead`, `ChoiceTail`), which the next choice's text is
+//! compared with instead of being parsed again.
+//! The Python twin checks its dicts against key sets instead (`python/rillm/_fallback/decode/openai_wire.py`).
 
+use super::guess::Order;
 use crate::chunk::Json;
-use crate::json::{Key, Parser, Result};
-
-/// The keys of the last object read at one level of a chunk (the chunk, a choice, a delta, ...), in order,
-/// with what each is: the guesses for the next object's. Only a guess: a key that differs is read as usual
-/// and replaces the guess at its place.
-#[derive(Debug, Default)]
-pub(crate) struct KeyOrder(Vec<(Box<str>, Field)>);
-
-/// How many keys of an object are remembered: enough for any chunk a provider sends, few enough that an
-/// object with thousands of keys costs no more than that.
-const REMEMBERED: usize = 32;
 
 /// The key orders of every level of a chunk, kept by the stream's decoder from one chunk to the next;
 /// each level's reader takes its own and those below it.
 #[derive(Debug, Default)]
 pub(crate) struct ChunkKeys {
-    pub(crate) chunk: KeyOrder,
-    pub(crate) choices: ChoiceKeys,
+    pub(super) chunk: Order<Field>,
+    pub(super) choices: ChoiceKeys,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct ChoiceKeys {
-    pub(crate) choice: KeyOrder,
-    pub(crate) delta: DeltaKeys,
+    pub(super) choice: Order<Field>,
+    pub(super) delta: DeltaKeys,
     pub(crate) head: ChoiceHead,
     pub(crate) tail: ChoiceTail,
 }
 
 /// How the last choice began, up to its delta: its text from its opening brace through the colon after
-/// `"delta"`, when every key before it was `index`, with the choice's position in its list and the index
-/// read. A choice at the same position whose text begins with the same bytes reads the same up to there
-/// (as the chunk's `Head` in `openai_wire.rs`).
+/// `"delta"` (and the whitespace after it), when every key before it was `index`, with the choice's
+/// position in its list and the index read. A choice at the same position whose text begins with the same
+/// bytes reads the same up to there (as the chunk's `Head` in `openai_wire.rs`).
 #[derive(Debug, Default)]
 pub(crate) struct ChoiceHead {
     /// A `String`, refilled in place: a stream whose chunks alternate between heads (one choice per chunk
@@ -114,83 +105,20 @@ impl ChoiceTail {
 
 #[derive(Debug, Default)]
 pub(crate) struct DeltaKeys {
-    pub(crate) delta: KeyOrder,
-    pub(crate) calls: CallKeys,
+    pub(super) delta: Order<Field>,
+    pub(super) calls: CallKeys,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct CallKeys {
-    pub(crate) call: KeyOrder,
-    pub(crate) function: KeyOrder,
+    pub(super) call: Order<Field>,
+    pub(super) function: Order<Field>,
 }
 
-/// Reads the keys of one object, each guessed from the same place in `order`.
-pub(crate) struct Keys<'o> {
-    order: &'o mut KeyOrder,
-    at: usize,
-}
-
-impl<'o> Keys<'o> {
-    pub(crate) fn new(order: &'o mut KeyOrder) -> Self {
-        Keys { order, at: 0 }
-    }
-
-    /// Reads the keys of an object whose first `at` keys were read already.
-    pub(crate) fn resumed(order: &'o mut KeyOrder, at: usize) -> Self {
-        Keys { order, at }
-    }
-
-    /// Goes on as if the first `at` keys of the object had been read.
-    pub(crate) fn skip_to(&mut self, at: usize) {
-        self.at = at;
-    }
-
-    /// How many keys of the object have been read.
-    pub(crate) fn read(&self) -> usize {
-        self.at
-    }
-
-    /// The first key of the object that must come next, and what it is; `None` when the object is empty.
-    #[inline]
-    pub(crate) fn first<'a>(&mut self, p: &mut Parser<'a>) -> Result<Option<(Key<'a>, Field)>> {
-        if p.object_start()? {
-            self.key(p).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// The next key of the object, and what it is; `None` at its end.
-    #[inline]
-    pub(crate) fn next<'a>(&mut self, p: &mut Parser<'a>) -> Result<Option<(Key<'a>, Field)>> {
-        if p.object_step()? {
-            self.key(p).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
-    #[inline]
-    fn key<'a>(&mut self, p: &mut Parser<'a>) -> Result<(Key<'a>, Field)> {
-        let at = self.at;
-        self.at += 1;
-        if let Some((name, field)) = self.order.0.get(at) {
-            if let Some(key) = p.key_if(name)? {
-                return Ok((key, *field));
-            }
-        }
-        let key = p.key()?;
-        let field = field_of(&key);
-        // A key with escapes is not remembered: its raw text is not what `key_if` may compare.
-        if !key.escaped() {
-            let guess = (Box::from(key.raw), field);
-            if at < self.order.0.len() {
-                self.order.0[at] = guess;
-            } else if at == self.order.0.len() && at < REMEMBERED {
-                self.order.0.push(guess);
-            }
-        }
-        Ok((key, field))
+/// An order of `OpenAI` keys, each told by `field`.
+impl Default for Order<Field> {
+    fn default() -> Self {
+        Order::new(|name| field(name.as_bytes()))
     }
 }
 
@@ -229,16 +157,6 @@ pub(super) enum Field {
     Name,
     Arguments,
     Other,
-}
-
-/// Which known key `key` is, comparing its raw bytes (decoding only a key that has escapes).
-#[inline]
-pub(super) fn field_of(key: &Key<'_>) -> Field {
-    if key.escaped() {
-        field(&key.name())
-    } else {
-        field(key.raw.as_bytes())
-    }
 }
 
 /// One comparison per key: (length, first byte, last byte) already tells the known keys apart, and each
@@ -286,71 +204,54 @@ fn field(name: &[u8]) -> Field {
 
 #[cfg(test)]
 mod tests {
-    use super::{field_of, Field, KeyOrder, Keys};
-    use crate::json::Parser;
-
-    /// The keys and fields of an object's members, read with guesses from `order` (values skipped).
-    fn guessed(text: &str, order: &mut KeyOrder) -> Vec<(String, Field)> {
-        let mut p = Parser::new(text);
-        let mut keys = Keys::new(order);
-        let mut out = Vec::new();
-        let mut key = keys.first(&mut p).unwrap();
-        while let Some((k, field)) = key {
-            out.push((String::from_utf8(k.name().into_owned()).unwrap(), field));
-            p.any().unwrap();
-            key = keys.next(&mut p).unwrap();
-        }
-        p.finish().unwrap();
-        out
-    }
-
-    /// The same, read without guesses.
-    fn plain(text: &str) -> Vec<(String, Field)> {
-        let mut p = Parser::new(text);
-        let mut out = Vec::new();
-        let mut key = p.first_key().unwrap();
-        while let Some(k) = key {
-            out.push((String::from_utf8(k.name().into_owned()).unwrap(), field_of(&k)));
-            p.any().unwrap();
-            key = p.next_key().unwrap();
-        }
-        p.finish().unwrap();
-        out
-    }
+    use super::{field, Field};
 
     #[test]
-    fn guessed_keys_read_as_unguessed_ones_whatever_the_last_object_had() {
-        let objects = [
-            r#"{"id":1,"model":2,"choices":3,"x":4}"#,
-            r#"{"id":1,"model":2,"choices":3,"x":4}"#,
-            r#"{"idx":1,"mode":2,"choices2":3,"x":4,"y":5}"#,
-            r#"{ "id" : 1 , "x\"" : 2, "model":3}"#,
-            r#"{"i\u0064":1,"model":2}"#,
-            r#"{"model":1,"id":2}"#,
-            r"{}",
-            r#"{"id":1}"#,
-            r#"{"content":"a","role":"b","a\\b":1,"x":2}"#,
-            r#"{"content":"a","role":"b","a\\b":1,"x":2}"#,
+    fn each_known_key_is_told_by_its_name_and_no_other() {
+        let known = [
+            ("id", Field::Id),
+            ("model", Field::Model),
+            ("object", Field::Object),
+            ("created", Field::Created),
+            ("system_fingerprint", Field::SystemFingerprint),
+            ("service_tier", Field::ServiceTier),
+            ("choices", Field::Choices),
+            ("usage", Field::Usage),
+            ("citations", Field::Citations),
+            ("provider_specific_fields", Field::ProviderSpecificFields),
+            ("error", Field::Error),
+            ("x_groq", Field::XGroq),
+            ("index", Field::Index),
+            ("delta", Field::Delta),
+            ("finish_reason", Field::FinishReason),
+            ("logprobs", Field::Logprobs),
+            ("message", Field::Message),
+            ("role", Field::Role),
+            ("content", Field::Content),
+            ("refusal", Field::Refusal),
+            ("reasoning_content", Field::ReasoningContent),
+            ("reasoning", Field::Reasoning),
+            ("tool_calls", Field::ToolCalls),
+            ("function_call", Field::FunctionCall),
+            ("annotations", Field::Annotations),
+            ("audio", Field::Audio),
+            ("thinking_blocks", Field::ThinkingBlocks),
+            ("type", Field::Type),
+            ("function", Field::Function),
+            ("name", Field::Name),
+            ("arguments", Field::Arguments),
         ];
-        let mut order = KeyOrder::default();
-        for text in objects {
-            assert_eq!(guessed(text, &mut order), plain(text), "{text}");
+        for (name, expected) in known {
+            assert_eq!(field(name.as_bytes()), expected, "{name}");
+            // The same length, first and last byte, another middle; one byte more or less.
+            let mut near = name.as_bytes().to_vec();
+            if near.len() > 2 {
+                near[1] ^= 0x20;
+                assert_eq!(field(&near), Field::Other, "{name}");
+            }
+            assert_eq!(field(&name.as_bytes()[1..]), Field::Other, "{name}");
+            assert_eq!(field(format!("{name}s").as_bytes()), Field::Other, "{name}");
         }
-        let wide = format!(
-            "{{{}}}",
-            (0..100).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",")
-        );
-        for _ in 0..2 {
-            assert_eq!(guessed(&wide, &mut order), plain(&wide));
-        }
-        assert!(order.0.len() <= super::REMEMBERED);
-    }
-
-    #[test]
-    fn a_guessed_key_still_needs_its_colon() {
-        let mut order = KeyOrder::default();
-        guessed(r#"{"id":1}"#, &mut order);
-        let mut p = Parser::new(r#"{"id" 1}"#);
-        assert!(Keys::new(&mut order).first(&mut p).is_err());
+        assert_eq!(field(b""), Field::Other);
     }
 }

@@ -1,6 +1,6 @@
 //! Two rewrites of the `OpenAI` dialect's values: Mistral's list-of-parts `content`, and a key added to
 //! `provider_specific_fields`. Twin: `split_parts` and `with_field` in
-//! `python/rillm/_fallback/decode/openai.py`.
+//! `python/rillm/_fallback/decode/openai_parts.py`.
 
 use crate::chunk::{Delta, Json};
 use crate::json::{as_string, object_fields, JsonError, Parser};
@@ -8,7 +8,7 @@ use crate::json::{as_string, object_fields, JsonError, Parser};
 /// Mistral sends `content` as a list of typed parts: `text` parts are content, `thinking` parts (a string
 /// or a list of `text` parts) are reasoning. Any other part is kept, in order, under
 /// `provider_specific_fields["content_parts"]`. An explicit `reasoning_content`/`reasoning` wins over
-/// thinking parts. Keep in sync with `python/rillm/_fallback/decode/openai.py::split_parts`.
+/// thinking parts. Keep in sync with `python/rillm/_fallback/decode/openai_parts.py::split_parts`.
 pub(crate) fn split_parts(delta: &mut Delta, parts: &[&str]) -> Result<(), JsonError> {
     let mut text: Option<String> = None;
     let mut thinking: Option<String> = None;
@@ -80,7 +80,7 @@ fn array_items(raw: &str) -> Option<Vec<&str>> {
 
 /// `provider_specific_fields` with `name: value` added: a new object when there was none, the key
 /// appended when it was an object without it, untouched otherwise.
-/// Keep in sync with `python/rillm/_fallback/decode/openai.py::with_field`.
+/// Keep in sync with `python/rillm/_fallback/decode/openai_parts.py::with_field`.
 pub(crate) fn with_field(existing: Option<Json>, name: &'static str, value: &str) -> Json {
     let Some(existing) = existing else {
         return Json(format!(r#"{{"{name}":{value}}}"#).into_boxed_str());

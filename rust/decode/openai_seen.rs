@@ -1,8 +1,8 @@
 //! What the `OpenAI` reader keeps from one chunk of a stream for the next: the strings every chunk repeats,
 //! and the texts a chunk began and ended with (its head up to `choices`, its tail after them), which the
 //! next chunk's text is compared with instead of being parsed again when it begins or ends the same way.
-//! The choice's head and tail are in `openai_keys.rs`, beside the key guesses they resume. The twin has
-//! none of this: Python's `json` reads every chunk whole (`python/rillm/_fallback/decode/openai.py`).
+//! The choice's head and tail are in `openai_keys.rs`, beside the key orders they resume. The twin has
+//! none of this: Python's `json` reads every chunk whole (`python/rillm/_fallback/decode/openai_wire.py`).
 
 use super::openai_keys::{ChoiceHead, ChunkKeys, Field};
 use crate::chunk::Shared;
@@ -24,11 +24,21 @@ pub(crate) struct Seen {
     pub(super) tail: Box<Tail>,
 }
 
+impl Seen {
+    /// Forgets every guess (the key orders, heads and tails), keeping the strings: the next chunk is read
+    /// with nothing guessed, as the reading every guess must agree with (`fast_paths_tests.rs`).
+    #[cfg(test)]
+    pub(super) fn forget_guesses(&mut self) {
+        (self.keys, self.head, self.tail) = Default::default();
+    }
+}
+
 /// How the last chunk went on after its `choices`: its text from just past that list through the colon
-/// after the first key that was not a null `usage` (or through the chunk's closing brace, when there was
-/// none), when that key has no escapes. A chunk whose text after its `choices` is the same bytes reads the
-/// same up to there: its usage is null when the tail's holds a null `usage`, and it goes on at that key's
-/// value (what OpenAI sends after the choices: `"usage":null,"obfuscation":` and a value that changes).
+/// (and whitespace) after the first key that was not a null `usage` (or through the chunk's closing brace,
+/// when there was none), when that key has no escapes. A chunk whose text after its `choices` is the same
+/// bytes reads the same up to there: its usage is null when the tail's holds a null `usage`, and it goes on
+/// at that key's value (what OpenAI sends after the choices: `"usage":null,"obfuscation":` and a value
+/// that changes).
 #[derive(Debug, Default)]
 pub(super) struct Tail {
     pub(super) text: String,
@@ -103,10 +113,10 @@ impl TailRead {
 }
 
 /// How the last chunk began, up to its `choices`: its text from the start through the colon after
-/// `"choices"`, when every key before it was one of id, object, created, model, `system_fingerprint` and
-/// `service_tier` (a stream sends those the same on every chunk), and what they read as. A chunk whose
-/// text begins with the same bytes reads the same up to there, so it takes those values and is read from
-/// its `choices` on: the head is compared, not parsed.
+/// `"choices"` (and the whitespace after it), when every key before it was one of id, object, created,
+/// model, `system_fingerprint` and `service_tier` (a stream sends those the same on every chunk), and what
+/// they read as. A chunk whose text begins with the same bytes reads the same up to there, so it takes
+/// those values and is read from its `choices` on: the head is compared, not parsed.
 #[derive(Debug, Default)]
 pub(super) struct Head {
     pub(super) text: Box<str>,

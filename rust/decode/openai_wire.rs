@@ -9,10 +9,11 @@
 //! Values are parsed into their
 //! place (a choice straight into the chunk's list, a delta into its choice): these structs are large and
 //! moving them showed in profiles. What is kept from one chunk for the next is in `openai_seen.rs`, the
-//! delta's reading in `openai_delta.rs`. Twin: the `wire_*` functions of `python/rillm/_fallback/decode/openai.py`.
+//! delta's reading in `openai_delta.rs`. Twin: `python/rillm/_fallback/decode/openai_wire.py`.
 
+use super::guess::Keys;
 use super::openai_delta::{delta, json, position};
-use super::openai_keys::{ChoiceKeys, ChoiceTail, ChunkKeys, Field, Keys};
+use super::openai_keys::{ChoiceKeys, ChoiceTail, ChunkKeys, Field};
 use super::openai_seen::{Head, Seen, Start, TailRead, CHOICE_DEPTH};
 use crate::chunk::{Choice, Delta, FinishReason, Shared};
 use crate::json::{collapse_repeated_keys, JsonError, Key, ObjectBuilder, Parser, Peek, Result};
@@ -136,7 +137,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
         (Keys::resumed(chunk, head.keys), choices)
     } else {
         let mut keys = Keys::new(chunk);
-        let first = keys.first(&mut p)?;
+        let first = keys.first_key(&mut p)?;
         (keys, first)
     };
     // Where the text after `choices` begins while it could be part of a tail (`Tail`), and whether a null
@@ -206,7 +207,7 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
             (None, Some(read)) => read.after(last_tail, data, (&k, field), value_at, keys.read(), out.usage.is_none()),
             (None, None) => None,
         };
-        key = keys.next(&mut p)?;
+        key = keys.next_key(&mut p)?;
         if let (None, Some(read)) = (key, tail) {
             read.end(last_tail, data, p.pos(), keys.read());
         }
@@ -266,7 +267,7 @@ pub(crate) fn choice<'a>(
         (Keys::resumed(order, head.keys), delta, false)
     } else {
         let mut keys = Keys::new(order);
-        let first = keys.first(p)?;
+        let first = keys.first_key(p)?;
         (keys, first, start.is_some())
     };
     // Where the text after the last delta begins while every key since could be part of a tail
@@ -316,7 +317,7 @@ pub(crate) fn choice<'a>(
             _ => extras.push(&k, p.any()?),
         }
         tail = nulls;
-        key = keys.next(p)?;
+        key = keys.next_key(p)?;
         if key.is_none() {
             if let (Some(start), Some((at, nulls))) = (start, tail) {
                 last_tail.keep(&start.text[at..p.pos()], position, nulls);

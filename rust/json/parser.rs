@@ -208,7 +208,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes the opening brace of the object that must come next; whether a key follows (an empty
-    /// object is consumed whole). The key is then read with `key` or `key_if`.
+    /// object is consumed whole). The key is then read with `key` (or compared whole with its lead: `lead_if`).
     #[inline]
     pub(crate) fn object_start(&mut self) -> Result<bool> {
         self.expect(b'{', Problem::ExpectedObject)?;
@@ -258,29 +258,6 @@ impl<'a> Parser<'a> {
             }
             _ => self.error(Problem::ExpectedCommaOrBrace),
         }
-    }
-
-    /// The key at the cursor when it is spelled `"{name}"` exactly (its colon consumed too), found by one
-    /// comparison instead of a scan for its closing quote; `None`, the cursor unmoved, when it is not.
-    /// `name` must hold no quote, backslash or control character (the raw text of a key read without
-    /// escapes never does): then a match is the whole key, as `key` would read it.
-    #[inline]
-    pub(crate) fn key_if(&mut self, name: &str) -> Result<Option<Key<'a>>> {
-        self.skip_ws();
-        let start = self.pos + 1;
-        let end = start + name.len();
-        let same = self.bytes.get(self.pos) == Some(&b'"')
-            && self.bytes.get(end) == Some(&b'"')
-            && self.bytes.get(start..end) == Some(name.as_bytes());
-        if !same {
-            return Ok(None);
-        }
-        self.pos = end + 1;
-        self.expect(b':', Problem::ExpectedColon)?;
-        Ok(Some(Key {
-            raw: &self.text[start..end],
-            escaped: false,
-        }))
     }
 
     /// The key at the cursor (after `object_start` or `object_step` said one follows), its colon consumed.

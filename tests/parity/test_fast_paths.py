@@ -68,11 +68,14 @@ def test_bedrock_text_deltas_in_every_spelling_agree(both: tuple[Backend, Backen
 HEAD = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":5,"model":"m","service_tier":"default",'
 HEAD += '"system_fingerprint":"fp_1","choices":'
 DELTA = '[{"index":0,"delta":{"content":"%s"},"logprobs":null,"finish_reason":null}],"usage":null}'
+# A delta of one tool call: the keys before its function, and its function's members.
+CALL = '{"tool_calls":[{"index":0,%s"function":{%s}}]}'
 # Consecutive chunks of one OpenAI stream, each one a near miss of the one before: the Rust core guesses each
-# key from the last chunk's, and takes a chunk whose text begins as the last one's did, up to its `choices`,
-# as reading the same up to there (and a choice whose text after its delta ends as the last one's did, as
-# reading the same from there, and a chunk whose text after its choices is the last one's up to a key, as
-# reading the same up to there); every change of spelling, order, value or key must read as the twin reads.
+# key from the last chunk's at every level (the chunk, a choice, its delta, a tool call and its function), and
+# takes a chunk whose text begins as the last one's did, up to its `choices`, as reading the same up to there
+# (and a choice whose text after its delta ends as the last one's did, as reading the same from there, and a
+# chunk whose text after its choices is the last one's up to a key, as reading the same up to there); every
+# change of spelling, order, value or key must read as the twin reads.
 OPENAI_CHUNK_VARIANTS = [
     HEAD + DELTA % "a",
     HEAD + DELTA % "b",
@@ -137,6 +140,19 @@ OPENAI_CHUNK_VARIANTS = [
     HEAD + DELTA.replace('"usage":null}', '"usage":null,"choices":[]}') % "j",
     HEAD + DELTA.replace('"usage":null}', '"usage":null,"choices":[]}') % "k",
     HEAD + DELTA.replace('"usage":null}', '"usage" : null , "o" :3 }') % "l",
+    HEAD + DELTA.replace('"content":"%s"', '"content":"%s","role":"assistant"') % "m",
+    HEAD + DELTA.replace('"content":"%s"', '"c\\u006fntent":"%s"') % "n",
+    HEAD + DELTA.replace('"content":"%s"', '"c\\u006fntent":"%s"') % "o",
+    HEAD + DELTA.replace('"content":"%s"', '"content" : "%s"') % "p",
+    HEAD + DELTA.replace('"content":"%s"', '"reasoning":"hm","content":"%s","x":1') % "q",
+    HEAD + DELTA.replace('"content":"%s"', '"reasoning":"hm","content":"%s","x":1') % "r",
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ('"id":"call_1","type":"function",', '"name":"f","arguments":""')),
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ("", '"arguments":"{\\"a"')),
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ("", '"arguments":"1"')),
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ("", '"\\u0061rguments":"2","name":"g"')),
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ('"x":1,', '"arguments" : "3"')),
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ("", '"arguments":"4","arguments":"5"')),
+    HEAD + DELTA.replace('{"content":"%s"}', CALL % ("", '"arguments":"6"')),
     HEAD + DELTA % "D",
 ]
 # Near misses that fail their event, on both backends alike.
