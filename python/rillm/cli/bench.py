@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as progress:
+    # Redrawn between rows only: rich's refresh thread, waking ten times a second and taking the GIL while a row
+    # was timed, disturbed the rows' times (CPU time counts every thread); without it they vary far less.
+    with Progress(*columns, console=err, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("benchmarks", total=len(rows))
 
         def told(event: str, row: runner.Row, result: runner.Result | None) -> None:
@@ -55,15 +57,16 @@ def run(args: argparse.Namespace) -> int:
                 progress.update(task, description=f"{runner.GROUPS[row.group]} · {row.workload} · {row.impl}{slow}")
             else:
                 progress.advance(task)
+            progress.refresh()
 
         results = list(runner.run_rows(rows, settings, told))
         first: list[FirstChunk] = []
         if not args.only or "first-chunk" in args.only:
-            progress.update(task, description="time to first chunk")
+            progress.update(task, description="time to first chunk", refresh=True)
             first = runner.first_chunks(settings)
         imports: list[ImportTime] = []
         if not args.only or "import" in args.only:
-            progress.update(task, description="import time (fresh interpreters)")
+            progress.update(task, description="import time (fresh interpreters)", refresh=True)
             imports = import_times(5 if args.quick else 20)
     table = runner.describe(results)
     goals = targets(results, first) if any(r.row.group in ("e2e", "concurrent") for r in results) or first else []
