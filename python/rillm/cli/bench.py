@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    # Redrawn between rows only: rich's refresh thread, waking ten times a second and taking the GIL while a row
-    # was timed, disturbed the rows' times (CPU time counts every thread); without it they vary far less.
+    # Redrawn between rows only: rich's refresh thread would wake ten times a second and take the GIL while a row
+    # is timed, and its CPU time would count (the rows' time is the process's, every thread's).
     with Progress(*columns, console=err, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("benchmarks", total=len(rows))
 
