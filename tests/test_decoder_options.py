@@ -120,9 +120,11 @@ def test_both_backends_merge_a_recording_alike(both: tuple[Backend, Backend], pa
 
 
 def adds_nothing(chunk: Any) -> bool:
-    """A chunk that waits behind a held finish chunk: no choices, or choices without a finish reason and with
-    an empty delta (Azure's filter results; rust/chunk.rs, Choice::carries_nothing)."""
-    return all(
+    """A chunk that waits behind a held finish chunk: no choices, or no usage and choices without a finish
+    reason and with an empty delta (Azure's filter results; rust/merge/delivery.rs, adds_nothing)."""
+    if not chunk.choices:
+        return True
+    return chunk.usage is None and all(
         ch.finish_reason is None and all(v is None for v in ch.delta.model_dump().values()) for ch in chunk.choices
     )
 
@@ -303,6 +305,14 @@ AFTER_FINISH = [
 ]
 
 
+# The same with usage on that choice (Groq's x_groq), then a later report left out (found by Hypothesis).
+USAGE_AFTER_FINISH = [
+    b'data: {}\n\ndata: {"id": null, "choices": [{"index": null, "finish_reason": "stop"}]}\n\n'
+    b'data: {"choices": [{}], "x_groq": {"usage": {"prompt_tokens": 2, "completion_tokens": 0}}}\n\n'
+    b'data: {"id": null, "x_groq": {"usage": {"prompt_tokens": 1, "completion_tokens": 0}}}\n\n'
+]
+
+
 @pytest.mark.parametrize("skip", [False, True], ids=["all", "skip_choiceless"])
 def test_choices_that_carry_nothing_wait_behind_the_finish_chunk(backend: Backend, skip: bool) -> None:
     """Azure sends its filter results after the finish chunk (choices with an empty delta), then the usage:
@@ -323,11 +333,13 @@ def test_choices_that_carry_nothing_wait_behind_the_finish_chunk(backend: Backen
     assert held.calls[4][1].choices[0].content_filter_results == {"hate": {"filtered": False}}
     check_held(backend.module, pieces, "openai", skip=skip)
     check_held(backend.module, AFTER_FINISH, "openai", skip=skip)
+    check_held(backend.module, USAGE_AFTER_FINISH, "openai", skip=skip)
 
 
 @pytest.mark.rust
 @given(pieces=chunked(), options=st.sampled_from([{}, {"skip_choiceless": True}]))
 @example(pieces=AFTER_FINISH, options={"skip_choiceless": True})
+@example(pieces=USAGE_AFTER_FINISH, options={"skip_choiceless": True})
 def test_generated_openai_streams(both: tuple[Backend, Backend], pieces: list[bytes], options: dict[str, Any]) -> None:
     check_generated(both, pieces, "openai", options)
 

@@ -3,8 +3,8 @@
 //! (`skip_choiceless`). Twin: `python/rillm/_fallback/merge/delivery.py`.
 //!
 //! Usage on the finish chunk: a chunk that carries a finish reason is held back, and the chunks that follow
-//! it without adding to the message (no choices: a usage chunk, Bedrock's metadata; or choices that carry
-//! nothing, `Choice::carries_nothing`: Azure's filter results) wait behind it, until the stream ends (its
+//! it without adding to the message (no choices: a usage chunk, Bedrock's metadata; or, without usage of
+//! their own, choices that carry nothing, `Choice::carries_nothing`: Azure's filter results) wait behind it, until the stream ends (its
 //! terminator or `finish()`), an error, or the next chunk whose choices carry something. No other chunk is
 //! delayed. When one of the chunks that waited reported usage, the held chunk's usage becomes the
 //! stream's usage (every report merged, `usage.rs`), so that the last chunk with choices carries the usage
@@ -80,7 +80,7 @@ impl Delivery {
             return self.pass(chunk, pos, emit);
         }
         let hold = self.hold.as_mut().expect("checked above");
-        if chunk.choices.is_empty() || (!hold.queue.is_empty() && chunk.choices.iter().all(Choice::carries_nothing)) {
+        if chunk.choices.is_empty() || (!hold.queue.is_empty() && adds_nothing(&chunk)) {
             if hold.queue.is_empty() {
                 return self.pass(chunk, pos, emit);
             }
@@ -126,6 +126,12 @@ impl Delivery {
         }
         emit(chunk, pos)
     }
+}
+
+/// A chunk with choices that waits behind a held finish chunk: no usage of its own (a later one would
+/// replace the stream's usage the held chunk gets) and choices that carry nothing.
+fn adds_nothing(chunk: &Chunk) -> bool {
+    chunk.usage.is_none() && chunk.choices.iter().all(Choice::carries_nothing)
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ class Delivery:
             if choices or not self.skip_choiceless:
                 out.append(chunk)
             return
-        if not choices or (hold and _carry_nothing(choices)):
+        if not choices or (hold and raw is None and _carry_nothing(choices)):
             if not hold:
                 if not self.skip_choiceless:
                     out.append(chunk)
