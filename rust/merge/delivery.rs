@@ -4,9 +4,9 @@
 //!
 //! Usage on the finish chunk: a chunk that carries a finish reason is held back, and the chunks that follow
 //! it without adding to the message (no choices: a usage chunk, Bedrock's metadata; or, without usage of
-//! their own, choices that carry nothing, `Choice::carries_nothing`: Azure's filter results) wait behind it, until the stream ends (its
-//! terminator or `finish()`), an error, or the next chunk whose choices carry something. No other chunk is
-//! delayed. When one of the chunks that waited reported usage, the held chunk's usage becomes the
+//! their own, choices that carry nothing, `Choice::carries_nothing`: Azure's filter results) wait behind it,
+//! until the stream ends (its terminator or `finish()`), an error, or the next chunk whose choices carry
+//! something. No other chunk is delayed. When one of the chunks that waited reported usage, the held chunk's usage becomes the
 //! stream's usage (every report merged, `usage.rs`), so that the last chunk with choices carries the usage
 //! even when the provider sends it after the finish reason (`OpenAI`'s `include_usage`, xAI, vLLM,
 //! Bedrock). Then the held chunk goes out, then the chunks that waited behind it. With several choices
