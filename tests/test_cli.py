@@ -378,6 +378,11 @@ def test_bench_markdown_is_dated_with_the_machine() -> None:
     assert f"rillm {rillm.__version__}" in first and "Python " in first and "cores)" in first
     header = "| benchmark | workload | implementation | chunks/s | CPU µs/chunk | wall chunks/s | vs rillm (Rust) |"
     assert header in done.stdout
+    # the rows the decode targets read, in two passes (--quick), each pass beside the reference workload
+    if rillm.BACKEND == "rust":
+        assert "| row | pass 1 | pass 2 |" in done.stdout
+        assert re.search(r"\| decode · gemini · rillm \(Rust\) \| [\d,]+ \(\d+\.\d\d\) \| [\d,]+ \(", done.stdout)
+        assert re.search(r"\| decode, every dialect's text: >= 500,000 chunks/s \| least \w", done.stdout)
 
 
 def test_bench_import_group_times_fresh_interpreters() -> None:

@@ -14,6 +14,13 @@ Groups:
           stream, measured in a fresh process)
 Then `first_chunks()`: the time to first chunk against a raw httpx request (`first_chunk.py`).
 
+The rows the targets read (`again`, from targets.py) are timed in `passes` passes spread over the run: the
+table's own (pass 1, in its place), then each further pass of all of them together, the passes evenly placed
+among the table's rows, the last after its end. Each pass of a row is timed beside a fixed reference workload
+(`reference()`: the standard library's json over 5,000 small objects, no rillm), whose time shows the machine's
+pace at that moment: on a virtual machine a row can read up to twice its usual time for a while. The table
+shows pass 1 for every row (all rows measured alike); a target reads each of its rows' best pass.
+
 Times are the benchmark process's CPU time (`time.process_time`, all its threads): the end-to-end server in
 its own process, and other programs on the machine, do not count, while a peer's worker threads do; the wall
 time is reported beside it (on a busy machine it includes waiting for the server and the others). Before a row
@@ -29,19 +36,32 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Any, Optional
 
 from rillm._bench import impls, sockets
 from rillm._bench.first_chunk import FirstChunk, first_chunk
 from rillm._bench.serve import Server
 from rillm._bench.workloads import WORKLOADS, Workload, workload
 
-__all__ = ["ROWS", "Result", "Row", "Settings", "describe", "first_chunks", "run_rows"]
+__all__ = [
+    "ROWS",
+    "Pass",
+    "Result",
+    "Row",
+    "Settings",
+    "describe",
+    "describe_passes",
+    "first_chunks",
+    "reference",
+    "run_rows",
+    "schedule",
+]
 
 GROUPS = {"decode": "decode", "build": "stream_chunk_builder", "e2e": "end to end", "concurrent": "concurrent"}
 RUST, PYTHON = "rillm (Rust)", "rillm (Python)"
@@ -202,6 +222,18 @@ class Settings:
     rounds: int = 5
     budget: float = 3.0  # seconds of timed rounds per row, at most (one round is always run)
     first_chunk_rounds: int = 200  # requests per time-to-first-chunk comparison (0: none)
+    passes: int = 5  # times the targets' rows are timed, spread over the run (1: the table's pass only)
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass of a row the targets read: its number (1: the table's), its best round's CPU and wall
+    seconds, and the reference workload's CPU seconds timed just before it (the machine's pace then)."""
+
+    number: int
+    seconds: float
+    wall: float
+    reference: float
 
 
 @dataclass
@@ -213,6 +245,14 @@ class Result:
     skipped: str | None = None  # why the row did not run
     rounds: int = 0
     rss: float | None = None  # concurrent rows: bytes of resident memory per open stream (sockets.rss_per_stream)
+    passes: list[Pass] = field(default_factory=list)  # rows the targets read: every pass, in the order run
+
+    def best(self) -> Result:
+        """This result with the times of its best pass (itself when it ran in one pass only)."""
+        if not self.passes or self.seconds is None:
+            return self
+        top = min(self.passes, key=lambda p: p.seconds)
+        return replace(self, seconds=top.seconds, wall=top.wall)
 
     @property
     def chunks(self) -> int:
@@ -282,39 +322,86 @@ def _freeze() -> None:
     gc.freeze()
 
 
+Progress = Callable[[str, Row, Optional[Result], int], None]  # Optional: an alias is evaluated, on 3.9 too
+
+
+def schedule(rows: list[Row], passes: int, again: Callable[[Row], bool]) -> list[tuple[int, int]]:
+    """(row index, pass number) in the order they run: the table's rows in order (pass 1), and each further
+    pass of the rows `again` picks after one of the table's rows, evenly spaced, the last after its end."""
+    chosen = [i for i, row in enumerate(rows) if again(row)]
+    extra = passes - 1 if chosen else 0
+    after: dict[int, list[int]] = {}
+    for k in range(1, extra + 1):
+        after.setdefault(max(1, len(rows) * k // extra), []).append(k + 1)
+    order = []
+    for i in range(len(rows)):
+        order.append((i, 1))
+        for number in after.get(i + 1, []):
+            order += [(j, number) for j in chosen]
+    return order
+
+
 def run_rows(
-    rows: list[Row], settings: Settings, progress: Callable[[str, Row, Result | None], None] | None = None
-) -> Iterator[Result]:
-    """Runs the rows in order, yielding each result; `progress("start"|"done", row, result)` is told."""
+    rows: list[Row],
+    settings: Settings,
+    progress: Progress | None = None,
+    again: Callable[[Row], bool] = lambda row: False,
+) -> list[Result]:
+    """Runs the rows (`schedule`), returning each one's result in the table's order; `progress("start" |
+    "done", row, result, pass number)` is told about each run. A row that fails in any pass is failed."""
+    loads = [workload(row.workload, max(settings.chunks // row.scale, 10)) for row in rows]
+    results = [Result(row, load, skipped=_missing(row)) for row, load in zip(rows, loads)]
     with ExitStack() as stack:
         stack.callback(sockets.shutdown)
         servers: dict[tuple[str, int], Server] = {}
-        for row in rows:
-            n = max(settings.chunks // row.scale, 10)
-            load = workload(row.workload, n)
-            result = Result(row, load)
+        for i, number in schedule(rows, settings.passes, again):
+            row, load, result = rows[i], loads[i], results[i]
             if progress:
-                progress("start", row, None)
-            result.skipped = _missing(row)
+                progress("start", row, None, number)
             if result.skipped is None:
                 url = ""
                 if row.group in ("e2e", "concurrent"):
-                    if (row.workload, n) not in servers:
-                        servers[row.workload, n] = stack.enter_context(Server(row.workload, n))
-                    url = servers[row.workload, n].url(row.writes)
-                rounds = 1 if row.slow else settings.rounds
+                    if (row.workload, load.n) not in servers:
+                        servers[row.workload, load.n] = stack.enter_context(Server(row.workload, load.n))
+                    url = servers[row.workload, load.n].url(row.writes)
                 try:
-                    run = row.make(load, url)
-                    result.seconds, result.wall, result.rounds = _time(run, load, rounds, settings.budget)
-                    if row.group == "concurrent":
-                        result.rss = sockets.rss_per_stream(row.streams, load, url)
+                    _run(result, url, settings, number, again(row))
                 except Exception as exc:  # a peer that fails is reported in its row, not the end of the table
                     result.skipped = (
                         f"failed: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"  # one line: a table cell
                     )
             if progress:
-                progress("done", row, result)
-            yield result
+                progress("done", row, result, number)
+    return results
+
+
+def _run(result: Result, url: str, settings: Settings, number: int, passes: bool) -> None:
+    """Times one pass of the result's row (`_time`), with the reference beside it when the row has passes."""
+    row, load = result.row, result.load
+    before = reference() if passes else 0.0
+    run = row.make(load, url)
+    seconds, wall, rounds = _time(run, load, 1 if row.slow else settings.rounds, settings.budget)
+    if passes:
+        result.passes.append(Pass(number, seconds, wall, before))
+    if number == 1:
+        result.seconds, result.wall, result.rounds = seconds, wall, rounds
+        if row.group == "concurrent":
+            result.rss = sockets.rss_per_stream(row.streams, load, url)
+
+
+_REFERENCE = [json.dumps({"index": 0, "delta": {"content": f"word {i}"}, "finish_reason": None}) for i in range(5000)]
+
+
+def reference() -> float:
+    """The CPU seconds (best of three) of a fixed workload of the standard library's (json.loads over 5,000
+    small objects, reading a field of each): it does not change, so its time shows the machine's pace."""
+    best = float("inf")
+    for _ in range(3):
+        cpu = time.process_time()
+        for text in _REFERENCE:
+            json.loads(text)["delta"]["content"]
+        best = min(best, time.process_time() - cpu)
+    return best
 
 
 def first_chunks(settings: Settings) -> list[FirstChunk]:
@@ -371,4 +458,16 @@ def describe(results: list[Result]) -> list[dict[str, Any]]:
                 "versus": _versus(r, reference.get(key(r))),
             }
         )
+    return table
+
+
+def describe_passes(results: list[Result]) -> list[dict[str, Any]]:
+    """The passes of the rows timed more than once: the row ("group · workload · implementation"), and each
+    pass in number order as (chunks/s of CPU time, the reference workload's milliseconds just before it)."""
+    table = []
+    for r in results:
+        if len(r.passes) > 1:
+            passes = sorted(r.passes, key=lambda p: p.number)
+            each = [(r.chunks / p.seconds if p.seconds else 0.0, p.reference * 1e3) for p in passes]
+            table.append({"row": f"{GROUPS[r.row.group]} · {r.load.name} · {r.row.impl}", "passes": each})
     return table

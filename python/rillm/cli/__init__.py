@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="2,000-chunk streams and fewer rounds")
     bench.add_argument("--markdown", action="store_true", help="a dated Markdown table with the machine")
     bench.add_argument("--chunks", type=int, help="the deltas per stream (default 20,000; 2,000 with --quick)")
+    bench.add_argument(
+        "--passes", type=int, help="times the targets' rows are timed, spread over the run (default 5; 2 with --quick)"
+    )
     groups = ("decode", "build", "e2e", "concurrent", "first-chunk", "import")
     bench.add_argument("--only", choices=groups, action="append", help="run only these groups")
     bench.add_argument("--backend", dest="backend_here", choices=BACKENDS, help=argparse.SUPPRESS)
