@@ -138,3 +138,14 @@ def test_the_targets_read_exactly_the_rows_run_in_passes() -> None:
     assert all(row.writes == "event" for row in picked)
     assert len(picked) == len(targets.READS)  # one row each: the 4 KiB writes' rows are not read
     assert not [row for row in picked if row.slow and row.group == "concurrent"]  # 1,000 streams: one run
+
+
+def test_the_import_target_reads_the_median_of_import_rillm() -> None:
+    from rillm._bench.import_time import ImportTime
+
+    def verdict(ms: float) -> bool | None:
+        imports = [ImportTime("python (bare)", 0.02, 0.02, 33), ImportTime("import rillm", ms / 1e3, None, 66)]
+        return _goal(targets.targets([], [], imports), "import rillm").met
+
+    assert (verdict(99.0), verdict(101.0)) == (True, False)
+    assert _goal(targets.targets([], []), "import rillm").met is None

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             progress.update(task, description="import time (fresh interpreters)", refresh=True)
             imports = import_times(5 if args.quick else 20)
     table = runner.describe(results)
-    goals = targets(results, first)
+    goals = targets(results, first, imports)
     goals = goals if any(g.met is not None for g in goals) else []
     passes = runner.describe_passes(results)
     if args.markdown:
