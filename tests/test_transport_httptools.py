@@ -67,6 +67,29 @@ def test_a_reads_many_chunks_are_handed_over_in_steps_of_at_most_take_bytes() ->
         loop.close()
 
 
+@pytest.mark.parametrize("sizes", [[1, 70_000, 1] + [90] * 300, [5000] * 40, [90] * 200 + [20_000] + [3] * 50])
+def test_a_read_of_chunks_of_mixed_sizes_is_handed_over_whole_and_in_order(sizes: list[int]) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        conn = h1.Connection(loop)
+        conn.connection_made(_Transport())  # type: ignore[arg-type]
+        events = [bytes([65 + i % 26]) * size for i, size in enumerate(sizes)]
+        wire = _chunked(events) + b"0\r\n\r\n"
+        steps = []
+        for at in range(0, len(wire), 30_000):  # a few reads, the reader taking all between them
+            conn.data_received(wire[at : at + 30_000])
+            while conn.pieces:
+                steps.append(conn.take())
+            assert conn.buffered == 0  # all taken: nothing counted as waiting
+        assert conn.complete and b"".join(steps) == b"".join(events)
+        assert all(len(step) <= h1.TAKE + max(sizes) for step in steps)
+        assert len(steps) > 3
+        conn.start()
+        assert conn.buffered == 0 and conn.pieces == []
+    finally:
+        loop.close()
+
+
 def test_a_reader_that_falls_behind_pauses_the_socket_until_it_catches_up() -> None:
     loop = asyncio.new_event_loop()
     try:

@@ -44,6 +44,7 @@ class Message:
     have two bases that both have slots, and the async connection's other is the read timer.)"""
 
     pieces: list[bytes]
+    buffered: int  # bytes fed to the parser since the pieces were last emptied (the HTTP framing's counted too)
     on_body: Callable[[bytes], None]
     parser: httptools.HttpResponseParser
     status: int
@@ -58,6 +59,7 @@ class Message:
     def start(self) -> None:
         """Makes ready for the next response (a new parser: the last one may have stopped mid-message)."""
         self.pieces = []
+        self.buffered = 0
         # The parser's body callback is the list's own append, a C function: no Python frame per HTTP chunk
         # (with one event per chunk, as providers write them, a Python callback was a third of the cost).
         self.on_body = self.pieces.append
@@ -85,20 +87,20 @@ class Message:
         self.complete = True
 
     def take_piece(self) -> bytes:
-        """The body bytes that arrived, as one piece of up to `TAKE` bytes (the caller checked there is one)."""
+        """The body bytes that arrived, as one piece of up to about `TAKE` bytes (the caller checked there is
+        one). A larger read is handed over in steps of its pieces' mean size times the count that fits in `TAKE`
+        (the framing's bytes counted in): no Python work per piece, which is per chunk when each event is an HTTP
+        chunk of its own."""
         pieces = self.pieces  # the same list always: its append is the parser's callback
-        if len(pieces) == 1:
-            piece = pieces[0]
+        if len(pieces) == 1 or self.buffered <= TAKE:
+            piece = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             pieces.clear()
+            self.buffered = 0
             return piece
-        size, count = 0, 0
-        for part in pieces:
-            size += len(part)
-            count += 1
-            if size >= TAKE:
-                break
+        count = max(1, len(pieces) * TAKE // self.buffered)
         piece = b"".join(pieces[:count])
         del pieces[:count]
+        self.buffered = max(self.buffered - len(piece), 0) if pieces else 0
         return piece
 
 
@@ -207,7 +209,6 @@ class Connection(ReadTimer, Message, asyncio.Protocol):
 
     def start(self) -> None:
         super().start()
-        self.buffered = 0  # bytes read since the reader last took the body's pieces (flow control)
         self.expired = False
         self.paused = False
         self.waiter: asyncio.Future[None] | None = None
@@ -253,7 +254,6 @@ class Connection(ReadTimer, Message, asyncio.Protocol):
     def take(self) -> bytes:
         """The body bytes that arrived, as one piece of up to `TAKE` bytes (the reader checked there is one)."""
         piece = self.take_piece()
-        self.buffered = self.buffered - len(piece) if self.pieces else 0  # (the framing's bytes counted too)
         if self.paused and self.buffered < HIGH_WATER:
             self.paused = False
             if self.transport is not None:

@@ -46,6 +46,7 @@ class SyncConnection(Message):
     __slots__ = (
         "_limit",
         "_recv",
+        "buffered",
         "complete",
         "error",
         "head_done",
@@ -93,6 +94,7 @@ class SyncConnection(Message):
                 self.error = "ServerDisconnectedError: the server closed the connection"
             return
         self.received = True
+        self.buffered += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
