@@ -6,12 +6,12 @@
 //! it without adding to the message (no choices: a usage chunk, Bedrock's metadata; or, without usage of
 //! their own, choices that carry nothing, `Choice::carries_nothing`: Azure's filter results) wait behind it,
 //! until the stream ends (its terminator or `finish()`), an error, or the next chunk whose choices carry
-//! something. No other chunk is delayed. When one of the chunks that waited reported usage, the held chunk's usage becomes the
-//! stream's usage (every report merged, `usage.rs`), so that the last chunk with choices carries the usage
-//! even when the provider sends it after the finish reason (`OpenAI`'s `include_usage`, xAI, vLLM,
-//! Bedrock). Then the held chunk goes out, then the chunks that waited behind it. With several choices
-//! (`n > 1`) each finish chunk is held in turn and goes out when the next chunk with choices arrives; the
-//! last one, after which the providers report usage, gets it.
+//! something. No other chunk is delayed. When one of the chunks that waited reported usage, the held chunk's
+//! usage becomes the stream's usage (every report merged, `usage.rs`), so that the last chunk with choices
+//! carries the usage even when the provider sends it after the finish reason (`OpenAI`'s `include_usage`,
+//! xAI, vLLM, Bedrock). Then the held chunk goes out, then the chunks that waited behind it. With several
+//! choices (`n > 1`) each finish chunk is held in turn and goes out when the next chunk with choices arrives;
+//! the last one, after which the providers report usage, gets it.
 //!
 //! Every decoded chunk is merged as it arrives, before it is held or left out, so the merge is always the
 //! merge of every chunk decoded so far; the usage put on a held chunk changes nothing in it (see
