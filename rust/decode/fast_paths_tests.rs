@@ -57,13 +57,7 @@ fn run<D: Dialect>(
 
 fn through_decode<D: Dialect>(payloads: &[String]) -> Outcome {
     run::<D>(payloads, |d, data, pos, sink| {
-        let event = Event {
-            kind: b"",
-            data: data.as_bytes(),
-            pos,
-            exception: false,
-        };
-        d.decode(event, sink)
+        d.decode(Event::data(data.as_bytes(), pos), sink)
     })
 }
 

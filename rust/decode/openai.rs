@@ -136,13 +136,7 @@ impl OpenAiDecoder {
     #[cfg(test)]
     pub(crate) fn unguessed(&mut self, data: &str, pos: crate::error::Pos, sink: &mut Sink<'_>) -> Result<Flow, Error> {
         self.seen.forget_guesses();
-        let event = Event {
-            kind: b"",
-            data: data.as_bytes(),
-            pos,
-            exception: false,
-        };
-        self.decode(event, sink)
+        self.decode(Event::data(data.as_bytes(), pos), sink)
     }
 
     fn track(&mut self, index: i64, finished: bool) {

@@ -14,6 +14,19 @@ pub struct Event<'a> {
     pub exception: bool,
 }
 
+impl<'a> Event<'a> {
+    /// An event of data alone: no kind, not an exception (an NDJSON line, a JSON array's element).
+    #[must_use]
+    pub fn data(data: &'a [u8], pos: Pos) -> Self {
+        Event {
+            kind: b"",
+            data,
+            pos,
+            exception: false,
+        }
+    }
+}
+
 /// What the consumer of an event wants next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {

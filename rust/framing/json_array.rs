@@ -170,12 +170,7 @@ impl JsonArray {
             return Err(Error::EventTooLarge { pos, limit });
         }
         self.dispatched += 1;
-        on_event(Event {
-            kind: b"",
-            data: element,
-            pos,
-            exception: false,
-        })
+        on_event(Event::data(element, pos))
     }
 
     fn check_size(&self, limit: usize) -> Result<(), Error> {

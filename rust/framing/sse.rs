@@ -269,10 +269,5 @@ where
         return Ok(Flow::Continue);
     }
     sse.dispatched += 1;
-    on_event(Event {
-        kind: b"",
-        data: line,
-        pos,
-        exception: false,
-    })
+    on_event(Event::data(line, pos))
 }
