@@ -90,6 +90,23 @@ def test_a_read_of_chunks_of_mixed_sizes_is_handed_over_whole_and_in_order(sizes
         loop.close()
 
 
+def test_4_kib_chunks_are_handed_over_two_at_a_time() -> None:
+    # the framing's bytes, counted with the body's, must not shrink a step to one 4 KiB chunk
+    loop = asyncio.new_event_loop()
+    try:
+        conn = h1.Connection(loop)
+        conn.connection_made(_Transport())  # type: ignore[arg-type]
+        events = [bytes([65 + i]) * 4096 for i in range(16)]
+        conn.data_received(_chunked(events) + b"0\r\n\r\n")
+        steps = []
+        while conn.pieces:
+            steps.append(conn.take())
+        assert [len(step) for step in steps] == [8192] * 8
+        assert b"".join(steps) == b"".join(events)
+    finally:
+        loop.close()
+
+
 def test_a_reader_that_falls_behind_pauses_the_socket_until_it_catches_up() -> None:
     loop = asyncio.new_event_loop()
     try:

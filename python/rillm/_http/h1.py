@@ -88,16 +88,16 @@ class Message:
 
     def take_piece(self) -> bytes:
         """The body bytes that arrived, as one piece of up to about `TAKE` bytes (the caller checked there is
-        one). A larger read is handed over in steps of its pieces' mean size times the count that fits in `TAKE`
-        (the framing's bytes counted in): no Python work per piece, which is per chunk when each event is an HTTP
-        chunk of its own."""
+        one). A larger read is handed over in steps of about `TAKE` bytes, a count of pieces reckoned from their
+        mean size (the framing's bytes counted in): no Python work per piece, which is per chunk when each event
+        is an HTTP chunk of its own."""
         pieces = self.pieces  # the same list always: its append is the parser's callback
         if len(pieces) == 1 or self.buffered <= TAKE:
             piece = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             pieces.clear()
             self.buffered = 0
             return piece
-        count = max(1, len(pieces) * TAKE // self.buffered)
+        count = -(-len(pieces) * TAKE // self.buffered)  # rounded up: the framing's bytes must not halve a step
         piece = b"".join(pieces[:count])
         del pieces[:count]
         self.buffered = max(self.buffered - len(piece), 0) if pieces else 0
