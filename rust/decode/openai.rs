@@ -115,12 +115,12 @@ impl OpenAiDecoder {
         Chunk {
             id: wire
                 .id
-                .or_else(|| self.seen.id.value.clone())
+                .or_else(|| self.seen.strings.id.value.clone())
                 .unwrap_or_else(|| "".into()),
             created: self.created.unwrap_or(self.default_created),
             model: wire
                 .model
-                .or_else(|| self.seen.model.value.clone())
+                .or_else(|| self.seen.strings.model.value.clone())
                 .unwrap_or_else(|| self.default_model.clone()),
             system_fingerprint: wire.system_fingerprint,
             service_tier,

@@ -159,6 +159,23 @@ pub(super) enum Field {
     Other,
 }
 
+impl Field {
+    /// Whether a chunk's head (`Head`) may hold this key: the ones a stream sends the same on every chunk,
+    /// and `choices`, which ends it.
+    pub(super) fn begins_chunk(self) -> bool {
+        matches!(
+            self,
+            Field::Id
+                | Field::Model
+                | Field::Object
+                | Field::Created
+                | Field::SystemFingerprint
+                | Field::ServiceTier
+                | Field::Choices
+        )
+    }
+}
+
 /// One comparison per key: (length, first byte, last byte) already tells the known keys apart, and each
 /// arm compares against its own literal, which the compiler inlines (its length is a constant).
 fn field(name: &[u8]) -> Field {

@@ -8,20 +8,26 @@ use super::openai_keys::{ChoiceHead, ChunkKeys, Field};
 use crate::chunk::Shared;
 use crate::json::{Key, Parser, Result};
 
-/// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
-/// also what a chunk that lacks its own gets. A chunk's values are kept only once the whole chunk has been
-/// read (`Seen::keep`), so that a second read of it (`read_chunk`) starts from the same slots.
+/// What is kept from the last chunk. A chunk's values are kept only once the whole chunk has been read
+/// (`Strings::keep`), so that a second read of it (`read_chunk`) starts from the same slots.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    pub(crate) id: Slot,
-    pub(crate) model: Slot,
-    pub(crate) fingerprint: Slot,
-    pub(crate) service_tier: Slot,
+    pub(crate) strings: Strings,
     /// The keys of the last chunk, at every level: the guesses for the next one's. (Boxed, as the head: the
     /// decoder stays small.)
     pub(crate) keys: Box<ChunkKeys>,
     pub(super) head: Box<Head>,
     pub(super) tail: Box<Tail>,
+}
+
+/// The strings a stream repeats on every chunk, shared so that it allocates each once; id and model are
+/// also what a chunk that lacks its own gets.
+#[derive(Debug, Default)]
+pub(crate) struct Strings {
+    pub(crate) id: Slot,
+    pub(crate) model: Slot,
+    pub(crate) fingerprint: Slot,
+    pub(crate) service_tier: Slot,
 }
 
 impl Seen {

@@ -11,12 +11,15 @@
 //! moving them showed in profiles. What is kept from one chunk for the next is in `openai_seen.rs`, the
 //! delta's reading in `openai_delta.rs`. Twin: `python/rillm/_fallback/decode/openai_wire.py`.
 
-use super::guess::Keys;
+use super::guess::{Keys, Order};
 use super::openai_delta::{delta, json, position};
-use super::openai_keys::{ChoiceKeys, ChoiceTail, ChunkKeys, Field};
-use super::openai_seen::{Head, Seen, Start, TailRead, CHOICE_DEPTH};
+use super::openai_keys::{ChoiceHead, ChoiceKeys, ChoiceTail, ChunkKeys, DeltaKeys, Field};
+use super::openai_seen::{Head, Seen, Start, Strings, TailRead, CHOICE_DEPTH};
 use crate::chunk::{Choice, Delta, FinishReason, Shared};
 use crate::json::{collapse_repeated_keys, JsonError, Key, ObjectBuilder, Parser, Peek, Result};
+
+/// The next key of an object and what it names; `None` past its last.
+type Next<'a> = Option<(Key<'a>, Field)>;
 
 /// The top-level chunk as sent. Strings the stream repeats are already shared with earlier chunks.
 #[derive(Default)]
@@ -73,7 +76,7 @@ impl Head {
     }
 }
 
-impl Seen {
+impl Strings {
     pub(super) fn keep(&mut self, chunk: &WireChunk<'_>) {
         self.id.keep(chunk.id.as_ref());
         self.model.keep(chunk.model.as_ref());
@@ -124,83 +127,48 @@ pub(crate) fn read_chunk<'a>(
 }
 
 fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
-    let mut p = Parser::new(data);
     let mut out = WireChunk::default();
-    let ChunkKeys { chunk, choices: inner } = &mut *seen.keys;
-    let (head, last_tail) = (&mut seen.head, &mut seen.tail);
+    let Seen {
+        strings,
+        keys: all_keys,
+        head,
+        tail: last_tail,
+    } = seen;
+    let ChunkKeys { chunk, choices: inner } = &mut **all_keys;
+    let resumed = head.starts(data, &mut out);
+    let (mut p, mut keys, mut key) = begin(data, resumed.then_some(&**head), chunk)?;
     // Whether every key so far could be part of a head (`Head`).
-    let mut in_head = true;
-    let (mut keys, mut key) = if head.starts(data, &mut out) {
-        p = Parser::resumed(data, head.text.len(), 1);
-        in_head = false;
-        let choices = Some((Key::unescaped("choices"), Field::Choices));
-        (Keys::resumed(chunk, head.keys), choices)
-    } else {
-        let mut keys = Keys::new(chunk);
-        let first = keys.first_key(&mut p)?;
-        (keys, first)
-    };
+    let mut in_head = !resumed;
     // Where the text after `choices` begins while it could be part of a tail (`Tail`), and whether a null
     // usage came since.
     let mut tail: Option<TailRead> = None;
     while let Some((k, field)) = key {
-        in_head &= matches!(
-            field,
-            Field::Id
-                | Field::Model
-                | Field::Object
-                | Field::Created
-                | Field::SystemFingerprint
-                | Field::ServiceTier
-                | Field::Choices
-        );
+        in_head &= field.begins_chunk();
         let (value_at, mut started) = (p.pos(), None);
-        match field {
-            Field::Id => out.id = seen.id.read(&mut p, true)?,
-            Field::Model => out.model = seen.model.read(&mut p, true)?,
-            // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
-            Field::Object => {
-                if !p.same_plain_string("chat.completion.chunk") {
-                    p.any()?;
-                }
+        if field == Field::Choices {
+            if in_head {
+                head.keep(&data[..p.pos()], keys.read(), &out);
+                in_head = false;
             }
-            Field::Created => out.created = p.int()?,
-            Field::SystemFingerprint => out.system_fingerprint = seen.fingerprint.read(&mut p, false)?,
-            Field::ServiceTier => out.service_tier = seen.service_tier.read(&mut p, false)?,
-            Field::Choices => {
-                if in_head {
-                    head.keep(&data[..p.pos()], keys.read(), &out);
-                    in_head = false;
+            out.failed_with = None;
+            out.choices = choices(&mut p, data, &mut out.failed_with, inner)?;
+            let at = p.pos();
+            // As for the head: the tail is compared, not parsed.
+            if let Some((end, next)) = last_tail.resume(data, at) {
+                if last_tail.usage {
+                    out.usage = None;
                 }
-                out.failed_with = None;
-                out.choices = choices(&mut p, data, &mut out.failed_with, inner)?;
-                let at = p.pos();
-                // As for the head: the tail is compared, not parsed.
-                if let Some((end, next)) = last_tail.resume(data, at) {
-                    if last_tail.usage {
-                        out.usage = None;
-                    }
-                    keys.skip_to(last_tail.keys);
-                    p = Parser::resumed(data, end, usize::from(next.is_some()));
-                    key = next;
-                    // A tail begun after an earlier `choices` (a repeated key) ends here: kept, it would
-                    // hold this list's text, and a chunk that repeats it would skip the list unread.
-                    tail = None;
-                    continue;
-                }
-                started = Some(TailRead { at, usage: false });
+                keys.skip_to(last_tail.keys);
+                p = Parser::resumed(data, end, usize::from(next.is_some()));
+                key = next;
+                // A tail begun after an earlier `choices` (a repeated key) ends here: kept, it would
+                // hold this list's text, and a chunk that repeats it would skip the list unread.
+                tail = None;
+                continue;
             }
-            Field::Usage => out.usage = p.raw()?,
-            Field::Citations => out.citations = p.raw()?,
-            Field::ProviderSpecificFields => out.provider_specific_fields = p.raw()?,
-            Field::Error => out.error = p.raw()?,
-            field => {
-                let value = p.any()?;
-                if field == Field::XGroq {
-                    out.x_groq = Some(value);
-                }
-                out.extras.push(&k, value);
-            }
+            started = Some(TailRead { at, usage: false });
+        } else {
+            value(&mut p, (&k, field), strings, &mut out)?;
         }
         tail = match (started, tail) {
             (Some(started), _) => Some(started),
@@ -213,8 +181,65 @@ fn parse_chunk<'a>(data: &'a str, seen: &mut Seen) -> Result<WireChunk<'a>> {
         }
     }
     p.finish()?;
-    seen.keep(&out);
+    strings.keep(&out);
     Ok(out)
+}
+
+/// The parser at the chunk's first key to read, the chunk's keys, and that key: past `head` (at `choices`)
+/// when the chunk begins with the last chunk's head (`Head::starts`), else at its first key.
+#[inline]
+fn begin<'a, 'k>(
+    data: &'a str,
+    head: Option<&Head>,
+    order: &'k mut Order<Field>,
+) -> Result<(Parser<'a>, Keys<'k, Field>, Next<'a>)> {
+    if let Some(head) = head {
+        let choices = Some((Key::unescaped("choices"), Field::Choices));
+        return Ok((
+            Parser::resumed(data, head.text.len(), 1),
+            Keys::resumed(order, head.keys),
+            choices,
+        ));
+    }
+    let mut p = Parser::new(data);
+    let mut keys = Keys::new(order);
+    let first = keys.first_key(&mut p)?;
+    Ok((p, keys, first))
+}
+
+/// A top-level value other than `choices`, read into `out`.
+#[inline]
+fn value<'a>(
+    p: &mut Parser<'a>,
+    (k, field): (&Key<'a>, Field),
+    strings: &Strings,
+    out: &mut WireChunk<'a>,
+) -> Result<()> {
+    match field {
+        Field::Id => out.id = strings.id.read(p, true)?,
+        Field::Model => out.model = strings.model.read(p, true)?,
+        // Always "chat.completion.chunk" on the way out, whatever was sent (Azure sends "").
+        Field::Object => {
+            if !p.same_plain_string("chat.completion.chunk") {
+                p.any()?;
+            }
+        }
+        Field::Created => out.created = p.int()?,
+        Field::SystemFingerprint => out.system_fingerprint = strings.fingerprint.read(p, false)?,
+        Field::ServiceTier => out.service_tier = strings.service_tier.read(p, false)?,
+        Field::Usage => out.usage = p.raw()?,
+        Field::Citations => out.citations = p.raw()?,
+        Field::ProviderSpecificFields => out.provider_specific_fields = p.raw()?,
+        Field::Error => out.error = p.raw()?,
+        field => {
+            let value = p.any()?;
+            if field == Field::XGroq {
+                out.x_groq = Some(value);
+            }
+            out.extras.push(k, value);
+        }
+    }
+    Ok(())
 }
 
 /// `choices`: each choice's default index is its position in the list. `data` is the text `p` reads.
@@ -252,7 +277,6 @@ pub(crate) fn choice<'a>(
     keys: &mut ChoiceKeys,
     start: Option<Start<'a>>,
 ) -> Result<()> {
-    choice.index = position;
     let mut finish: Option<String> = None;
     let mut extras = ObjectBuilder::default();
     let ChoiceKeys {
@@ -261,15 +285,11 @@ pub(crate) fn choice<'a>(
         head,
         tail: last_tail,
     } = keys;
-    let (mut keys, mut key, mut in_head) = if let Some(Start { resumed: true, .. }) = start {
-        choice.index = head.index;
-        let delta = Some((Key::unescaped("delta"), Field::Delta));
-        (Keys::resumed(order, head.keys), delta, false)
-    } else {
-        let mut keys = Keys::new(order);
-        let first = keys.first_key(p)?;
-        (keys, first, start.is_some())
-    };
+    let resumed = matches!(start, Some(Start { resumed: true, .. }));
+    choice.index = if resumed { head.index } else { position };
+    let (mut keys, mut key) = begin_choice(p, resumed.then_some(&*head), order)?;
+    // Whether every key so far could be part of the choice's head (`ChoiceHead`).
+    let mut in_head = start.is_some() && !resumed;
     // Where the text after the last delta begins while every key since could be part of a tail
     // (`ChoiceTail`), and what those keys null.
     let mut tail: Option<(usize, u8)> = None;
@@ -283,17 +303,11 @@ pub(crate) fn choice<'a>(
                     head.keep(&start.text[start.at..p.pos()], keys.read(), position, choice.index);
                     in_head = false;
                 }
-                choice.delta = Delta::default();
-                if p.peek()? == Peek::Null {
-                    p.raw()?;
-                } else {
-                    delta(p, &mut choice.delta, inner)?;
-                }
+                delta_or_null(p, &mut choice.delta, inner)?;
                 if let Some(start) = start {
                     let at = p.pos();
                     // As for the head: the tail is compared, not parsed.
-                    let text = (start.text, at);
-                    if let Some(end) = last_tail.resume(text, position, &mut choice.logprobs, &mut finish) {
+                    if let Some(end) = last_tail.resume((start.text, at), position, &mut choice.logprobs, &mut finish) {
                         *p = Parser::resumed(start.text, end, CHOICE_DEPTH - 1);
                         break;
                     }
@@ -302,15 +316,11 @@ pub(crate) fn choice<'a>(
             }
             Field::FinishReason => {
                 finish = p.string()?;
-                if finish.is_none() {
-                    nulls = tail.map(|(at, n)| (at, n | ChoiceTail::FINISH_REASON));
-                }
+                nulls = nulled(tail, finish.is_none(), ChoiceTail::FINISH_REASON);
             }
             Field::Logprobs => {
                 choice.logprobs = p.raw()?.map(json);
-                if choice.logprobs.is_none() {
-                    nulls = tail.map(|(at, n)| (at, n | ChoiceTail::LOGPROBS));
-                }
+                nulls = nulled(tail, choice.logprobs.is_none(), ChoiceTail::LOGPROBS);
             }
             // Perplexity repeats the whole message on its last chunk; the deltas already carry it.
             Field::Message => drop(p.any()?),
@@ -326,6 +336,43 @@ pub(crate) fn choice<'a>(
     }
     finished(choice, finish, extras, failed_with);
     Ok(())
+}
+
+/// The choice's keys and the first one to read: past `head` (at `delta`) when the choice begins with the
+/// last choice's head (`Start::resumed`), else its first key.
+#[inline]
+fn begin_choice<'a, 'k>(
+    p: &mut Parser<'a>,
+    head: Option<&ChoiceHead>,
+    order: &'k mut Order<Field>,
+) -> Result<(Keys<'k, Field>, Next<'a>)> {
+    if let Some(head) = head {
+        return Ok((
+            Keys::resumed(order, head.keys),
+            Some((Key::unescaped("delta"), Field::Delta)),
+        ));
+    }
+    let mut keys = Keys::new(order);
+    let first = keys.first_key(p)?;
+    Ok((keys, first))
+}
+
+/// The choice's tail read so far (where it began, and the keys it nulls) after a key of it that is `flag`:
+/// it goes on when that key was null, and ends otherwise.
+#[inline]
+fn nulled(tail: Option<(usize, u8)>, null: bool, flag: u8) -> Option<(usize, u8)> {
+    tail.filter(|_| null).map(|(at, n)| (at, n | flag))
+}
+
+/// A choice's `delta`, into `out` (left empty by a null).
+#[inline]
+fn delta_or_null(p: &mut Parser<'_>, out: &mut Delta, keys: &mut DeltaKeys) -> Result<()> {
+    *out = Delta::default();
+    if p.peek()? == Peek::Null {
+        p.raw()?;
+        return Ok(());
+    }
+    delta(p, out, keys)
 }
 
 /// What a choice's keys leave to be settled once all are read: its extras, and its finish reason, mapped,
