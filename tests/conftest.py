@@ -137,7 +137,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 # own script, the replay server, the split points): the same on either backend, so `make test` runs them in
 # its Rust run only (`-m "not backend_free"` in the twin's run). A file missing here runs in both: safe.
 BACKEND_FREE = {"test_cost_table.py", "test_cuts.py", "test_golden.py", "test_requests.py", "test_server.py"}
-BACKEND_FREE |= {"test_sigv4.py"}
+BACKEND_FREE |= {"test_sigv4.py", "test_tls_settings.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

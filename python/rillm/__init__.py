@@ -6,7 +6,7 @@ LiteLLM's module settings are read when a call is made (rillm._settings), so the
 after import; an argument of the call wins over them, and they win over the environment. None means not set.
 """
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from rillm import exceptions, integrations
 from rillm._backend import (
@@ -133,11 +133,18 @@ callbacks: list[Any] = []
 # A caller's own httpx.Client / httpx.AsyncClient for every request, as LiteLLM's.
 client_session: Any = None
 aclient_session: Any = None
-# The HTTP client (None: urllib3 for completion() and aiohttp for acompletion() when installed, else httpx;
-# "httpx", "urllib3" or "aiohttp"), and each provider's connection pool: see rillm._http.
+# The HTTP client (None: httptools, else pycurl, else urllib3 for completion(), and httptools, else aiohttp for
+# acompletion(), when installed, else httpx; or one of those names), and each provider's connection pool: see
+# rillm._http.
 transport: Optional[str] = None
 max_connections: int = 1000
 max_keepalive_connections: int = 100
+# TLS, as LiteLLM's settings of the same names (rillm._http.tls; SSL_VERIFY, SSL_CERT_FILE, SSL_CERTIFICATE and
+# SSL_SECURITY_LEVEL in the environment come first): verification (True, False or a CA bundle's path), a client
+# certificate, and OpenSSL's cipher string.
+ssl_verify: Union[bool, str] = True
+ssl_certificate: Optional[str] = None
+ssl_security_level: Optional[str] = None
 # The provider keys LiteLLM has, each read for its provider's calls (rillm._settings._ROW_KEYS).
 ai21_key: Optional[str] = None
 amazon_nova_api_key: Optional[str] = None
@@ -218,6 +225,9 @@ __all__ = [
     "max_connections",
     "max_keepalive_connections",
     "register_model",
+    "ssl_certificate",
+    "ssl_security_level",
+    "ssl_verify",
     "stream_chunk_builder",
     "transport",
 ]

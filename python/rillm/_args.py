@@ -98,6 +98,8 @@ class Args(BaseModel):
     # The HTTP client and its pool size for this call (see rillm._http); None: the module settings.
     transport: Optional[str] = None
     max_connections: Optional[int] = Field(None, gt=0)
+    # TLS verification for this call: True, False or a CA bundle's path (rillm._http.tls); None: the settings.
+    ssl_verify: Optional[Union[bool, str]] = None
     num_retries: Optional[int] = Field(None, ge=0)
     max_retries: Optional[int] = Field(None, ge=0)
     mock_response: Any = None

@@ -28,6 +28,7 @@ from rillm import _backend, _http, _log, _response, _retry, _settings
 from rillm._args import Args, check_args, check_messages, select_params
 from rillm._callbacks import CallLog, registered
 from rillm._deadline import Deadline
+from rillm._http import tls
 from rillm._mock import mock_completion, mock_provider
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
@@ -248,7 +249,9 @@ def _prepare(
         extra_body={**(args.model_extra or {}), **(args.extra_body or {})},
     )
     _check_url(request, row)
-    request = dataclasses.replace(request, transport=args.transport, max_connections=args.max_connections)
+    request = dataclasses.replace(
+        request, transport=args.transport, max_connections=args.max_connections, tls=tls.from_settings(args.ssl_verify)
+    )
     include_usage = bool(args.stream_options and args.stream_options.include_usage)
     retries = _settings.num_retries(args.num_retries, args.max_retries)
     if log is not None:

@@ -64,6 +64,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
+from rillm._http import tls as _tls
 from rillm._http.common import BodyError, read_failed, strip_userinfo, transport_error
 from rillm.exceptions import BadRequestError
 
@@ -81,6 +82,7 @@ __all__ = [
     "Transport",
     "asend",
     "close_all",
+    "pool_key",
     "read_failed",
     "send",
     "transport_error",
@@ -102,7 +104,7 @@ class HttpRequest:
     `secrets` (the call's credential values, for masking). A URL with user-info (`https://user:pass@host`)
     loses it here: it becomes an Authorization: Basic header (replacing any other, as httpx does), so no URL
     shown or logged anywhere carries it. `transport` and `max_connections` are the call's own choices
-    (None: the module settings)."""
+    (None: the module settings); `tls` is what its connections' TLS is made with (`tls.from_settings`)."""
 
     url: str
     body: bytes
@@ -114,6 +116,7 @@ class HttpRequest:
     transport: str | None = None
     max_connections: int | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    tls: _tls.Tls = _tls.DEFAULT
 
     def __post_init__(self) -> None:
         url, headers, password = strip_userinfo(self.url, self.headers)
@@ -245,6 +248,11 @@ def limits(request: HttpRequest) -> tuple[int, int]:
     most = request.max_connections or getattr(rillm, "max_connections", None) or DEFAULT_MAX_CONNECTIONS
     idle = getattr(rillm, "max_keepalive_connections", None) or DEFAULT_MAX_KEEPALIVE
     return int(most), min(int(idle), int(most))
+
+
+def pool_key(request: HttpRequest) -> tuple[str, tuple[int, int], _tls.Tls]:
+    """What a transport keeps one pool for: the provider, the pool's size (`limits`) and the TLS settings."""
+    return request.provider, limits(request), request.tls
 
 
 def close_all() -> None:

@@ -19,10 +19,11 @@ from typing import Any, NoReturn
 import aiohttp
 import yarl
 
-from rillm._http import HttpRequest, NextReadTimeout, limits
+from rillm._http import HttpRequest, NextReadTimeout, pool_key
 from rillm._http.common import BodyError, env_proxy, error_status, masked_request, read_limit, transport_error
 from rillm._http.loops import LoopClients
 from rillm._http.read_timer import ReadTimer
+from rillm._http.tls import context as tls_context
 from rillm.exceptions import APIError
 
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
@@ -51,7 +52,7 @@ class _Client:
 
 def _session(key: Hashable) -> _Client:
     most, _idle = key[1]  # type: ignore[index]
-    connector = aiohttp.TCPConnector(limit=most, limit_per_host=0)
+    connector = aiohttp.TCPConnector(limit=most, limit_per_host=0, ssl=tls_context(key[2]))  # type: ignore[index]
     # No trust_env: with it aiohttp looks for a proxy and a .netrc in worker threads on every request (two
     # thread hops, about 1 ms before the first chunk); the proxy comes from `_proxy` instead.
     return _Client(aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None)))
@@ -91,7 +92,7 @@ class AiohttpTransport:
 
     async def asend(self, request: HttpRequest) -> AiohttpResponse:
         """Sends the request and returns the response with its body unread; raises for an error status."""
-        client = self.loops.get((request.provider, limits(request)))
+        client = self.loops.get(pool_key(request))
         t = request.timeout
         # aiohttp's `connect` covers the wait for a pooled connection and the connect itself.
         connect = None if t.pool is None or t.connect is None else t.pool + t.connect

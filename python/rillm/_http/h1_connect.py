@@ -1,6 +1,6 @@
-"""Opening a connection of the httptools transport: TCP (no Nagle delay), TLS with the system's certificates
-and certifi's, or through the environment's proxy (to the proxy for an http URL; a CONNECT tunnel, then TLS
-with the origin inside it, for https, the proxy's credentials sent to the proxy only)."""
+"""Opening a connection of the httptools transport: TCP (no Nagle delay), TLS as the call's settings make it
+(`tls.py`), or through the environment's proxy (to the proxy for an http URL; a CONNECT tunnel, then TLS with
+the origin inside it, for https, the proxy's credentials sent to the proxy only)."""
 
 from __future__ import annotations
 
@@ -8,30 +8,17 @@ import asyncio
 import base64
 import contextlib
 import socket
-import ssl
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from rillm._http import HttpRequest
 from rillm._http.common import transport_error
 from rillm._http.h1 import Connection
+from rillm._http.tls import context as tls_context
 
-__all__ = ["Origin", "connect", "origin_of", "proxy_auth", "request_head", "ssl_context"]
+__all__ = ["Origin", "connect", "origin_of", "proxy_auth", "request_head"]
 
 Origin = tuple[str, str, int]  # scheme, host, port
-_SSL: list[ssl.SSLContext] = []
-
-
-def ssl_context() -> ssl.SSLContext:
-    """The system's certificates and, when installed, certifi's (httpx's), made once."""
-    if not _SSL:
-        context = ssl.create_default_context()
-        with contextlib.suppress(ImportError, OSError):
-            import certifi
-
-            context.load_verify_locations(certifi.where())
-        _SSL.append(context)
-    return _SSL[0]
 
 
 async def connect(
@@ -58,7 +45,7 @@ async def _open(
     loop: asyncio.AbstractEventLoop, host: str, port: int, tls: bool, server_name: str | None, request: HttpRequest
 ) -> Connection:
     limit = request.timeout.connect
-    context = ssl_context() if tls else None
+    context = tls_context(request.tls) if tls else None
     try:
         _transport, conn = await asyncio.wait_for(
             loop.create_connection(
@@ -93,7 +80,7 @@ async def _tunnel(
                 raise transport_error("ConnectTimeout", "", request, timeout=True, limit=request.timeout.connect)
         if not 200 <= conn.status < 300:
             raise OSError(f"the proxy refused the tunnel: {conn.status}")
-        transport = await loop.start_tls(conn.transport, conn, ssl_context(), server_hostname=host)
+        transport = await loop.start_tls(conn.transport, conn, tls_context(request.tls), server_hostname=host)
     except BaseException:
         conn.abort()
         raise

@@ -31,7 +31,8 @@ import httptools
 from rillm._http import HttpRequest, NextReadTimeout
 from rillm._http.common import BodyError, env_proxy, error_status, read_limit, transport_error
 from rillm._http.h1 import Message, ResponseHead
-from rillm._http.h1_connect import Origin, origin_of, proxy_auth, request_head, ssl_context
+from rillm._http.h1_connect import Origin, origin_of, proxy_auth, request_head
+from rillm._http.tls import context as tls_context
 
 __all__ = ["KEEPALIVE", "SyncConnection", "SyncPool", "SyncResponse", "send"]
 
@@ -246,13 +247,13 @@ def _connect(origin: Origin, proxy: str | None, request: HttpRequest) -> SyncCon
     target = urlsplit(proxy) if proxy is not None else None
     try:
         if target is None:
-            return SyncConnection(_open(host, port, scheme == "https", host, limit))
+            return SyncConnection(_open(host, port, scheme == "https", host, request))
         name = target.hostname or ""
         tls = target.scheme == "https"
         if tls and scheme == "https":
             detail = "an https proxy in front of an https origin needs TLS inside TLS: use an async call or pycurl"
             raise transport_error("ProxyError", detail, request, timeout=False, limit=None)
-        sock = _open(name, target.port or (443 if tls else 80), tls, name, limit)
+        sock = _open(name, target.port or (443 if tls else 80), tls, name, request)
         if scheme == "https":
             sock = _tunnel(sock, origin, target, request)
         return SyncConnection(sock)
@@ -262,12 +263,12 @@ def _connect(origin: Origin, proxy: str | None, request: HttpRequest) -> SyncCon
         raise transport_error("ConnectError", str(exc), request, timeout=False, limit=None) from None
 
 
-def _open(host: str, port: int, tls: bool, server_name: str, limit: float | None) -> socket.socket:
-    sock = socket.create_connection((host, port), timeout=limit)
+def _open(host: str, port: int, tls: bool, server_name: str, request: HttpRequest) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout=request.timeout.connect)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if tls:
-            return ssl_context().wrap_socket(sock, server_hostname=server_name)  # the handshake, within `limit`
+        if tls:  # the handshake, within the connect timeout
+            return tls_context(request.tls).wrap_socket(sock, server_hostname=server_name)
     except BaseException:
         sock.close()
         raise
@@ -292,7 +293,7 @@ def _tunnel(sock: socket.socket, origin: Origin, proxy: Any, request: HttpReques
         if not 200 <= conn.status < 300:
             raise OSError(f"the proxy refused the tunnel: {conn.status}")
         sock.settimeout(request.timeout.connect)
-        return ssl_context().wrap_socket(sock, server_hostname=host)
+        return tls_context(request.tls).wrap_socket(sock, server_hostname=host)
     except BaseException:
         sock.close()
         raise

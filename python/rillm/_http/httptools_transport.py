@@ -21,7 +21,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Hashable, Iterator
 
-from rillm._http import HttpRequest, NextReadTimeout, h1_sync, limits
+from rillm._http import HttpRequest, NextReadTimeout, h1_sync, pool_key
 from rillm._http.common import BodyError, env_proxy, error_status, read_limit, transport_error
 from rillm._http.h1 import Connection, ResponseHead
 from rillm._http.h1_connect import Origin, connect, origin_of, request_head
@@ -110,7 +110,7 @@ class HttptoolsTransport:
 
     def send(self, request: HttpRequest) -> h1_sync.SyncResponse:
         """The sync path (`h1_sync.py`): sends the request and returns the response with its body unread."""
-        key = (request.provider, limits(request))
+        key = pool_key(request)
         pool = self._sync.get(key)
         if pool is None:
             with self._lock:
@@ -121,7 +121,7 @@ class HttptoolsTransport:
 
     async def asend(self, request: HttpRequest) -> HttptoolsResponse:
         """Sends the request and returns the response with its body unread; raises for an error status."""
-        pool = self.loops.get((request.provider, limits(request)))
+        pool = self.loops.get(pool_key(request))
         t = request.timeout
         try:
             await asyncio.wait_for(pool.turns.acquire(), t.pool)

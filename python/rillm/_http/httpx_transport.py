@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import socket
 import ssl
 import sys
@@ -24,9 +23,10 @@ from typing import Any
 import httpcore
 import httpx
 
-from rillm._http import HttpRequest, NextReadTimeout, limits
+from rillm._http import HttpRequest, NextReadTimeout, pool_key
 from rillm._http.common import BodyError, error_status, masked_request, read_limit, transport_error
 from rillm._http.loops import LoopClients
+from rillm._http.tls import context as tls_context
 from rillm.exceptions import APIError
 
 __all__ = ["HttpxResponse", "HttpxTransport"]
@@ -72,16 +72,29 @@ class _Stream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
+def _tls_failed(exc: ssl.SSLError, kind: type[httpcore.NetworkError]) -> httpcore.NetworkError:
+    """A TLS alert after the handshake (as TLS 1.3 refuses a client's certificate) as the error httpcore gives
+    for every other failed read or write: anyio's TLS stream, under httpcore's async backend, lets it through
+    as itself, where httpx would let it escape unmapped."""
+    return kind(f"TLS: {exc.reason or exc}")
+
+
 class _AsyncStream(httpcore.AsyncNetworkStream):
     def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
         self._inner = inner
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         hook = _HOOK.get()
-        return await self._inner.read(max_bytes, timeout if hook is None else hook.limit(timeout))
+        try:
+            return await self._inner.read(max_bytes, timeout if hook is None else hook.limit(timeout))
+        except ssl.SSLError as exc:
+            raise _tls_failed(exc, httpcore.ReadError) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
+        try:
+            await self._inner.write(buffer, timeout)
+        except ssl.SSLError as exc:
+            raise _tls_failed(exc, httpcore.WriteError) from exc
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -145,20 +158,17 @@ def _limits(key: Hashable) -> httpx.Limits:
     return httpx.Limits(max_connections=most, max_keepalive_connections=idle)
 
 
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    """httpx's default TLS context, made once: loading the CA bundle takes tens of milliseconds, which every
-    event loop's new client would otherwise pay again (an SSLContext is safe to share)."""
-    return httpx.create_ssl_context()
+def _tls(key: Hashable) -> ssl.SSLContext:
+    return tls_context(key[2])  # type: ignore[index]
 
 
 def _client(key: Hashable) -> httpx.Client:
-    transport = _hooked(httpx.HTTPTransport(limits=_limits(key), verify=_ssl_context()), _Backend)
+    transport = _hooked(httpx.HTTPTransport(limits=_limits(key), verify=_tls(key)), _Backend)
     return httpx.Client(follow_redirects=False, transport=transport)
 
 
 def _async_client(key: Hashable) -> httpx.AsyncClient:
-    transport = _hooked(httpx.AsyncHTTPTransport(limits=_limits(key), verify=_ssl_context()), _AsyncBackend)
+    transport = _hooked(httpx.AsyncHTTPTransport(limits=_limits(key), verify=_tls(key)), _AsyncBackend)
     return httpx.AsyncClient(follow_redirects=False, transport=transport)
 
 
@@ -181,7 +191,7 @@ class HttpxTransport:
         if isinstance(session, httpx.Client):
             _adopt(session, _Backend)
             return session
-        key = (request.provider, limits(request))
+        key = pool_key(request)
         client = self._clients.get(key)
         if client is None:
             with self._lock:
@@ -193,7 +203,7 @@ class HttpxTransport:
         if isinstance(session, httpx.AsyncClient):
             _adopt(session, _AsyncBackend)
             return session
-        return self.loops.get((request.provider, limits(request)))
+        return self.loops.get(pool_key(request))
 
     def send(self, request: HttpRequest) -> HttpxResponse:
         """Sends the request and returns the response with its body unread; raises for an error status."""

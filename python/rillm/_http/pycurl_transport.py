@@ -22,6 +22,7 @@ import pycurl
 
 from rillm._http import HttpRequest, NextReadTimeout, limits
 from rillm._http.common import BodyError, error_status, masked_request, read_limit, transport_error
+from rillm._http.tls import Tls
 from rillm.exceptions import APIError
 
 __all__ = ["PycurlResponse", "PycurlTransport"]
@@ -118,6 +119,7 @@ class PycurlResponse:
         easy.setopt(pycurl.HEADERFUNCTION, self._head.append)
         easy.setopt(pycurl.NOSIGNAL, 1)
         easy.setopt(pycurl.MAXCONNECTS, limits(request)[1])
+        _tls_options(easy, request.tls)
         if request.timeout.connect is not None:
             easy.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(request.timeout.connect * 1000)))
         self._multi = pycurl.CurlMulti()
@@ -248,6 +250,20 @@ class PycurlResponse:
 
     async def aclose(self) -> None:
         self._release()
+
+
+def _tls_options(easy: Any, tls: Tls) -> None:
+    """The call's TLS settings (`tls.py`) as libcurl's options; libcurl keeps connections made under other
+    ones apart. Left alone, libcurl verifies against the CA bundle of its build."""
+    if tls.ca_bundle is not None:
+        easy.setopt(pycurl.CAINFO, tls.ca_bundle)
+    if not tls.verify:
+        easy.setopt(pycurl.SSL_VERIFYPEER, 0)
+        easy.setopt(pycurl.SSL_VERIFYHOST, 0)
+    if tls.certificate is not None:
+        easy.setopt(pycurl.SSLCERT, tls.certificate)
+    if tls.security_level is not None:
+        easy.setopt(pycurl.SSL_CIPHER_LIST, tls.security_level)
 
 
 def _code_name(code: int) -> str:

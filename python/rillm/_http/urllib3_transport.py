@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, EmptyPoolError, HTTPError, NewConnectionError, ReadTimeoutError
 
-from rillm._http import HttpRequest, NextReadTimeout, limits
+from rillm._http import HttpRequest, NextReadTimeout, pool_key
 from rillm._http.common import (
     BodyError,
     env_proxy,
@@ -31,6 +31,7 @@ from rillm._http.common import (
     read_limit,
     transport_error,
 )
+from rillm._http.tls import context as tls_context
 from rillm.exceptions import APIError
 
 __all__ = ["Urllib3Response", "Urllib3Transport"]
@@ -49,7 +50,7 @@ class Urllib3Transport:
 
     def manager(self, request: HttpRequest) -> urllib3.PoolManager:
         proxy = env_proxy(request.url)
-        key = (request.provider, limits(request), proxy)
+        key = (*pool_key(request), proxy)
         manager = self._managers.get(key)
         if manager is None:
             with self._lock:
@@ -57,6 +58,7 @@ class Urllib3Transport:
                 if manager is None:
                     most, _idle = key[1]
                     options: dict[str, Any] = {"maxsize": most, "block": True, "retries": False}
+                    options["ssl_context"] = tls_context(request.tls)
                     made = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
                     manager = self._managers[key] = made
         return manager
