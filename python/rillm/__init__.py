@@ -126,6 +126,9 @@ include_cost_in_streaming_usage: bool = False
 max_streaming_duration: Optional[float] = None
 LITELLM_MAX_STREAMING_DURATION_SECONDS: Optional[float] = None
 stream_idle_timeout: Optional[float] = None
+# A stream fails once the model has sent the same content this many chunks in a row (rillm._repetition; env
+# REPEATED_STREAMING_CHUNK_LIMIT). None, the default, is off; LiteLLM's is 100.
+REPEATED_STREAMING_CHUNK_LIMIT: Optional[int] = None
 # Logging callbacks (rillm._callbacks): functions, and CustomLogger objects (rillm.integrations.custom_logger).
 success_callback: list[Any] = []
 failure_callback: list[Any] = []

@@ -30,6 +30,7 @@ from rillm._callbacks import CallLog, registered
 from rillm._deadline import Deadline
 from rillm._http import tls
 from rillm._mock import mock_completion, mock_provider
+from rillm._repetition import Repetition
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.cost import cost_of_usage
@@ -164,6 +165,8 @@ class _Call:
     # max_streaming_duration and stream_idle_timeout (seconds; None when not set).
     budget: float | None
     idle: float | None
+    # REPEATED_STREAMING_CHUNK_LIMIT (None: the guard is off).
+    repeats: int | None
 
     def wrap(self, *, response: Any = None, chunks: list[Any] | None = None, is_async: bool) -> CustomStreamWrapper:
         """The stream: over the open `response` (decoded as it arrives), or over `chunks` made in advance."""
@@ -172,7 +175,7 @@ class _Call:
             "api_base": self.request.url.split("?")[0],
             "model_id": None,
         }
-        make_decoder = deadline = None
+        make_decoder = deadline = repetition = None
         if response is not None:
             hidden["additional_headers"] = {f"llm_provider-{k}": v for k, v in response.headers.items()}
             # The same id and created for the live decoder and for re-decoding the kept bytes.
@@ -185,6 +188,8 @@ class _Call:
             )
             if self.budget is not None or self.idle is not None:
                 deadline = Deadline(self.budget, self.idle, provider=self.row.name, model=self.model)
+            if self.repeats is not None:
+                repetition = Repetition(self.repeats, provider=self.row.name, model=self.model)
         return CustomStreamWrapper(
             model=self.model,
             llm_provider=self.row.name,
@@ -198,6 +203,7 @@ class _Call:
             hidden_params=hidden,
             log=self.log,
             deadline=deadline,
+            repetition=repetition,
         )
 
     def finish(self, body: bytes, *, is_async: bool) -> Any:
@@ -259,7 +265,10 @@ def _prepare(
         log.details["litellm_params"].update(custom_llm_provider=row.name, api_base=request.url.split("?")[0])
     budget = _settings.max_streaming_duration(args.max_streaming_duration)
     idle = _settings.stream_idle_timeout(args.stream_idle_timeout)
-    return _Call(row, provider_model, messages, request, stream, live, include_usage, retries, log, budget, idle)
+    repeats = _settings.repeated_chunk_limit()
+    return _Call(
+        row, provider_model, messages, request, stream, live, include_usage, retries, log, budget, idle, repeats
+    )
 
 
 def _params(args: Args, row: Provider, model: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ __all__ = [
     "get",
     "max_streaming_duration",
     "num_retries",
+    "repeated_chunk_limit",
     "seconds_setting",
     "stream_idle_timeout",
     "timeout",
@@ -173,6 +174,23 @@ def stream_idle_timeout(given: float | None) -> float | None:
         ("stream_idle_timeout",),
         ("RILLM_STREAM_IDLE_TIMEOUT_SECONDS", "LITELLM_STREAM_INACTIVITY_TIMEOUT_SECONDS"),
     )
+
+
+def repeated_chunk_limit() -> int | None:
+    """`rillm.REPEATED_STREAMING_CHUNK_LIMIT`, else the REPEATED_STREAMING_CHUNK_LIMIT environment variable (LiteLLM's
+    names); None, the default, turns the guard off (rillm._repetition). A whole number >= 1, else a
+    BadRequestError naming where it came from."""
+    name = "REPEATED_STREAMING_CHUNK_LIMIT"
+    value, where = get(name), f"rillm.{name}"
+    if value is None:
+        value, where = os.environ.get(name, "").strip() or None, name
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BadRequestError(f"{where} must be a whole number >= 1, not {value!r}", None, None)
+    return int(value)
 
 
 def _seconds(where: str, value: Any) -> float:

@@ -20,7 +20,8 @@ So `stream_chunk_builder(collected_chunks)` sees the provider's numbers. Each st
 event when it ends (rillm._callbacks says which ending is which), after its connection is closed.
 
 Deadlines (rillm._deadline): `max_streaming_duration` and `stream_idle_timeout` are checked after each
-piece and, through the transport, bound each blocked read.
+piece and, through the transport, bound each blocked read. With REPEATED_STREAMING_CHUNK_LIMIT set, each
+piece's chunks are also counted for a model repeating itself (rillm._repetition).
 
 A stream is iterated once: a new loop over a stream that has ended raises OpenAIError (LiteLLM's yields
 nothing), and a stream from `acompletion()`, mocked or not, is iterated with `async for` only.
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from rillm._backend import ModelResponseStream
     from rillm._callbacks import CallLog
     from rillm._deadline import Deadline
+    from rillm._repetition import Repetition
 
 __all__ = ["CustomStreamWrapper"]
 
@@ -61,6 +63,8 @@ def _read(state: StreamState) -> Iterator[Any]:
     hook = None  # each read's limit (rillm._http's deadline hook): what is left of the stream's deadlines
     if state.deadline is not None:
         feed, hook = state.deadline.watch(feed), state.deadline.next_read_timeout
+    if state.repetition is not None:
+        feed = state.repetition.watch(feed)
     outcome: BaseException | None = None
     try:
         try:
@@ -75,7 +79,7 @@ def _read(state: StreamState) -> Iterator[Any]:
             if not end.complete:
                 end.finish(state.merged(), last_chunks(decoder, batch))
             yield from batch
-        except APIError as exc:  # the decoder's StreamError, or a deadline's Timeout
+        except APIError as exc:  # the decoder's StreamError, a deadline's Timeout, the repetition guard's error
             raise state.failed(exc) from None
         except BodyError as exc:
             raise state.broken(exc) from None
@@ -98,6 +102,8 @@ async def _aread(state: StreamState) -> AsyncIterator[Any]:
     hook = None  # each read's limit (rillm._http's deadline hook): what is left of the stream's deadlines
     if state.deadline is not None:
         feed, hook = state.deadline.watch(feed), state.deadline.next_read_timeout
+    if state.repetition is not None:
+        feed = state.repetition.watch(feed)
     outcome: BaseException | None = None
     try:
         try:
@@ -166,6 +172,7 @@ class CustomStreamWrapper:
         hidden_params: dict[str, Any] | None = None,
         log: CallLog | None = None,
         deadline: Deadline | None = None,
+        repetition: Repetition | None = None,
     ) -> None:
         self.model = model
         self.custom_llm_provider = llm_provider
@@ -180,7 +187,7 @@ class CustomStreamWrapper:
             include_cost=bool(_settings.get("include_cost_in_streaming_usage", False)),
             log=log,
         )
-        self._state = StreamState(response, make_decoder, request, include_usage, chunks, end, deadline)
+        self._state = StreamState(response, make_decoder, request, include_usage, chunks, end, deadline, repetition)
         # The chunks of a stream made in advance (None when the stream is read from `response`).
         self._made = chunks
         self._iterator: Iterator[Any] | None = None

@@ -18,6 +18,7 @@ from rillm.exceptions import APIError, IncompleteStreamError, StreamError, Timeo
 
 if TYPE_CHECKING:
     from rillm._deadline import Deadline
+    from rillm._repetition import Repetition
     from rillm._stream_end import StreamEnd
 
 __all__ = ["StreamState"]
@@ -41,6 +42,7 @@ class StreamState:
         "make_decoder",
         "merging",
         "pieces",
+        "repetition",
         "request",
         "response",
         "show_empty",
@@ -55,6 +57,7 @@ class StreamState:
         chunks: list[Any] | None,
         end: StreamEnd,
         deadline: Deadline | None,
+        repetition: Repetition | None = None,
     ) -> None:
         self.response = response
         self.make_decoder = make_decoder
@@ -70,6 +73,7 @@ class StreamState:
         self._chunks = chunks
         self.end = end
         self.deadline = deadline
+        self.repetition = repetition
 
     def chunks(self) -> list[Any]:
         """Every chunk received so far, including what a failing feed decoded before its error."""
