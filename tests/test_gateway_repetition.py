@@ -126,3 +126,37 @@ def test_async(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "repeating the same chunk" in str(error)
     assert error.partial_response is not None
     assert server.wait_closed(served)
+
+
+# -- a mock stream (`mock_response`, in LiteLLM's 3-character pieces) is counted the same way -------------------
+
+
+def _mock(text: str, *, is_async: bool = False) -> Any:
+    call = rillm.acompletion if is_async else rillm.completion
+    return call("openai/gpt-4o", MESSAGES, mock_response=text, stream=True)
+
+
+def test_a_mock_stream_is_not_counted_by_default() -> None:
+    assert _text(_mock("abc" * 200)) == "abc" * 200
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_a_mock_stream_fails_at_the_limit(monkeypatch: pytest.MonkeyPatch, is_async: bool) -> None:
+    monkeypatch.setattr(rillm, "REPEATED_STREAMING_CHUNK_LIMIT", 5)
+    failures: list[Any] = []
+    monkeypatch.setattr(rillm, "failure_callback", [lambda kwargs, *rest: failures.append(kwargs["exception"])])
+    seen: list[str] = []
+
+    async def read_async() -> None:
+        async for chunk in await _mock("Hi! " + "abc" * 20, is_async=True):
+            seen.append(chunk.choices[0].delta.content)
+
+    with pytest.raises(rillm.InternalServerError, match="repeating the same chunk = 'cab' \\(5 times") as caught:
+        if is_async:
+            asyncio.run(read_async())
+        else:
+            seen.extend(chunk.choices[0].delta.content for chunk in _mock("Hi! " + "abc" * 20))
+    assert seen == ["Hi!", " ab"] + ["cab"] * 4  # the fifth "cab" is not shown
+    partial = caught.value.partial_response
+    assert partial is not None and partial.choices[0].message.content.startswith("Hi! abcab")
+    assert failures == [caught.value]

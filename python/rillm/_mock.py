@@ -12,8 +12,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from rillm import _backend, _response
+from rillm import _backend, _response, _settings
 from rillm._args import Args
+from rillm._repetition import Repetition
 from rillm._shared import new_response_id
 from rillm._stream import CustomStreamWrapper
 from rillm.exceptions import APIError, BadRequestError, ContextWindowExceededError, InternalServerError, RateLimitError
@@ -44,14 +45,17 @@ def mock_completion(args: Args, model: str, messages: list[Any], *, is_async: bo
         raise error
     if not args.stream:
         return mock_response(args.mock_response, model)
+    limit = _settings.repeated_chunk_limit()
+    provider = mock_provider(model)
     return CustomStreamWrapper(
         model=model,
-        llm_provider=mock_provider(model),
+        llm_provider=provider,
         chunks=mock_stream(args.mock_response, model),
         messages=messages,
         include_usage=bool(args.stream_options and args.stream_options.include_usage),
         is_async=is_async,
         log=log,
+        repetition=None if limit is None else Repetition(limit, provider=provider, model=model),
     )
 
 

@@ -10,7 +10,8 @@ server that would otherwise go on generating; the failure callback is sent once,
 Off unless `rillm.REPEATED_STREAMING_CHUNK_LIMIT` or the REPEATED_STREAMING_CHUNK_LIMIT environment variable is
 set (LiteLLM has it on at 100): a stream of the same short line is not always a loop (a table's rules, a
 progress bar), and the check is work per chunk, which rillm does not do unasked. When on, it looks at each
-chunk of each piece after it is decoded, and the error takes the place of that piece's chunks.
+chunk of each piece after it is decoded, and the error takes the place of that piece's chunks; a mock
+stream's chunks (`mock_response`, in LiteLLM's 3-character pieces) are counted one by one as they are shown.
 """
 
 from __future__ import annotations

@@ -134,22 +134,49 @@ async def _aread(state: StreamState) -> AsyncIterator[Any]:
         await state.asettle(outcome)
 
 
+def _shown(state: StreamState, chunks: list[Any]) -> Iterator[Any]:
+    """The chunks of a stream made in advance that it shows, each counted by the repetition guard when it is
+    on (an error takes the place of the chunk that reached the limit, as in a live stream)."""
+    shown = chunks if state.show_empty else [chunk for chunk in chunks if chunk.choices]
+    if state.repetition is None:
+        yield from shown
+        return
+    for chunk in shown:
+        try:
+            state.repetition.see(chunk)
+        except APIError as exc:
+            raise state.failed(exc) from None
+        yield chunk
+
+
 def _from_chunks(state: StreamState, chunks: list[Any]) -> Iterator[Any]:
     """A stream made in advance: a mock response or a faked stream (one non-streaming request)."""
     state.end.finish(state.merged(), chunks)
+    outcome: BaseException | None = None
     try:
-        yield from chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices)
+        yield from _shown(state, chunks)
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        outcome = exc
+        raise
     finally:
-        state.settle(None)
+        state.settle(outcome)
 
 
 async def _afrom_chunks(state: StreamState, chunks: list[Any]) -> AsyncIterator[Any]:
     state.end.finish(state.merged(), chunks)
+    outcome: BaseException | None = None
     try:
-        for chunk in chunks if state.show_empty else (chunk for chunk in chunks if chunk.choices):
+        for chunk in _shown(state, chunks):
             yield chunk
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        outcome = exc
+        raise
     finally:
-        await state.asettle(None)
+        await state.asettle(outcome)
 
 
 class CustomStreamWrapper:
